@@ -1,0 +1,168 @@
+import "reflect-metadata";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from "@apollo/server/plugin/landingPage/default";
+import type { DataSource } from "typeorm";
+import { CallStatusService } from "./call-statuses/call-status.service";
+import { describeDatabase, type AppConfig } from "./config";
+import { createDataSource } from "./db/data-source";
+import { clientErrorCode, formatGraphQLError } from "./errors";
+import { Loaders, type GraphQLContext, type Services } from "./graphql/context";
+import { createHttpHandler, GRAPHQL_PATH } from "./graphql/http-handler";
+import { buildAppSchema } from "./graphql/schema";
+import { LeadStatusService } from "./lead-statuses/lead-status.service";
+import { createLogger, type Logger } from "./logger";
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Called with every SQL statement (tests count statements with it). */
+  onQuery?: (sql: string) => void;
+}
+
+export interface App {
+  config: AppConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  services: Services;
+  /** The HTTP server, not yet listening. */
+  httpServer: http.Server;
+  /** Starts listening; resolves to the GraphQL URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, ends open connections, closes the database. */
+  close(): Promise<void>;
+}
+
+/** A database problem at start-up, with a message fit for one log line. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StartupError";
+  }
+}
+
+function errorsPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const code = clientErrorCode(error);
+            const requestId = contextValue?.requestId;
+            if (code === "INTERNAL_SERVER_ERROR") {
+              logger.error({ err: error.originalError ?? error, requestId }, "unexpected error");
+            } else if (code === "SERVICE_UNAVAILABLE") {
+              logger.warn({ err: error.originalError?.message, requestId }, "database unavailable");
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          // Every error carries the request id, so a client can quote it when reporting a problem.
+          if (response.body.kind !== "single" || !response.body.singleResult.errors) return;
+          const requestId = contextValue?.requestId;
+          response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
+            ...error,
+            extensions: { ...error.extensions, requestId },
+          }));
+        },
+      };
+    },
+  };
+}
+
+async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
+  const where = describeDatabase(config.database);
+  let dataSource: DataSource;
+  try {
+    dataSource = await createDataSource(config.database, { logger, onQuery: options.onQuery });
+    await dataSource.initialize();
+  } catch (error) {
+    const detail = (error as { code?: string }).code ?? (error as Error).message;
+    throw new StartupError(`cannot open the database (${where}): ${detail}`, { cause: error });
+  }
+  if (config.migrationsRun) {
+    try {
+      const applied = await dataSource.runMigrations({ transaction: "each" });
+      for (const migration of applied) logger.info({ migration: migration.name }, "migration applied");
+    } catch (error) {
+      await dataSource.destroy().catch(() => undefined);
+      throw new StartupError(`migrations failed on ${where}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return dataSource;
+}
+
+/** Builds the whole service — database, schema, GraphQL server, HTTP listener — without listening. */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config);
+  const dataSource = await connect(config, options, logger);
+
+  const leadStatuses = new LeadStatusService(dataSource);
+  const services: Services = {
+    leadStatuses,
+    callStatuses: new CallStatusService(dataSource, leadStatuses),
+  };
+
+  const production = config.nodeEnv === "production";
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: await buildAppSchema(),
+    formatError: formatGraphQLError,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    introspection: !production,
+    plugins: [
+      errorsPlugin(logger),
+      production
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+    ],
+  });
+  await apollo.start();
+
+  const httpServer = http.createServer(
+    createHttpHandler({
+      apollo,
+      context: async (requestId) => ({ requestId, services, loaders: new Loaders(services) }),
+      onUnexpectedError: (error, requestId) =>
+        logger.error({ err: error, requestId }, "unexpected error"),
+    }),
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    dataSource,
+    services,
+    httpServer,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off("error", reject);
+          const address = httpServer.address() as AddressInfo;
+          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve(`http://${shownHost}:${address.port}${GRAPHQL_PATH}`);
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          if (!httpServer.listening) return resolve();
+          httpServer.close(() => resolve());
+          httpServer.closeIdleConnections();
+        });
+        await apollo.stop();
+        if (dataSource.isInitialized) await dataSource.destroy();
+      })();
+      return closing;
+    },
+  };
+}

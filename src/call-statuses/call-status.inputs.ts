@@ -1,0 +1,203 @@
+import { ArgsType, Field, InputType, Int } from "type-graphql";
+import { IsBoolean, IsEnum, IsOptional, Matches, MaxLength } from "class-validator";
+import { CODE_PATTERN, CODE_RULE_TEXT } from "../common/codes";
+import { AgentVisibility, Audience, StatusType } from "../common/enums";
+import {
+  DESCRIPTION_MAX_LENGTH,
+  IsExpectedVersion,
+  IsOptionalCode,
+  IsOptionalText,
+  IsSort,
+  IsTitle,
+  NotNullWhenGiven,
+} from "../common/validation";
+import type {
+  AudienceFilterParams,
+  CallStatusFilterParams,
+  CreateCallStatusParams,
+  UpdateCallStatusParams,
+} from "./call-status.service";
+
+const VISIBLE_TO_DESCRIPTION =
+  "Only statuses offered to this audience: AGENT → `agentVisibility` ALWAYS (plus AFTER_CALL_TRANSFER when `afterCallTransfer` is true); AI_AGENT → `showToAiAgents`.";
+const AFTER_CALL_TRANSFER_DESCRIPTION =
+  "With `visibleTo: AGENT`: the call was transferred to the agent, so AFTER_CALL_TRANSFER statuses are offered too. Ignored for other audiences.";
+
+@InputType({ description: "Narrows `callStatuses`. All given conditions must hold." })
+export class CallStatusFilter implements CallStatusFilterParams {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Case-insensitive part of the title or the code (any language; `%` and `_` are ordinary characters).",
+  })
+  @IsOptional()
+  @MaxLength(255)
+  search?: string | null;
+
+  @Field(() => Audience, { nullable: true, description: VISIBLE_TO_DESCRIPTION })
+  @IsOptional()
+  visibleTo?: Audience | null;
+
+  @Field(() => Boolean, { nullable: true, description: AFTER_CALL_TRANSFER_DESCRIPTION })
+  @IsOptional()
+  afterCallTransfer?: boolean | null;
+
+  @Field(() => StatusType, { nullable: true, description: "Only system or only custom statuses." })
+  @IsOptional()
+  type?: StatusType | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Only statuses linked to the lead status with this code.",
+  })
+  @IsOptional()
+  leadStatusCode?: string | null;
+}
+
+@ArgsType()
+export class AudienceArgs implements AudienceFilterParams {
+  @Field(() => Audience, { nullable: true, description: VISIBLE_TO_DESCRIPTION })
+  @IsOptional()
+  visibleTo?: Audience | null;
+
+  @Field(() => Boolean, { nullable: true, description: AFTER_CALL_TRANSFER_DESCRIPTION })
+  @IsOptional()
+  afterCallTransfer?: boolean | null;
+}
+
+@InputType({ description: "A new custom call status." })
+export class CreateCallStatusInput implements CreateCallStatusParams {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Symbolic code, 2–64 characters `a-z`, `0-9`, `_`, starting with a letter; unique and never changes. Derived from the title when left out (transliterated, made unique with a numeric suffix).",
+  })
+  @IsOptionalCode()
+  code?: string | null;
+
+  @Field({ description: "Display name, 1–255 characters (leading and trailing spaces removed)." })
+  @IsTitle()
+  title!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `What the outcome means, up to ${DESCRIPTION_MAX_LENGTH} characters. AI agents read it to choose.`,
+  })
+  @IsOptionalText(DESCRIPTION_MAX_LENGTH)
+  description?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Position in lists (32-bit integer). Default: after the last call status.",
+  })
+  @IsSort()
+  sort?: number;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "A comment is required when finishing a call with it. Default: false.",
+  })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  commentRequired?: boolean;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "The next call time is required when finishing a call with it. Default: false.",
+  })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  planningTimeRequired?: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Code of the lead status the lead moves to when a call is finished with this status. Null or left out: the lead status stays as it is.",
+  })
+  @IsOptional()
+  @Matches(CODE_PATTERN, { message: `$property ${CODE_RULE_TEXT}` })
+  leadStatusCode?: string | null;
+
+  @Field(() => AgentVisibility, {
+    nullable: true,
+    description: "When human agents are offered it. Default: ALWAYS.",
+  })
+  @NotNullWhenGiven()
+  @IsEnum(AgentVisibility)
+  agentVisibility?: AgentVisibility;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "AI voice agents may choose it. Default: false.",
+  })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  showToAiAgents?: boolean;
+}
+
+@InputType({
+  description:
+    "Changes to a call status. Fields left out stay unchanged; `null` clears a nullable field. The code and the type never change.",
+})
+export class UpdateCallStatusInput implements UpdateCallStatusParams {
+  @Field(() => String, {
+    nullable: true,
+    description: "New display name, 1–255 characters (leading and trailing spaces removed).",
+  })
+  @IsTitle()
+  title?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `New description, up to ${DESCRIPTION_MAX_LENGTH} characters; null or blank clears it.`,
+  })
+  @IsOptionalText(DESCRIPTION_MAX_LENGTH)
+  description?: string | null;
+
+  @Field(() => Int, { nullable: true, description: "New position in lists (32-bit integer)." })
+  @IsSort()
+  sort?: number;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "A comment is required when finishing a call with it.",
+  })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  commentRequired?: boolean;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "The next call time is required when finishing a call with it.",
+  })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  planningTimeRequired?: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Code of the lead status to link; `null` unlinks (finishing a call then leaves the lead status as it is).",
+  })
+  @IsOptional()
+  @Matches(CODE_PATTERN, { message: `$property ${CODE_RULE_TEXT}` })
+  leadStatusCode?: string | null;
+
+  @Field(() => AgentVisibility, { nullable: true, description: "When human agents are offered it." })
+  @NotNullWhenGiven()
+  @IsEnum(AgentVisibility)
+  agentVisibility?: AgentVisibility;
+
+  @Field(() => Boolean, { nullable: true, description: "AI voice agents may choose it." })
+  @NotNullWhenGiven()
+  @IsBoolean()
+  showToAiAgents?: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The `version` you last read. When given and the status has changed since, the update is refused with CONFLICT and nothing is written.",
+  })
+  @IsExpectedVersion()
+  expectedVersion?: number | null;
+}

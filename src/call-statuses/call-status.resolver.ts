@@ -1,0 +1,68 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLContext } from "../graphql/context";
+import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { CallStatus } from "./call-status.entity";
+import { CallStatusFilter, CreateCallStatusInput, UpdateCallStatusInput } from "./call-status.inputs";
+
+@Resolver(() => CallStatus)
+export class CallStatusResolver {
+  @Query(() => [CallStatus], {
+    description: "Call statuses, ordered by `sort`, then id. Optionally filtered.",
+  })
+  callStatuses(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("filter", () => CallStatusFilter, {
+      nullable: true,
+      description: "Conditions the returned statuses must all meet; all statuses when left out.",
+    })
+    filter?: CallStatusFilter | null,
+  ): Promise<CallStatus[]> {
+    return ctx.services.callStatuses.list(filter ?? {});
+  }
+
+  @Query(() => CallStatus, {
+    nullable: true,
+    description: "One call status by id or by code (give exactly one). Null when there is none.",
+  })
+  callStatus(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("id", () => ID, { nullable: true, description: "The status id." }) id?: string | null,
+    @Arg("code", () => String, { nullable: true, description: "The status code." })
+    code?: string | null,
+  ): Promise<CallStatus | null> {
+    return ctx.services.callStatuses.findOne({ id, code });
+  }
+
+  @Mutation(() => CallStatus, { description: "Creates a custom call status." })
+  createCallStatus(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("input", () => CreateCallStatusInput, { description: "The new status." })
+    input: CreateCallStatusInput,
+  ): Promise<CallStatus> {
+    return ctx.services.callStatuses.create(input);
+  }
+
+  @Mutation(() => CallStatus, {
+    description:
+      "Changes a call status (system or custom). Its code and type never change. To hide a status, turn its visibility off: statuses are never deleted.",
+  })
+  updateCallStatus(
+    @Ctx() ctx: GraphQLContext,
+    @Arg("id", () => ID, { description: "The status to change." }) id: string,
+    @Arg("input", () => UpdateCallStatusInput, { description: "The changes." })
+    input: UpdateCallStatusInput,
+  ): Promise<CallStatus> {
+    return ctx.services.callStatuses.update(id, input);
+  }
+
+  @FieldResolver(() => LeadStatus, {
+    nullable: true,
+    description:
+      "The lead status a lead moves to when a call is finished with this status; null when finishing leaves the lead status as it is.",
+  })
+  leadStatus(@Root() status: CallStatus, @Ctx() ctx: GraphQLContext): Promise<LeadStatus | null> {
+    if (status.leadStatus !== undefined) return Promise.resolve(status.leadStatus);
+    if (status.leadStatusId === null) return Promise.resolve(null);
+    return ctx.loaders.leadStatusById.load(status.leadStatusId);
+  }
+}

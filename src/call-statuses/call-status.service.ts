@@ -1,0 +1,168 @@
+import { In, type DataSource, type Repository } from "typeorm";
+import { AgentVisibility, Audience, StatusType } from "../common/enums";
+import { matchesSearch, normalizeSearchTerm } from "../common/search";
+import {
+  idOrCodeCondition,
+  insertStatus,
+  nextSort,
+  parseStatusId,
+  updateStatus,
+} from "../common/status-persistence";
+import type { LeadStatusService } from "../lead-statuses/lead-status.service";
+import { CallStatus } from "./call-status.entity";
+
+/** Which audience is choosing an outcome (DESIGN.md §2, `visibleTo`). */
+export interface AudienceFilterParams {
+  visibleTo?: Audience | null;
+  afterCallTransfer?: boolean | null;
+}
+
+export interface CallStatusFilterParams extends AudienceFilterParams {
+  search?: string | null;
+  type?: StatusType | null;
+  leadStatusCode?: string | null;
+}
+
+export interface CreateCallStatusParams {
+  code?: string | null;
+  title: string;
+  description?: string | null;
+  sort?: number;
+  commentRequired?: boolean;
+  planningTimeRequired?: boolean;
+  leadStatusCode?: string | null;
+  agentVisibility?: AgentVisibility;
+  showToAiAgents?: boolean;
+}
+
+export interface UpdateCallStatusParams {
+  title?: string;
+  description?: string | null;
+  sort?: number;
+  commentRequired?: boolean;
+  planningTimeRequired?: boolean;
+  leadStatusCode?: string | null;
+  agentVisibility?: AgentVisibility;
+  showToAiAgents?: boolean;
+  expectedVersion?: number | null;
+}
+
+const LABEL = "call status";
+const ORDER = { sort: "ASC", id: "ASC" } as const;
+
+/** The one definition of "offered to this audience". */
+export function isVisibleTo(status: CallStatus, audience: AudienceFilterParams): boolean {
+  switch (audience.visibleTo) {
+    case Audience.AGENT:
+      return (
+        status.agentVisibility === AgentVisibility.ALWAYS ||
+        (audience.afterCallTransfer === true &&
+          status.agentVisibility === AgentVisibility.AFTER_CALL_TRANSFER)
+      );
+    case Audience.AI_AGENT:
+      return status.showToAiAgents;
+    default:
+      return true;
+  }
+}
+
+/** Trimmed description; blank means none. */
+function normalizeDescription(description: string | null | undefined): string | null | undefined {
+  if (description === undefined || description === null) return description;
+  const trimmed = description.trim();
+  return trimmed === "" ? null : trimmed;
+}
+
+/** Every rule about call statuses. */
+export class CallStatusService {
+  private readonly repo: Repository<CallStatus>;
+
+  constructor(
+    dataSource: DataSource,
+    private readonly leadStatuses: LeadStatusService,
+  ) {
+    this.repo = dataSource.getRepository(CallStatus);
+  }
+
+  /**
+   * Call statuses matching `filter`, ordered by sort, then id, each with its lead status loaded
+   * (one SQL statement whatever the number of rows).
+   */
+  async list(filter: CallStatusFilterParams = {}): Promise<CallStatus[]> {
+    const rows = await this.repo.find({ relations: { leadStatus: true }, order: ORDER });
+    const term = normalizeSearchTerm(filter.search);
+    return rows.filter(
+      (s) =>
+        matchesSearch(s, term) &&
+        isVisibleTo(s, filter) &&
+        (!filter.type || s.type === filter.type) &&
+        (!filter.leadStatusCode || s.leadStatus?.code === filter.leadStatusCode),
+    );
+  }
+
+  /** The call status with exactly one of `id` / `code`, or null. */
+  async findOne(args: { id?: string | number | null; code?: string | null }) {
+    return this.repo.findOne({ where: idOrCodeCondition(args), relations: { leadStatus: true } });
+  }
+
+  /**
+   * The call statuses linked to each of `leadStatusIds` and offered to `audience`, in list order
+   * — for batching `LeadStatus.callStatuses` (one SQL statement for all ids).
+   */
+  async listByLeadStatusIds(
+    leadStatusIds: readonly number[],
+    audience: AudienceFilterParams = {},
+  ): Promise<Map<number, CallStatus[]>> {
+    const byLeadStatus = new Map<number, CallStatus[]>(leadStatusIds.map((id) => [id, []]));
+    if (leadStatusIds.length === 0) return byLeadStatus;
+    const rows = await this.repo.find({
+      where: { leadStatusId: In([...leadStatusIds]) },
+      order: ORDER,
+    });
+    for (const row of rows) {
+      if (row.leadStatusId !== null && isVisibleTo(row, audience)) {
+        byLeadStatus.get(row.leadStatusId)?.push(row);
+      }
+    }
+    return byLeadStatus;
+  }
+
+  async create(input: CreateCallStatusParams): Promise<CallStatus> {
+    const leadStatusId =
+      input.leadStatusCode === undefined || input.leadStatusCode === null
+        ? null
+        : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode");
+    const id = await insertStatus(this.repo, LABEL, input.code, {
+      title: input.title.trim(),
+      description: normalizeDescription(input.description) ?? null,
+      sort: input.sort ?? (await nextSort(this.repo)),
+      commentRequired: input.commentRequired ?? false,
+      planningTimeRequired: input.planningTimeRequired ?? false,
+      leadStatusId,
+      type: StatusType.CUSTOM,
+      agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
+      showToAiAgents: input.showToAiAgents ?? false,
+    });
+    return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
+  }
+
+  async update(rawId: string | number, input: UpdateCallStatusParams): Promise<CallStatus> {
+    const id = parseStatusId(rawId);
+    await updateStatus(this.repo, LABEL, id, input.expectedVersion, async () => ({
+      title: input.title?.trim(),
+      description: normalizeDescription(input.description),
+      sort: input.sort,
+      commentRequired: input.commentRequired,
+      planningTimeRequired: input.planningTimeRequired,
+      leadStatusId:
+        input.leadStatusCode === undefined
+          ? undefined
+          : input.leadStatusCode === null
+            ? null
+            : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode"),
+      agentVisibility: input.agentVisibility,
+      showToAiAgents: input.showToAiAgents,
+    }));
+    return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
+  }
+}

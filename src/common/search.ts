@@ -1,0 +1,22 @@
+/**
+ * The one definition of status search (DESIGN.md §2): a case-insensitive substring of the title
+ * or the code. Unicode-aware (Cyrillic included) and free of SQL wildcards (`%` and `_` are
+ * literal), because it runs in JavaScript on every database alike.
+ */
+export function normalizeSearchTerm(term: string | null | undefined): string | null {
+  const normalized = fold(term ?? "").trim();
+  return normalized === "" ? null : normalized;
+}
+
+/** True when `normalizedTerm` (from `normalizeSearchTerm`) occurs in the title or the code. */
+export function matchesSearch(
+  row: { title: string; code: string },
+  normalizedTerm: string | null,
+): boolean {
+  if (normalizedTerm === null) return true;
+  return fold(row.title).includes(normalizedTerm) || row.code.includes(normalizedTerm);
+}
+
+function fold(text: string): string {
+  return text.normalize("NFC").toLowerCase();
+}

@@ -1,0 +1,156 @@
+/**
+ * Persistence rules shared by call statuses and lead statuses: id parsing, lookup by id or code,
+ * default sort, code derivation with uniqueness, and optimistic-concurrency updates. Each rule is
+ * written once here and used by both services.
+ */
+import type { ObjectLiteral, Repository } from "typeorm";
+import { badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
+import { codeBaseFromTitle, uniqueCode } from "./codes";
+import { currentTimestamp } from "./time";
+import { INT32_MAX } from "./validation";
+
+/** The columns every status has. */
+export interface StatusRow extends ObjectLiteral {
+  id: number;
+  code: string;
+  title: string;
+  sort: number;
+  version: number;
+}
+
+/** Gap left between consecutive default sort positions, so items can be placed in between. */
+export const SORT_STEP = 10;
+
+/** Parses a GraphQL `ID` of a status; anything but a positive 32-bit integer is bad input. */
+export function parseStatusId(raw: string | number, field = "id"): number {
+  const text = String(raw).trim();
+  const id = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1 || id > INT32_MAX) {
+    throw badUserInput(field, `${field} must be a status id (a positive whole number)`);
+  }
+  return id;
+}
+
+/** `where` for a lookup by exactly one of `id` or `code` (DESIGN.md §2); bad input otherwise. */
+export function idOrCodeCondition(args: {
+  id?: string | number | null;
+  code?: string | null;
+}): { id: number } | { code: string } {
+  const hasId = args.id !== undefined && args.id !== null;
+  const hasCode = args.code !== undefined && args.code !== null;
+  if (hasId === hasCode) throw badUserInput(["id", "code"], "Give exactly one of id or code");
+  return hasId ? { id: parseStatusId(args.id as string | number) } : { code: args.code as string };
+}
+
+/** The sort position after the last row (clamped to the 32-bit range). */
+export async function nextSort<T extends StatusRow>(repo: Repository<T>): Promise<number> {
+  const row = await repo
+    .createQueryBuilder("s")
+    .select("MAX(s.sort)", "max")
+    .getRawOne<{ max: number | string | null }>();
+  const max = row?.max === null || row?.max === undefined ? 0 : Number(row.max);
+  return Math.min(max + SORT_STEP, INT32_MAX);
+}
+
+async function takenCodes<T extends StatusRow>(repo: Repository<T>, base: string) {
+  const rows = await repo
+    .createQueryBuilder("s")
+    .select("s.code", "code")
+    .where("s.code LIKE :prefix", { prefix: `${base}%` })
+    .getRawMany<{ code: string }>();
+  return new Set(rows.map((r) => r.code));
+}
+
+const DERIVED_CODE_ATTEMPTS = 5;
+
+/**
+ * Inserts a new status. With an explicit `code`, a duplicate is CONFLICT on `code`. Without one,
+ * the code is derived from the title and made unique; a concurrent insert that takes the same
+ * code makes it try the next free one.
+ */
+export async function insertStatus<T extends StatusRow>(
+  repo: Repository<T>,
+  label: string,
+  explicitCode: string | null | undefined,
+  values: Omit<T, "id" | "code" | "version" | "createdAt" | "updatedAt" | "showToAgent">,
+): Promise<number> {
+  const now = currentTimestamp();
+  for (let attempt = 1; ; attempt += 1) {
+    let code = explicitCode;
+    if (!code) {
+      const base = codeBaseFromTitle(values.title);
+      code = uniqueCode(base, await takenCodes(repo, base));
+    }
+    try {
+      const result = await repo.insert({
+        ...values,
+        code,
+        createdAt: now,
+        updatedAt: now,
+      } as unknown as T);
+      return Number(result.identifiers[0].id);
+    } catch (error) {
+      if (uniqueViolationColumn(error) !== "code") throw error;
+      if (explicitCode) {
+        throw conflict(`A ${label} with code "${code}" already exists`, "code");
+      }
+      if (attempt >= DERIVED_CODE_ATTEMPTS) {
+        throw conflict(`Could not derive a free code from the title; give a code explicitly`, "code");
+      }
+    }
+  }
+}
+
+/**
+ * Applies a change computed from the current row, atomically:
+ * `UPDATE … SET …, version = version + 1 WHERE id = ? AND version = ?`.
+ * - unknown id → NOT_FOUND;
+ * - `expectedVersion` given and stale, before or during the update → CONFLICT, nothing written;
+ * - without `expectedVersion`, a concurrent change makes it re-read and re-apply (last write wins);
+ * - no actual change → nothing written, the version stays.
+ */
+export async function updateStatus<T extends StatusRow>(
+  repo: Repository<T>,
+  label: string,
+  id: number,
+  expectedVersion: number | null | undefined,
+  computeChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await repo.findOne({ where: { id } as never });
+    if (!current) throw notFound(`No ${label} with id ${id}`);
+    if (expectedVersion !== undefined && expectedVersion !== null && current.version !== expectedVersion) {
+      throw staleVersion(label, current.version);
+    }
+    const changes = await computeChanges(current);
+    const changed = Object.entries(changes).filter(
+      ([key, value]) => value !== undefined && !sameValue(current[key], value),
+    );
+    if (changed.length === 0) return;
+
+    const result = await repo
+      .createQueryBuilder()
+      .update()
+      .set({ ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never)
+      .where("id = :id AND version = :version", { id, version: current.version })
+      .execute();
+    if (result.affected === 1) return;
+    if ((expectedVersion !== undefined && expectedVersion !== null) || attempt >= 3) {
+      throw staleVersion(label, undefined);
+    }
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return a === b;
+}
+
+function staleVersion(label: string, currentVersion: number | undefined) {
+  return conflict(
+    currentVersion === undefined
+      ? `The ${label} was changed by someone else meanwhile; reload it and try again`
+      : `The ${label} was changed by someone else meanwhile (it is now at version ${currentVersion}); reload it and try again`,
+    "expectedVersion",
+  );
+}

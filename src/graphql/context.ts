@@ -1,0 +1,48 @@
+import DataLoader from "dataloader";
+import type { CallStatus } from "../call-statuses/call-status.entity";
+import type { AudienceFilterParams, CallStatusService } from "../call-statuses/call-status.service";
+import type { LeadStatus } from "../lead-statuses/lead-status.entity";
+import type { LeadStatusService } from "../lead-statuses/lead-status.service";
+
+/** The services, created once per app. */
+export interface Services {
+  callStatuses: CallStatusService;
+  leadStatuses: LeadStatusService;
+}
+
+/** Per-request batching of relation fields, so lists cost a bounded number of SQL statements. */
+export class Loaders {
+  readonly leadStatusById: DataLoader<number, LeadStatus | null>;
+  private readonly callStatusesByLeadStatus = new Map<
+    string,
+    DataLoader<number, CallStatus[]>
+  >();
+
+  constructor(private readonly services: Services) {
+    this.leadStatusById = new DataLoader(async (ids) => {
+      const rows = await services.leadStatuses.findByIds(ids);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  }
+
+  /** Call statuses of a lead status offered to `audience`; one loader per distinct audience. */
+  callStatusesOf(leadStatusId: number, audience: AudienceFilterParams): Promise<CallStatus[]> {
+    const key = `${audience.visibleTo ?? ""}|${audience.afterCallTransfer === true}`;
+    let loader = this.callStatusesByLeadStatus.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const grouped = await this.services.callStatuses.listByLeadStatusIds(ids, audience);
+        return ids.map((id) => grouped.get(id) ?? []);
+      });
+      this.callStatusesByLeadStatus.set(key, loader);
+    }
+    return loader.load(leadStatusId);
+  }
+}
+
+export interface GraphQLContext {
+  requestId: string;
+  services: Services;
+  loaders: Loaders;
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import bodyParser from "body-parser";
+import cors from "cors";
+import { INTERNAL_ERROR_MESSAGE } from "../errors";
+
+export const GRAPHQL_PATH = "/graphql";
+export const REQUEST_ID_HEADER = "x-request-id";
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+interface HttpError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+}
+
+/** A client-supplied request id is kept only when short and plain; otherwise a new one is made. */
+export function requestIdFor(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const value = Array.isArray(given) ? given[0] : given;
+  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : randomUUID();
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.setHeader("content-length", Buffer.byteLength(text));
+  res.end(text);
+}
+
+function requestError(res: ServerResponse, status: number, message: string, requestId: string) {
+  sendJson(res, status, {
+    errors: [{ message, extensions: { code: "BAD_REQUEST", requestId } }],
+  });
+}
+
+function describeBodyError(error: HttpError): { status: number; message: string } {
+  const status = error.status ?? error.statusCode ?? 400;
+  switch (error.type) {
+    case "entity.too.large":
+      return { status: 413, message: "Request body is too large." };
+    case "entity.parse.failed":
+      return { status: 400, message: "Request body is not valid JSON." };
+    case "charset.unsupported":
+    case "encoding.unsupported":
+      return { status: 415, message: "Unsupported body encoding; send UTF-8 JSON." };
+    default:
+      return { status: status >= 400 && status < 500 ? status : 400, message: "Bad request." };
+  }
+}
+
+export interface HttpHandlerOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the GraphQL context of one request. */
+  context: (requestId: string) => Promise<TContext>;
+  bodyLimit?: string;
+  onUnexpectedError?: (error: unknown, requestId: string) => void;
+}
+
+/**
+ * The node:http request listener: CORS, a bounded JSON body (body-parser), a request id echoed
+ * in `X-Request-Id`, GraphQL at `/graphql` through Apollo, JSON 404 elsewhere. Malformed
+ * requests get a 4xx JSON error, never a 500 or a stack trace.
+ */
+export function createHttpHandler<TContext extends BaseContext>(
+  options: HttpHandlerOptions<TContext>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const corsHandler = cors() as Middleware;
+  const jsonHandler = bodyParser.json({ limit: options.bodyLimit ?? "1mb" }) as Middleware;
+
+  return (req, res) => {
+    const requestId = requestIdFor(req);
+    res.setHeader("X-Request-Id", requestId);
+    const url = new URL(req.url ?? "/", "http://localhost");
+
+    corsHandler(req, res, () => {
+      if (res.writableEnded) return; // CORS preflight answered
+      if (url.pathname !== GRAPHQL_PATH && url.pathname !== `${GRAPHQL_PATH}/`) {
+        sendJson(res, 404, {
+          errors: [
+            {
+              message: `Not found. GraphQL is served at ${GRAPHQL_PATH}.`,
+              extensions: { code: "NOT_FOUND", requestId },
+            },
+          ],
+        });
+        return;
+      }
+      jsonHandler(req, res, (bodyError) => {
+        if (bodyError) {
+          const { status, message } = describeBodyError(bodyError as HttpError);
+          requestError(res, status, message, requestId);
+          return;
+        }
+        const headers = new HeaderMap();
+        for (const [key, value] of Object.entries(req.headers)) {
+          if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+        }
+        options.apollo
+          .executeHTTPGraphQLRequest({
+            httpGraphQLRequest: {
+              method: (req.method ?? "GET").toUpperCase(),
+              headers,
+              search: url.search,
+              body: "body" in req ? (req as { body?: unknown }).body : undefined,
+            },
+            context: () => options.context(requestId),
+          })
+          .then(async (response) => {
+            for (const [key, value] of response.headers) res.setHeader(key, value);
+            res.statusCode = response.status ?? 200;
+            if (response.body.kind === "complete") {
+              res.end(response.body.string);
+              return;
+            }
+            for await (const chunk of response.body.asyncIterator) res.write(chunk);
+            res.end();
+          })
+          .catch((error: unknown) => {
+            options.onUnexpectedError?.(error, requestId);
+            if (!res.headersSent) {
+              sendJson(res, 500, {
+                errors: [
+                  {
+                    message: INTERNAL_ERROR_MESSAGE,
+                    extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+                  },
+                ],
+              });
+            } else {
+              res.destroy();
+            }
+          });
+      });
+    });
+  };
+}
