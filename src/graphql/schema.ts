@@ -19,6 +19,16 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
+  }).then((schema) => {
+    // type-graphql has no option for the root types' descriptions.
+    const query = schema.getQueryType();
+    const mutation = schema.getMutationType();
+    if (query) query.description = "Reading call statuses and lead statuses.";
+    if (mutation) {
+      mutation.description =
+        "Creating and changing call statuses and lead statuses. Nothing is ever deleted: hide a call status by turning its visibility off.";
+    }
+    return schema;
   });
   return cached;
 }

@@ -1,0 +1,174 @@
+import "reflect-metadata";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { createApp, type App } from "../../src/app";
+import type { AppConfig, DatabaseConfig } from "../../src/config";
+import { createLogger } from "../../src/logger";
+import { adminConnection, MYSQL_AVAILABLE_FLAG, mysqlServer, TEST_DB_PREFIX } from "./mysql";
+
+export type DbKind = "sqlite" | "mariadb";
+
+/** The databases this run covers: SQLite always, MariaDB/MySQL when the global setup reached it. */
+export function testDatabases(): DbKind[] {
+  return process.env[MYSQL_AVAILABLE_FLAG] === "1" ? ["sqlite", "mariadb"] : ["sqlite"];
+}
+
+export interface TestDatabase {
+  kind: DbKind;
+  config: DatabaseConfig;
+  drop(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A fresh, empty database: a temp SQLite file, or a new utf8mb4 MariaDB database. */
+export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
+  counter += 1;
+  if (kind === "sqlite") {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cls-test-"));
+    return {
+      kind,
+      config: { kind: "sqlite", path: path.join(dir, "statuses.db") },
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `${TEST_DB_PREFIX}${process.pid}_${counter}_${randomBytes(3).toString("hex")}`;
+  const admin = await adminConnection();
+  try {
+    await admin.query(
+      `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await admin.end();
+  }
+  return {
+    kind,
+    config: { ...mysqlServer(), database: name },
+    drop: async () => {
+      const connection = await adminConnection();
+      try {
+        await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      } finally {
+        await connection.end();
+      }
+    },
+  };
+}
+
+export function testConfig(database: DatabaseConfig, overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    port: 0,
+    host: "127.0.0.1",
+    nodeEnv: "test",
+    logLevel: (process.env.TEST_LOG_LEVEL as AppConfig["logLevel"]) ?? "silent",
+    database,
+    migrationsRun: true,
+    ...overrides,
+  };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  data?: T;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: {
+      code?: string;
+      fields?: Array<{ field: string; message: string }>;
+      requestId?: string;
+      [key: string]: unknown;
+    };
+  }>;
+}
+
+/** A running service on a fresh database, reached over real HTTP. */
+export class TestServer {
+  app!: App;
+  url!: string;
+  database!: TestDatabase;
+  /** Every SQL statement sent since the last `resetQueries()`. */
+  queries: string[] = [];
+
+  constructor(readonly kind: DbKind) {}
+
+  async start(overrides: Partial<AppConfig> = {}): Promise<void> {
+    this.database = await createTestDatabase(this.kind);
+    const config = testConfig(this.database.config, overrides);
+    this.app = await createApp(config, {
+      logger: createLogger(config),
+      onQuery: (sql) => this.queries.push(sql),
+    });
+    this.url = await this.app.listen(0, "127.0.0.1");
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await this.database?.drop();
+  }
+
+  resetQueries(): void {
+    this.queries = [];
+  }
+
+  /** POSTs a GraphQL operation and returns the parsed body with the HTTP status. */
+  async gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<GraphQLResponse<T>> {
+    const response = await fetch(this.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GraphQLResponse<T>, "status" | "headers">;
+    return { status: response.status, headers: response.headers, ...body };
+  }
+
+  /** Like `gql`, but fails the test when the response has errors; returns `data`. */
+  async ok<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) {
+    const response = await this.gql<T>(query, variables);
+    if (response.errors?.length || !response.data) {
+      throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+    }
+    return response.data;
+  }
+}
+
+/**
+ * Declares the same tests once per database. `fn` receives the server (started in `beforeAll`,
+ * stopped in `afterAll`, one fresh database per database kind and file).
+ */
+export function describeEachDatabase(title: string, fn: (server: TestServer) => void): void {
+  for (const kind of testDatabases()) {
+    describe(`${title} [${kind}]`, () => {
+      const server = new TestServer(kind);
+      beforeAll(() => server.start());
+      afterAll(() => server.stop());
+      fn(server);
+    });
+  }
+}
+
+/** The single error of a response, asserting there is exactly one and no data for its path. */
+export function onlyError(response: GraphQLResponse) {
+  expect(response.errors).toHaveLength(1);
+  return response.errors![0];
+}
+
+/** Asserts one error with `code`, and (when given) that it names `field`. */
+export function expectError(response: GraphQLResponse, code: string, field?: string) {
+  const error = onlyError(response);
+  expect(error.extensions?.code).toBe(code);
+  if (field !== undefined) {
+    expect(error.extensions?.fields?.map((f) => f.field)).toContain(field);
+  }
+  // Never a stack trace, SQL text or driver message.
+  const text = JSON.stringify(error);
+  expect(text).not.toMatch(/stacktrace|at .*\.(ts|js):\d+|SELECT |INSERT |UPDATE |ER_|SQLITE_/);
+  return error;
+}
