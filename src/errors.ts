@@ -149,14 +149,19 @@ export function fieldErrorsFromValidation(errors: ValidationError[], prefix = ""
   return result;
 }
 
-/** The field named in graphql-js's variable coercion message, without the variable's own name. */
+/**
+ * The input field a graphql-js variable coercion message is about, relative to the variable:
+ * `Variable "$input" got invalid value 1.5 at "input.sort"; …` → `sort`;
+ * `…; Field "type" is not defined by type "CreateCallStatusInput".` → `type`;
+ * `…; Field "title" of required type "String!" was not provided.` → `title`.
+ */
 function fieldFromCoercionMessage(message: string): string | undefined {
   const variable = /^Variable "\$([^"]+)"/.exec(message)?.[1];
   if (!variable) return undefined;
-  const path = /at "([^"]+)"/.exec(message)?.[1];
-  if (!path) return variable;
-  const segments = path.split(".");
-  return segments.length > 1 ? segments.slice(1).join(".") : segments[0];
+  const segments = (/ at "([^"]+)"/.exec(message)?.[1] ?? variable).split(".").slice(1);
+  const named = /Field "([^"]+)" (?:is not defined by type|of required type)/.exec(message)?.[1];
+  if (named) segments.push(named);
+  return segments.length > 0 ? segments.join(".") : variable;
 }
 
 function withFields(fields: FieldError[]): { fields: FieldError[] } | Record<string, never> {

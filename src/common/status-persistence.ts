@@ -101,6 +101,9 @@ export async function insertStatus<T extends StatusRow>(
   }
 }
 
+/** Retries of an update without `expectedVersion` that keeps losing races to other writers. */
+const MAX_UPDATE_ATTEMPTS = 20;
+
 /**
  * Applies a change computed from the current row, atomically:
  * `UPDATE … SET …, version = version + 1 WHERE id = ? AND version = ?`.
@@ -135,9 +138,11 @@ export async function updateStatus<T extends StatusRow>(
       .where("id = :id AND version = :version", { id, version: current.version })
       .execute();
     if (result.affected === 1) return;
-    if ((expectedVersion !== undefined && expectedVersion !== null) || attempt >= 3) {
+    if ((expectedVersion !== undefined && expectedVersion !== null) || attempt >= MAX_UPDATE_ATTEMPTS) {
       throw staleVersion(label, undefined);
     }
+    // Someone else's update committed in between; each retry means another writer progressed.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
   }
 }
 
