@@ -6,9 +6,21 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  */
 const LEAD_STATUSES = [
   { code: "new", title: "New", category: "IN_PROGRESS", sort: 10, color: "#2196F3" },
-  { code: "in_progress", title: "In progress", category: "IN_PROGRESS", sort: 20, color: "#FFC107" },
+  {
+    code: "in_progress",
+    title: "In progress",
+    category: "IN_PROGRESS",
+    sort: 20,
+    color: "#FFC107",
+  },
   { code: "qualified", title: "Qualified", category: "QUALIFIED", sort: 30, color: "#4CAF50" },
-  { code: "disqualified", title: "Disqualified", category: "DISQUALIFIED", sort: 40, color: "#F44336" },
+  {
+    code: "disqualified",
+    title: "Disqualified",
+    category: "DISQUALIFIED",
+    sort: 40,
+    color: "#F44336",
+  },
 ];
 
 const CALL_STATUSES = [
@@ -23,7 +35,8 @@ const CALL_STATUSES = [
   {
     code: "disqualified",
     title: "Disqualified",
-    description: "The lead is not a match: not interested or does not meet the campaign's criteria.",
+    description:
+      "The lead is not a match: not interested or does not meet the campaign's criteria.",
     lead: "disqualified",
     agentVisibility: "ALWAYS",
     ai: 1,

@@ -86,7 +86,8 @@ async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   if (config.migrationsRun) {
     try {
       const applied = await dataSource.runMigrations({ transaction: "each" });
-      for (const migration of applied) logger.info({ migration: migration.name }, "migration applied");
+      for (const migration of applied)
+        logger.info({ migration: migration.name }, "migration applied");
     } catch (error) {
       await dataSource.destroy().catch(() => undefined);
       throw new StartupError(`migrations failed on ${where}: ${(error as Error).message}`, {

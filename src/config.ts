@@ -53,7 +53,8 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
   if (value.startsWith("sqlite:")) {
     let file = value.slice("sqlite:".length);
     if (file.startsWith("//")) file = file.slice(2); // also accept sqlite://path
-    if (file === "") throw new EnvError('sqlite URL needs a file path, e.g. "sqlite:data/statuses.db"');
+    if (file === "")
+      throw new EnvError('sqlite URL needs a file path, e.g. "sqlite:data/statuses.db"');
     if (file === ":memory:") return { kind: "sqlite", path: ":memory:" };
     return { kind: "sqlite", path: path.resolve(cwd, file) };
   }
@@ -73,7 +74,8 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
     throw new EnvError(`not a valid URL — expected ${scheme}://user:pass@host:3306/database`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
-  if (!url.hostname) throw new EnvError(`missing host — expected ${scheme}://user:pass@host:3306/database`);
+  if (!url.hostname)
+    throw new EnvError(`missing host — expected ${scheme}://user:pass@host:3306/database`);
   if (!database || database.includes("/")) {
     throw new EnvError(`missing database name — expected ${scheme}://user:pass@host:3306/database`);
   }

@@ -183,7 +183,10 @@ export class UpdateCallStatusInput implements UpdateCallStatusParams {
   @Matches(CODE_PATTERN, { message: `$property ${CODE_RULE_TEXT}` })
   leadStatusCode?: string | null;
 
-  @Field(() => AgentVisibility, { nullable: true, description: "When human agents are offered it." })
+  @Field(() => AgentVisibility, {
+    nullable: true,
+    description: "When human agents are offered it.",
+  })
   @NotNullWhenGiven()
   @IsEnum(AgentVisibility)
   agentVisibility?: AgentVisibility;

@@ -2,7 +2,11 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "ty
 import type { GraphQLContext } from "../graphql/context";
 import { LeadStatus } from "../lead-statuses/lead-status.entity";
 import { CallStatus } from "./call-status.entity";
-import { CallStatusFilter, CreateCallStatusInput, UpdateCallStatusInput } from "./call-status.inputs";
+import {
+  CallStatusFilter,
+  CreateCallStatusInput,
+  UpdateCallStatusInput,
+} from "./call-status.inputs";
 
 @Resolver(() => CallStatus)
 export class CallStatusResolver {

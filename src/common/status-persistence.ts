@@ -95,7 +95,10 @@ export async function insertStatus<T extends StatusRow>(
         throw conflict(`A ${label} with code "${code}" already exists`, "code");
       }
       if (attempt >= DERIVED_CODE_ATTEMPTS) {
-        throw conflict(`Could not derive a free code from the title; give a code explicitly`, "code");
+        throw conflict(
+          `Could not derive a free code from the title; give a code explicitly`,
+          "code",
+        );
       }
     }
   }
@@ -122,7 +125,11 @@ export async function updateStatus<T extends StatusRow>(
   for (let attempt = 1; ; attempt += 1) {
     const current = await repo.findOne({ where: { id } as never });
     if (!current) throw notFound(`No ${label} with id ${id}`);
-    if (expectedVersion !== undefined && expectedVersion !== null && current.version !== expectedVersion) {
+    if (
+      expectedVersion !== undefined &&
+      expectedVersion !== null &&
+      current.version !== expectedVersion
+    ) {
       throw staleVersion(label, current.version);
     }
     const changes = await computeChanges(current);
@@ -138,7 +145,10 @@ export async function updateStatus<T extends StatusRow>(
       .where("id = :id AND version = :version", { id, version: current.version })
       .execute();
     if (result.affected === 1) return;
-    if ((expectedVersion !== undefined && expectedVersion !== null) || attempt >= MAX_UPDATE_ATTEMPTS) {
+    if (
+      (expectedVersion !== undefined && expectedVersion !== null) ||
+      attempt >= MAX_UPDATE_ATTEMPTS
+    ) {
       throw staleVersion(label, undefined);
     }
     // Someone else's update committed in between; each retry means another writer progressed.

@@ -22,9 +22,7 @@ export const INT32_MAX = 2147483647;
 
 /** Length in characters (Unicode code points), as MySQL counts them. */
 export function characterLength(text: string): number {
-  let length = 0;
-  for (const _ of text) length += 1;
-  return length;
+  return Array.from(text).length;
 }
 
 function compose(...decorators: PropertyDecorator[]): PropertyDecorator {

@@ -13,10 +13,7 @@ export interface Services {
 /** Per-request batching of relation fields, so lists cost a bounded number of SQL statements. */
 export class Loaders {
   readonly leadStatusById: DataLoader<number, LeadStatus | null>;
-  private readonly callStatusesByLeadStatus = new Map<
-    string,
-    DataLoader<number, CallStatus[]>
-  >();
+  private readonly callStatusesByLeadStatus = new Map<string, DataLoader<number, CallStatus[]>>();
 
   constructor(private readonly services: Services) {
     this.leadStatusById = new DataLoader(async (ids) => {

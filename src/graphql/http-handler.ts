@@ -8,7 +8,11 @@ import { INTERNAL_ERROR_MESSAGE } from "../errors";
 export const GRAPHQL_PATH = "/graphql";
 export const REQUEST_ID_HEADER = "x-request-id";
 
-type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+type Middleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
 
 interface HttpError {
   status?: number;
@@ -97,7 +101,8 @@ export function createHttpHandler<TContext extends BaseContext>(
         }
         const headers = new HeaderMap();
         for (const [key, value] of Object.entries(req.headers)) {
-          if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+          if (value !== undefined)
+            headers.set(key, Array.isArray(value) ? value.join(", ") : value);
         }
         options.apollo
           .executeHTTPGraphQLRequest({

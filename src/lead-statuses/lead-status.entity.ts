@@ -12,7 +12,7 @@ import { LeadStatusCategory, StatusType } from "../common/enums";
 
 @ObjectType({
   description:
-    "A lead's overall state in the workflow (\"New\", \"In progress\", \"Qualified\", …). A call status may be linked to one; finishing a call with that call status moves the lead here.",
+    'A lead\'s overall state in the workflow ("New", "In progress", "Qualified", …). A call status may be linked to one; finishing a call with that call status moves the lead here.',
 })
 @Entity({ name: "lead_statuses" })
 @Index("IDX_lead_statuses_sort", ["sort", "id"])
@@ -35,7 +35,7 @@ export class LeadStatus {
 
   @Field(() => LeadStatusCategory, {
     description:
-      "Category: in progress, qualified (\"Target\") or disqualified (\"Non-target\"). Fixed for system statuses.",
+      'Category: in progress, qualified ("Target") or disqualified ("Non-target"). Fixed for system statuses.',
   })
   @Column({ type: "simple-enum", enum: LeadStatusCategory })
   category!: LeadStatusCategory;

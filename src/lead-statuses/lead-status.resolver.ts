@@ -3,7 +3,11 @@ import { CallStatus } from "../call-statuses/call-status.entity";
 import { AudienceArgs } from "../call-statuses/call-status.inputs";
 import type { GraphQLContext } from "../graphql/context";
 import { LeadStatus } from "./lead-status.entity";
-import { CreateLeadStatusInput, LeadStatusFilter, UpdateLeadStatusInput } from "./lead-status.inputs";
+import {
+  CreateLeadStatusInput,
+  LeadStatusFilter,
+  UpdateLeadStatusInput,
+} from "./lead-status.inputs";
 
 @Resolver(() => LeadStatus)
 export class LeadStatusResolver {

@@ -25,7 +25,9 @@ export default async function globalSetup(): Promise<void> {
   } catch (error) {
     const reason = (error as { code?: string }).code ?? (error as Error).message;
     if (required) {
-      throw new Error(`MariaDB/MySQL is required here but ${MYSQL_TEST_URL} is unreachable: ${reason}`);
+      throw new Error(
+        `MariaDB/MySQL is required here but ${MYSQL_TEST_URL} is unreachable: ${reason}`,
+      );
     }
     process.stdout.write(
       `\n*** MySQL/MariaDB half SKIPPED: ${MYSQL_TEST_URL} is unreachable (${reason}).\n` +
@@ -40,7 +42,8 @@ export default async function globalSetup(): Promise<void> {
     for (const row of rows as Array<Record<string, string>>) {
       const name = Object.values(row)[0];
       const pid = Number(name.slice(TEST_DB_PREFIX.length).split("_")[0]);
-      if (Number.isInteger(pid) && !pidAlive(pid)) await connection.query(`DROP DATABASE \`${name}\``);
+      if (Number.isInteger(pid) && !pidAlive(pid))
+        await connection.query(`DROP DATABASE \`${name}\``);
     }
   } finally {
     await connection.end();

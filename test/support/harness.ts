@@ -57,7 +57,10 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
   };
 }
 
-export function testConfig(database: DatabaseConfig, overrides: Partial<AppConfig> = {}): AppConfig {
+export function testConfig(
+  database: DatabaseConfig,
+  overrides: Partial<AppConfig> = {},
+): AppConfig {
   return {
     port: 0,
     host: "127.0.0.1",
