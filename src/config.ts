@@ -34,6 +34,18 @@ export interface AppConfig {
 
 export const DEFAULT_SQLITE_PATH = "data/statuses.db";
 
+const NODE_ENVS = ["development", "production", "test"] as const;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** How to set each variable right, for variables validated by envalid's built-in validators. */
+const RULES: Record<string, string> = {
+  PORT: "must be a whole number from 1 to 65535",
+  HOST: "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0",
+  NODE_ENV: `must be one of ${NODE_ENVS.join(", ")}`,
+  LOG_LEVEL: `must be one of ${LOG_LEVELS.join(", ")}`,
+  MIGRATIONS_RUN: "must be true or false",
+};
+
 /** A configuration problem; `lines` are ready to print, one per bad variable. */
 export class ConfigError extends Error {
   constructor(public readonly lines: string[]) {
@@ -73,7 +85,16 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
   } catch {
     throw new EnvError(`not a valid URL — expected ${scheme}://user:pass@host:3306/database`);
   }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  const decode = (text: string, what: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      throw new EnvError(
+        `the ${what} is not valid percent-encoding (write special characters as %XX)`,
+      );
+    }
+  };
+  const database = decode(url.pathname.replace(/^\//, ""), "database name");
   if (!url.hostname)
     throw new EnvError(`missing host — expected ${scheme}://user:pass@host:3306/database`);
   if (!database || database.includes("/")) {
@@ -85,8 +106,8 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
     flavour: scheme,
     host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
     port: portNumber,
-    username: decodeURIComponent(url.username || "root"),
-    password: decodeURIComponent(url.password),
+    username: decode(url.username || "root", "user name"),
+    password: decode(url.password, "password"),
     database,
   };
 }
@@ -104,14 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     {
       PORT: port({ default: 4000, desc: "HTTP port" }),
       HOST: host({ default: "127.0.0.1", desc: "Interface to listen on" }),
-      NODE_ENV: str({
-        choices: ["development", "production", "test"] as const,
-        default: "development",
-      }),
-      LOG_LEVEL: str({
-        choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const,
-        default: "info",
-      }),
+      NODE_ENV: str({ choices: NODE_ENVS, default: "development" }),
+      LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info" }),
       DATABASE_URL: databaseUrl({ default: { kind: "sqlite", path: "" } }),
       MIGRATIONS_RUN: bool({ default: true }),
     },
@@ -119,8 +134,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reporter: ({ errors }) => {
         for (const [name, error] of Object.entries(errors)) {
           if (!error) continue;
-          const message = error instanceof EnvError ? error.message : "invalid value";
-          lines.push(`${name}: ${message.replace(/^Invalid [^:]*: "?.*"?$/, "invalid value")}`);
+          // Our own validators explain themselves; envalid's built-in messages are replaced by
+          // the rule, so that a line never echoes a raw value (it might be a secret).
+          const rule = RULES[name];
+          lines.push(
+            `${name}: ${rule ?? (error instanceof EnvError ? error.message : "invalid value")}`,
+          );
         }
       },
     },

@@ -112,7 +112,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!driver) return false;
   if (typeof driver.code === "string" && UNAVAILABLE_CODES.has(driver.code)) return true;
   const message = typeof driver.message === "string" ? driver.message : "";
-  return /Pool is closed|Connection lost|Can't add new command when connection is in closed state|connection is not open|Driver not Connected/i.test(
+  return /Pool is closed|Connection lost|Connection is not established|Can't add new command when connection is in closed state|connection is not open|Driver not Connected/i.test(
     message,
   );
 }

@@ -41,6 +41,21 @@ function requestError(res: ServerResponse, status: number, message: string, requ
   });
 }
 
+/**
+ * Apollo answers some bad requests (batching, CSRF, unsupported method) before any plugin runs;
+ * their error bodies get the request id here, like every other error.
+ */
+function withRequestId(body: string, requestId: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+    if (!Array.isArray(parsed.errors)) return body;
+    for (const error of parsed.errors) error.extensions = { ...error.extensions, requestId };
+    return JSON.stringify(parsed);
+  } catch {
+    return body;
+  }
+}
+
 function describeBodyError(error: HttpError): { status: number; message: string } {
   const status = error.status ?? error.statusCode ?? 400;
   switch (error.type) {
@@ -118,7 +133,12 @@ export function createHttpHandler<TContext extends BaseContext>(
             for (const [key, value] of response.headers) res.setHeader(key, value);
             res.statusCode = response.status ?? 200;
             if (response.body.kind === "complete") {
-              res.end(response.body.string);
+              const body =
+                res.statusCode >= 400
+                  ? withRequestId(response.body.string, requestId)
+                  : response.body.string;
+              if (body !== response.body.string) res.removeHeader("content-length");
+              res.end(body);
               return;
             }
             for await (const chunk of response.body.asyncIterator) res.write(chunk);

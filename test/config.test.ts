@@ -1,0 +1,233 @@
+import path from "node:path";
+import { ConfigError, loadConfig, parseDatabaseUrl } from "../src/config";
+
+/** Runs `loadConfig(env)`, expecting it to throw a `ConfigError`, and returns that error. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  let caught: unknown;
+  try {
+    loadConfig(env);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  return caught as ConfigError;
+}
+
+/** The single line of the `ConfigError` for `env`, asserting it names `variable`. */
+function onlyLine(env: NodeJS.ProcessEnv, variable: string): string {
+  const error = configError(env);
+  expect(error.lines).toHaveLength(1);
+  const [line] = error.lines;
+  expect(line.startsWith(`${variable}: `)).toBe(true);
+  expect(line).not.toContain("\n");
+  expect(error.message).toBe(line);
+  return line;
+}
+
+describe("loadConfig defaults", () => {
+  it("uses PORT 4000, HOST 127.0.0.1, development, info, migrations on, SQLite under ./data", () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: "127.0.0.1",
+      nodeEnv: "development",
+      logLevel: "info",
+      migrationsRun: true,
+      database: { kind: "sqlite", path: path.resolve(process.cwd(), "data/statuses.db") },
+    });
+  });
+
+  it("treats an empty DATABASE_URL like an unset one", () => {
+    expect(loadConfig({ DATABASE_URL: "" }).database).toEqual({
+      kind: "sqlite",
+      path: path.resolve(process.cwd(), "data/statuses.db"),
+    });
+  });
+
+  it("reads every variable when given", () => {
+    expect(
+      loadConfig({
+        PORT: "8080",
+        HOST: "0.0.0.0",
+        NODE_ENV: "production",
+        LOG_LEVEL: "debug",
+        MIGRATIONS_RUN: "false",
+        DATABASE_URL: "sqlite::memory:",
+      }),
+    ).toEqual({
+      port: 8080,
+      host: "0.0.0.0",
+      nodeEnv: "production",
+      logLevel: "debug",
+      migrationsRun: false,
+      database: { kind: "sqlite", path: ":memory:" },
+    });
+  });
+});
+
+describe("DATABASE_URL parsing", () => {
+  it("resolves a relative sqlite: path against the working directory", () => {
+    expect(loadConfig({ DATABASE_URL: "sqlite:data/x.db" }).database).toEqual({
+      kind: "sqlite",
+      path: path.resolve(process.cwd(), "data/x.db"),
+    });
+    expect(parseDatabaseUrl("sqlite:data/x.db", "/srv/app")).toEqual({
+      kind: "sqlite",
+      path: path.resolve("/srv/app", "data/x.db"),
+    });
+  });
+
+  it("also accepts sqlite://PATH and absolute paths", () => {
+    expect(parseDatabaseUrl("sqlite://data/x.db", "/srv/app")).toEqual({
+      kind: "sqlite",
+      path: path.resolve("/srv/app", "data/x.db"),
+    });
+    expect(parseDatabaseUrl("sqlite:/var/lib/x.db", "/srv/app")).toEqual({
+      kind: "sqlite",
+      path: "/var/lib/x.db",
+    });
+  });
+
+  it("uses an empty value as the default SQLite file under <cwd>/data", () => {
+    expect(parseDatabaseUrl("", "/srv/app")).toEqual({
+      kind: "sqlite",
+      path: path.resolve("/srv/app", "data/statuses.db"),
+    });
+  });
+
+  it("keeps sqlite::memory: in memory", () => {
+    expect(parseDatabaseUrl("sqlite::memory:")).toEqual({ kind: "sqlite", path: ":memory:" });
+    expect(loadConfig({ DATABASE_URL: "sqlite::memory:" }).database).toEqual({
+      kind: "sqlite",
+      path: ":memory:",
+    });
+  });
+
+  it("parses a mysql:// URL, decoding the password", () => {
+    const expected = {
+      kind: "mysql",
+      flavour: "mysql",
+      host: "db.example",
+      port: 3307,
+      username: "u",
+      password: "p@ss",
+      database: "app",
+    };
+    expect(parseDatabaseUrl("mysql://u:p%40ss@db.example:3307/app")).toEqual(expected);
+    expect(loadConfig({ DATABASE_URL: "mysql://u:p%40ss@db.example:3307/app" }).database).toEqual(
+      expected,
+    );
+  });
+
+  it("parses a mariadb:// URL with the mariadb flavour", () => {
+    expect(parseDatabaseUrl("mariadb://admin:secret@db.example:3310/statuses")).toEqual({
+      kind: "mysql",
+      flavour: "mariadb",
+      host: "db.example",
+      port: 3310,
+      username: "admin",
+      password: "secret",
+      database: "statuses",
+    });
+  });
+
+  it("defaults the port to 3306", () => {
+    expect(parseDatabaseUrl("mysql://u:p@db.example/app")).toMatchObject({
+      kind: "mysql",
+      port: 3306,
+      host: "db.example",
+      database: "app",
+    });
+    expect(parseDatabaseUrl("mariadb://u:p@db.example/app")).toMatchObject({
+      flavour: "mariadb",
+      port: 3306,
+    });
+  });
+});
+
+describe("configuration errors", () => {
+  it("rejects an unsupported scheme with one line naming DATABASE_URL and the fix", () => {
+    const line = onlyLine({ DATABASE_URL: "postgres://x/y" }, "DATABASE_URL");
+    expect(line).toMatch(/^DATABASE_URL: unsupported scheme "postgres" — use mysql:\/\//);
+    expect(line).toContain("mariadb://");
+    expect(line).toContain("sqlite:");
+  });
+
+  it("never shows the password when a MySQL URL lacks the database name", () => {
+    for (const url of [
+      "mysql://u:Sup3rS3cretPw@db.example:3307",
+      "mysql://u:Sup3rS3cretPw@db.example:3307/",
+      "mariadb://u:Sup3rS3cretPw@db.example",
+    ]) {
+      const error = configError({ DATABASE_URL: url });
+      expect(error.lines).toHaveLength(1);
+      expect(error.lines[0]).toMatch(/^DATABASE_URL: missing database name/);
+      for (const text of [error.message, String(error), ...error.lines]) {
+        expect(text).not.toContain("Sup3rS3cretPw");
+      }
+    }
+  });
+
+  it("never shows the password of an unparsable MySQL URL", () => {
+    for (const url of [
+      "mysql://u:Sup3rS3cretPw@:3306/app",
+      "mysql://u:Sup3rS3cretPw@db.example:99999/app",
+      "mysql://u:Sup3rS3cretPw%zz@db.example/app",
+    ]) {
+      const error = configError({ DATABASE_URL: url });
+      expect(error.lines).toHaveLength(1);
+      expect(error.lines[0].startsWith("DATABASE_URL: ")).toBe(true);
+      expect(error.message).not.toContain("Sup3rS3cretPw");
+    }
+  });
+
+  it("rejects an empty sqlite: path", () => {
+    expect(onlyLine({ DATABASE_URL: "sqlite:" }, "DATABASE_URL")).toContain("file path");
+  });
+
+  it("rejects a value that is not a URL", () => {
+    expect(onlyLine({ DATABASE_URL: "nonsense" }, "DATABASE_URL")).toMatch(/not a URL/);
+  });
+
+  it.each(["abc", "70000", "0", "-1", "4000.5"])(
+    "PORT=%s gives one clear line naming PORT and the valid range",
+    (value) => {
+      const line = onlyLine({ PORT: value }, "PORT");
+      // Clear = says what a valid PORT is (a port number 1–65535), not just "invalid value".
+      expect(line).toMatch(/1\s*(–|-|\.\.|to)\s*65535/);
+    },
+  );
+
+  it("LOG_LEVEL=loud gives one clear line naming LOG_LEVEL and the allowed levels", () => {
+    const line = onlyLine({ LOG_LEVEL: "loud" }, "LOG_LEVEL");
+    for (const level of ["fatal", "error", "warn", "info", "debug", "trace", "silent"]) {
+      expect(line).toContain(level);
+    }
+    // Not envalid's raw validator message (`Value "loud" not in choices [fatal,error,...]`).
+    expect(line).not.toMatch(/not in choices|\[fatal,/);
+  });
+
+  it("NODE_ENV=staging gives one clear line naming NODE_ENV and the allowed values", () => {
+    const line = onlyLine({ NODE_ENV: "staging" }, "NODE_ENV");
+    for (const value of ["development", "production", "test"]) expect(line).toContain(value);
+    expect(line).not.toMatch(/not in choices|\[development,/);
+  });
+
+  it("lists every bad variable once, one line each, starting with its name", () => {
+    const error = configError({
+      PORT: "abc",
+      LOG_LEVEL: "loud",
+      NODE_ENV: "staging",
+      DATABASE_URL: "postgres://u:Sup3rS3cretPw@x/y",
+      HOST: "127.0.0.1",
+    });
+    expect(error.lines).toHaveLength(4);
+    expect(error.lines.map((line) => line.split(":")[0]).sort()).toEqual([
+      "DATABASE_URL",
+      "LOG_LEVEL",
+      "NODE_ENV",
+      "PORT",
+    ]);
+    expect(error.message.split("\n")).toEqual(error.lines);
+    expect(error.message).not.toContain("Sup3rS3cretPw");
+  });
+});
