@@ -138,6 +138,23 @@ describeEachDatabase("database", (server) => {
     });
   });
 
+  if (server.kind === "sqlite") {
+    it("runs SQLite with foreign keys enforced and write-ahead logging", async () => {
+      const [fk] = await server.app.dataSource.query("PRAGMA foreign_keys");
+      const [journal] = await server.app.dataSource.query("PRAGMA journal_mode");
+      expect(fk).toEqual({ foreign_keys: 1 });
+      expect(journal).toEqual({ journal_mode: "wal" });
+    });
+  }
+
+  it("refuses a link to a lead status that does not exist (foreign key)", async () => {
+    await expect(
+      server.app.dataSource.query(
+        "UPDATE call_statuses SET lead_status_id = 999999 WHERE code = 'voicemail'",
+      ),
+    ).rejects.toThrow();
+  });
+
   if (server.kind === "mariadb") {
     it("refuses to build the tables in a database that is not utf8mb4, saying how to fix it", async () => {
       const database = await createTestDatabase("mariadb");
