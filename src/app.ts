@@ -1,16 +1,22 @@
 import "reflect-metadata";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import type { IncomingHttpHeaders } from "node:http";
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
+import { GraphQLError } from "graphql";
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from "@apollo/server/plugin/landingPage/default";
 import type { DataSource } from "typeorm";
+import { ApiKeyService } from "./auth/api-key.service";
+import { Authenticator } from "./auth/authenticate";
+import { JwtVerifier } from "./auth/jwt";
+import type { Principal } from "./auth/principal";
 import { CallStatusService } from "./call-statuses/call-status.service";
 import { describeDatabase, type AppConfig } from "./config";
 import { createDataSource } from "./db/data-source";
-import { clientErrorCode, formatGraphQLError } from "./errors";
+import { AppError, clientErrorCode, formatGraphQLError } from "./errors";
 import { Loaders, type GraphQLContext, type Services } from "./graphql/context";
 import { createHttpHandler, GRAPHQL_PATH } from "./graphql/http-handler";
 import { buildAppSchema } from "./graphql/schema";
@@ -24,6 +30,8 @@ export interface AppOptions {
 }
 
 export interface App {
+  /** Outside production, the ADMIN key created at start on a database without keys; else null. */
+  bootstrapKey: string | null;
   config: AppConfig;
   logger: Logger;
   dataSource: DataSource;
@@ -73,6 +81,44 @@ function errorsPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
   };
 }
 
+/**
+ * The principal of a request, or an UNAUTHENTICATED error that makes the whole response
+ * HTTP 401 with a `WWW-Authenticate` challenge.
+ */
+async function authenticateRequest(
+  authenticator: Authenticator,
+  headers: IncomingHttpHeaders,
+): Promise<Principal> {
+  try {
+    return await authenticator.authenticate(headers);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
+      throw new GraphQLError(error.message, {
+        extensions: {
+          code: "UNAUTHENTICATED",
+          http: {
+            status: 401,
+            headers: new HeaderMap([["www-authenticate", 'Bearer realm="graphql"']]),
+          },
+        },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Quick start outside production: one ADMIN key when none exists, printed once in the log. */
+async function createBootstrapKey(services: Services, logger: Logger): Promise<string | null> {
+  const key = await services.apiKeys.createBootstrapKeyIfNone();
+  if (key) {
+    logger.warn(
+      `No API key existed, so a development ADMIN key was created (shown only now): ${key} — ` +
+        `in Apollo Sandbox open "Headers" and add X-Api-Key: ${key}`,
+    );
+  }
+  return key;
+}
+
 async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   const where = describeDatabase(config.database);
   let dataSource: DataSource;
@@ -103,11 +149,33 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const logger = options.logger ?? createLogger(config);
   const dataSource = await connect(config, options, logger);
 
+  try {
+    return await assemble(config, logger, dataSource);
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assemble(config: AppConfig, logger: Logger, dataSource: DataSource): Promise<App> {
   const leadStatuses = new LeadStatusService(dataSource);
   const services: Services = {
     leadStatuses,
     callStatuses: new CallStatusService(dataSource, leadStatuses),
+    apiKeys: new ApiKeyService(dataSource, {
+      cacheSeconds: config.auth.apiKeyCacheSeconds,
+      logger,
+    }),
   };
+  let jwt: JwtVerifier | undefined;
+  try {
+    jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt) : undefined;
+  } catch (error) {
+    throw new StartupError(`JWT_PUBLIC_KEY cannot be used: ${(error as Error).message}`);
+  }
+  const authenticator = new Authenticator(services.apiKeys, jwt);
+  const bootstrapKey =
+    config.nodeEnv === "production" ? null : await createBootstrapKey(services, logger);
 
   const production = config.nodeEnv === "production";
   const apollo = new ApolloServer<GraphQLContext>({
@@ -129,7 +197,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const httpServer = http.createServer(
     createHttpHandler({
       apollo,
-      context: async (requestId) => ({ requestId, services, loaders: new Loaders(services) }),
+      context: async (req, requestId) => ({
+        requestId,
+        principal: await authenticateRequest(authenticator, req.headers),
+        services,
+        loaders: new Loaders(services),
+      }),
       onUnexpectedError: (error, requestId) =>
         logger.error({ err: error, requestId }, "unexpected error"),
     }),
@@ -137,6 +210,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
   let closing: Promise<void> | undefined;
   return {
+    bootstrapKey,
     config,
     logger,
     dataSource,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { bool, cleanEnv, EnvError, host, makeValidator, port, str } from "envalid";
+import { bool, cleanEnv, EnvError, host, makeValidator, num, port, str } from "envalid";
 
 /** Where and how to reach the database, parsed from `DATABASE_URL`. */
 export type DatabaseConfig =
@@ -30,6 +30,23 @@ export interface AppConfig {
   database: DatabaseConfig;
   /** Apply pending migrations when the service starts. */
   migrationsRun: boolean;
+  auth: AuthConfig;
+}
+
+export interface AuthConfig {
+  /**
+   * How long a verified API key is remembered by one instance, in seconds. Bounds how long a key
+   * revoked through another instance keeps working here. 0: look the key up on every request.
+   */
+  apiKeyCacheSeconds: number;
+  /** Optional JWT acceptance: an HS256 secret or an RS256/ES256 public key (PEM). */
+  jwt?: {
+    secret?: string;
+    publicKey?: string;
+    roleClaim: string;
+    issuer?: string;
+    audience?: string;
+  };
 }
 
 export const DEFAULT_SQLITE_PATH = "data/statuses.db";
@@ -44,6 +61,7 @@ const RULES: Record<string, string> = {
   NODE_ENV: `must be one of ${NODE_ENVS.join(", ")}`,
   LOG_LEVEL: `must be one of ${LOG_LEVELS.join(", ")}`,
   MIGRATIONS_RUN: "must be true or false",
+  API_KEY_CACHE_SECONDS: "must be a whole number of seconds from 0 to 60",
 };
 
 /** A configuration problem; `lines` are ready to print, one per bad variable. */
@@ -129,6 +147,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info" }),
       DATABASE_URL: databaseUrl({ default: { kind: "sqlite", path: "" } }),
       MIGRATIONS_RUN: bool({ default: true }),
+      API_KEY_CACHE_SECONDS: num({ default: 5 }),
+      JWT_SECRET: str({ default: "" }),
+      JWT_PUBLIC_KEY: str({ default: "" }),
+      JWT_ROLE_CLAIM: str({ default: "role" }),
+      JWT_ISSUER: str({ default: "" }),
+      JWT_AUDIENCE: str({ default: "" }),
     },
     {
       reporter: ({ errors }) => {
@@ -144,6 +168,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     },
   );
+  // envalid's result throws on reading a variable that failed validation: stop here first.
+  if (lines.length > 0) throw new ConfigError(lines);
+  const cacheSeconds = parsed.API_KEY_CACHE_SECONDS;
+  if (!(Number.isInteger(cacheSeconds) && cacheSeconds >= 0 && cacheSeconds <= 60)) {
+    lines.push(`API_KEY_CACHE_SECONDS: ${RULES.API_KEY_CACHE_SECONDS}`);
+  }
+  const jwtSecret = parsed.JWT_SECRET.trim();
+  // PEM keys in one-line env values usually carry "\n" for line breaks.
+  const jwtPublicKey = parsed.JWT_PUBLIC_KEY.replace(/\\n/g, "\n").trim();
+  if (jwtSecret && jwtPublicKey) {
+    lines.push(
+      "JWT_SECRET: set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256), not both",
+    );
+  } else if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
+    lines.push("JWT_SECRET: must be at least 32 bytes long (HS256 needs a strong shared secret)");
+  } else if (jwtPublicKey && !jwtPublicKey.startsWith("-----BEGIN PUBLIC KEY-----")) {
+    lines.push(
+      'JWT_PUBLIC_KEY: must be a PEM public key starting with "-----BEGIN PUBLIC KEY-----"',
+    );
+  }
   if (lines.length > 0) throw new ConfigError(lines);
 
   const database =
@@ -158,6 +202,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parsed.LOG_LEVEL,
     database,
     migrationsRun: parsed.MIGRATIONS_RUN,
+    auth: {
+      apiKeyCacheSeconds: cacheSeconds,
+      jwt:
+        jwtSecret || jwtPublicKey
+          ? {
+              secret: jwtSecret || undefined,
+              publicKey: jwtPublicKey || undefined,
+              roleClaim: parsed.JWT_ROLE_CLAIM.trim() || "role",
+              issuer: parsed.JWT_ISSUER.trim() || undefined,
+              audience: parsed.JWT_AUDIENCE.trim() || undefined,
+            }
+          : undefined,
+    },
   };
 }
 

@@ -33,6 +33,7 @@ describe("loadConfig defaults", () => {
       logLevel: "info",
       migrationsRun: true,
       database: { kind: "sqlite", path: path.resolve(process.cwd(), "data/statuses.db") },
+      auth: { apiKeyCacheSeconds: 5, jwt: undefined },
     });
   });
 
@@ -52,6 +53,11 @@ describe("loadConfig defaults", () => {
         LOG_LEVEL: "debug",
         MIGRATIONS_RUN: "false",
         DATABASE_URL: "sqlite::memory:",
+        API_KEY_CACHE_SECONDS: "0",
+        JWT_SECRET: "s".repeat(32),
+        JWT_ROLE_CLAIM: "https://example.com/role",
+        JWT_ISSUER: "https://auth.example.com/",
+        JWT_AUDIENCE: "statuses",
       }),
     ).toEqual({
       port: 8080,
@@ -60,6 +66,16 @@ describe("loadConfig defaults", () => {
       logLevel: "debug",
       migrationsRun: false,
       database: { kind: "sqlite", path: ":memory:" },
+      auth: {
+        apiKeyCacheSeconds: 0,
+        jwt: {
+          secret: "s".repeat(32),
+          publicKey: undefined,
+          roleClaim: "https://example.com/role",
+          issuer: "https://auth.example.com/",
+          audience: "statuses",
+        },
+      },
     });
   });
 });
@@ -229,5 +245,31 @@ describe("configuration errors", () => {
     ]);
     expect(error.message.split("\n")).toEqual(error.lines);
     expect(error.message).not.toContain("Sup3rS3cretPw");
+  });
+});
+
+describe("authentication settings", () => {
+  it("reads a one-line PEM public key with \\n line breaks", () => {
+    const pem = "-----BEGIN PUBLIC KEY-----\\nMFkw\\n-----END PUBLIC KEY-----";
+    expect(loadConfig({ JWT_PUBLIC_KEY: pem }).auth.jwt?.publicKey).toBe(
+      "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----",
+    );
+  });
+
+  it.each([
+    [{ API_KEY_CACHE_SECONDS: "61" }, "API_KEY_CACHE_SECONDS", /0 to 60/],
+    [{ API_KEY_CACHE_SECONDS: "1.5" }, "API_KEY_CACHE_SECONDS", /whole number/],
+    [{ API_KEY_CACHE_SECONDS: "soon" }, "API_KEY_CACHE_SECONDS", /whole number/],
+    [{ JWT_SECRET: "short" }, "JWT_SECRET", /at least 32 bytes/],
+    [
+      { JWT_SECRET: "s".repeat(32), JWT_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----x" },
+      "JWT_SECRET",
+      /not both/,
+    ],
+    [{ JWT_PUBLIC_KEY: "ssh-rsa AAAA" }, "JWT_PUBLIC_KEY", /PEM public key/],
+  ])("refuses %j with one line naming %s", (env, variable, pattern) => {
+    const line = onlyLine(env, variable);
+    expect(line).toMatch(pattern);
+    expect(line).not.toContain("short");
   });
 });

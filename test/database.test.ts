@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { createDataSource } from "../src/db/data-source";
+import { createDataSource, MIGRATIONS } from "../src/db/data-source";
 import { createLogger } from "../src/logger";
 import { SeedSystemStatuses1764100000001 } from "../migrations/1764100000001-SeedSystemStatuses";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "./support/harness";
@@ -103,7 +103,8 @@ describeEachDatabase("database", (server) => {
         "INSERT INTO lead_statuses (code, title, category, sort, color, type) VALUES ('callback', 'Callback', 'IN_PROGRESS', 50, '#000000', 'CUSTOM')",
       );
 
-      await dataSource.undoLastMigration();
+      await dataSource.undoLastMigration(); // api keys
+      await dataSource.undoLastMigration(); // the seed
       const remaining: Array<{ code: string }> = await dataSource.query(
         "SELECT code FROM lead_statuses",
       );
@@ -116,10 +117,10 @@ describeEachDatabase("database", (server) => {
     });
 
     it("reverting every migration drops the tables; running them again rebuilds an identical schema", async () => {
-      await dataSource.undoLastMigration();
-      await dataSource.undoLastMigration();
+      for (let i = 0; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       try {
+        expect(await runner.hasTable("api_keys")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
         expect(await runner.hasTable("lead_statuses")).toBe(false);
       } finally {
@@ -131,6 +132,7 @@ describeEachDatabase("database", (server) => {
       expect(applied.map((m) => m.name)).toEqual([
         "CreateStatusTables1764100000000",
         "SeedSystemStatuses1764100000001",
+        "CreateApiKeys1764100000002",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

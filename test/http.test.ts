@@ -15,9 +15,14 @@ interface RawResponse extends GraphQLResponse {
   text: string;
 }
 
+/** The ADMIN key of the server under test, sent unless a request carries its own. */
+let apiKey = "";
+
 /** Sends any request to the server and parses a JSON body (when it is JSON). */
 async function send(url: string, init: RequestInit = {}): Promise<RawResponse> {
-  const response = await fetch(url, init);
+  const headers = new Headers(init.headers);
+  if (!headers.has("x-api-key") && !headers.has("authorization")) headers.set("x-api-key", apiKey);
+  const response = await fetch(url, { ...init, headers });
   const text = await response.text();
   let body: Partial<GraphQLResponse> = {};
   try {
@@ -41,6 +46,10 @@ function origin(server: TestServer): string {
 }
 
 describeEachDatabase("HTTP", (server) => {
+  beforeAll(() => {
+    apiKey = server.adminKey;
+  });
+
   describe("malformed requests", () => {
     it("answers invalid JSON with 400 BAD_REQUEST as JSON, without a stack trace", async () => {
       const response = await postJson(server.url, '{"query": "{ callStatuses { code } }"');

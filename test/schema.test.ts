@@ -52,14 +52,18 @@ describe("schema.graphql", () => {
 
   it("has the contract's operations and no way to delete or to change a code or a type", () => {
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual([
+      "apiKeys",
       "callStatus",
       "callStatuses",
       "leadStatus",
       "leadStatuses",
+      "viewer",
     ]);
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual([
+      "createApiKey",
       "createCallStatus",
       "createLeadStatus",
+      "revokeApiKey",
       "updateCallStatus",
       "updateLeadStatus",
     ]);

@@ -21,7 +21,7 @@ export class CallStatusResolver {
     })
     filter?: CallStatusFilter | null,
   ): Promise<CallStatus[]> {
-    return ctx.services.callStatuses.list(filter ?? {});
+    return ctx.services.callStatuses.list(filter ?? {}, ctx.principal);
   }
 
   @Query(() => CallStatus, {
@@ -34,7 +34,7 @@ export class CallStatusResolver {
     @Arg("code", () => String, { nullable: true, description: "The status code." })
     code?: string | null,
   ): Promise<CallStatus | null> {
-    return ctx.services.callStatuses.findOne({ id, code });
+    return ctx.services.callStatuses.findOne({ id, code }, ctx.principal);
   }
 
   @Mutation(() => CallStatus, { description: "Creates a custom call status." })
@@ -43,7 +43,7 @@ export class CallStatusResolver {
     @Arg("input", () => CreateCallStatusInput, { description: "The new status." })
     input: CreateCallStatusInput,
   ): Promise<CallStatus> {
-    return ctx.services.callStatuses.create(input);
+    return ctx.services.callStatuses.create(input, ctx.principal);
   }
 
   @Mutation(() => CallStatus, {
@@ -56,7 +56,7 @@ export class CallStatusResolver {
     @Arg("input", () => UpdateCallStatusInput, { description: "The changes." })
     input: UpdateCallStatusInput,
   ): Promise<CallStatus> {
-    return ctx.services.callStatuses.update(id, input);
+    return ctx.services.callStatuses.update(id, input, ctx.principal);
   }
 
   @FieldResolver(() => LeadStatus, {

@@ -8,6 +8,8 @@ import {
   parseStatusId,
   updateStatus,
 } from "../common/status-persistence";
+import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
+import type { Principal } from "../auth/principal";
 import type { LeadStatusService } from "../lead-statuses/lead-status.service";
 import { CallStatus } from "./call-status.entity";
 
@@ -88,26 +90,44 @@ export class CallStatusService {
    * Call statuses matching `filter`, ordered by sort, then id, each with its lead status loaded
    * (one SQL statement whatever the number of rows).
    */
-  async list(filter: CallStatusFilterParams = {}): Promise<CallStatus[]> {
+  async list(filter: CallStatusFilterParams, actor: Principal): Promise<CallStatus[]> {
+    const audience = scopeAudience(actor, filter);
     const rows = await this.repo.find({ relations: { leadStatus: true }, order: ORDER });
     const term = normalizeSearchTerm(filter.search);
     return rows.filter(
       (s) =>
         matchesSearch(s, term) &&
-        isVisibleTo(s, filter) &&
+        isVisibleTo(s, audience) &&
         (!filter.type || s.type === filter.type) &&
         (!filter.leadStatusCode || s.leadStatus?.code === filter.leadStatusCode),
     );
   }
 
-  /** The call status with exactly one of `id` / `code`, or null. */
-  async findOne(args: { id?: string | number | null; code?: string | null }) {
-    return this.repo.findOne({ where: idOrCodeCondition(args), relations: { leadStatus: true } });
+  /**
+   * The call status with exactly one of `id` / `code`, or null — also when it exists but is not
+   * offered to the caller's audience (agents see AFTER_CALL_TRANSFER ones here too).
+   */
+  async findOne(
+    args: { id?: string | number | null; code?: string | null },
+    actor: Principal,
+  ): Promise<CallStatus | null> {
+    const audience = scopeAudience(actor, { afterCallTransfer: true });
+    const found = await this.repo.findOne({
+      where: idOrCodeCondition(args),
+      relations: { leadStatus: true },
+    });
+    return found && isVisibleTo(found, audience) ? found : null;
+  }
+
+  /** The audience filter a caller's read applies (see `scopeAudience`). */
+  audienceFor(actor: Principal, requested: AudienceFilterParams): AudienceFilterParams {
+    return scopeAudience(actor, requested);
   }
 
   /**
    * The call statuses linked to each of `leadStatusIds` and offered to `audience`, in list order
-   * — for batching `LeadStatus.callStatuses` (one SQL statement for all ids).
+   * — for batching `LeadStatus.callStatuses` (one SQL statement for all ids). `audience` must
+   * come from `audienceFor`.
    */
   async listByLeadStatusIds(
     leadStatusIds: readonly number[],
@@ -127,7 +147,8 @@ export class CallStatusService {
     return byLeadStatus;
   }
 
-  async create(input: CreateCallStatusParams): Promise<CallStatus> {
+  async create(input: CreateCallStatusParams, actor: Principal): Promise<CallStatus> {
+    assertAllowed(actor, Permission.ManageStatuses);
     const leadStatusId =
       input.leadStatusCode === undefined || input.leadStatusCode === null
         ? null
@@ -146,7 +167,12 @@ export class CallStatusService {
     return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
   }
 
-  async update(rawId: string | number, input: UpdateCallStatusParams): Promise<CallStatus> {
+  async update(
+    rawId: string | number,
+    input: UpdateCallStatusParams,
+    actor: Principal,
+  ): Promise<CallStatus> {
+    assertAllowed(actor, Permission.ManageStatuses);
     const id = parseStatusId(rawId);
     await updateStatus(this.repo, LABEL, id, input.expectedVersion, async () => ({
       title: input.title?.trim(),

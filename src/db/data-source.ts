@@ -9,9 +9,15 @@ import { LeadStatus } from "../lead-statuses/lead-status.entity";
 import type { Logger } from "../logger";
 import { CreateStatusTables1764100000000 } from "../../migrations/1764100000000-CreateStatusTables";
 import { SeedSystemStatuses1764100000001 } from "../../migrations/1764100000001-SeedSystemStatuses";
+import { CreateApiKeys1764100000002 } from "../../migrations/1764100000002-CreateApiKeys";
+import { ApiKey } from "../auth/api-key.entity";
 
-export const ENTITIES = [LeadStatus, CallStatus];
-export const MIGRATIONS = [CreateStatusTables1764100000000, SeedSystemStatuses1764100000001];
+export const ENTITIES = [LeadStatus, CallStatus, ApiKey];
+export const MIGRATIONS = [
+  CreateStatusTables1764100000000,
+  SeedSystemStatuses1764100000001,
+  CreateApiKeys1764100000002,
+];
 
 export interface DataSourceHooks {
   logger?: Logger;

@@ -1,4 +1,6 @@
 import DataLoader from "dataloader";
+import type { ApiKeyService } from "../auth/api-key.service";
+import type { Principal } from "../auth/principal";
 import type { CallStatus } from "../call-statuses/call-status.entity";
 import type { AudienceFilterParams, CallStatusService } from "../call-statuses/call-status.service";
 import type { LeadStatus } from "../lead-statuses/lead-status.entity";
@@ -8,6 +10,7 @@ import type { LeadStatusService } from "../lead-statuses/lead-status.service";
 export interface Services {
   callStatuses: CallStatusService;
   leadStatuses: LeadStatusService;
+  apiKeys: ApiKeyService;
 }
 
 /** Per-request batching of relation fields, so lists cost a bounded number of SQL statements. */
@@ -40,6 +43,8 @@ export class Loaders {
 
 export interface GraphQLContext {
   requestId: string;
+  /** Who is calling; every operation is authenticated before it runs. */
+  principal: Principal;
   services: Services;
   loaders: Loaders;
 }

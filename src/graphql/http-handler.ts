@@ -73,8 +73,8 @@ function describeBodyError(error: HttpError): { status: number; message: string 
 
 export interface HttpHandlerOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
-  /** Builds the GraphQL context of one request. */
-  context: (requestId: string) => Promise<TContext>;
+  /** Builds the GraphQL context of one request (authenticating it). */
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
   bodyLimit?: string;
   onUnexpectedError?: (error: unknown, requestId: string) => void;
 }
@@ -127,7 +127,7 @@ export function createHttpHandler<TContext extends BaseContext>(
               search: url.search,
               body: "body" in req ? (req as { body?: unknown }).body : undefined,
             },
-            context: () => options.context(requestId),
+            context: () => options.context(req, requestId),
           })
           .then(async (response) => {
             for (const [key, value] of response.headers) res.setHeader(key, value);

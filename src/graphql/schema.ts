@@ -3,6 +3,7 @@ import path from "node:path";
 import type { GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import { buildSchema } from "type-graphql";
+import { ApiKeyResolver } from "../auth/api-key.resolver";
 import { CallStatusResolver } from "../call-statuses/call-status.resolver";
 import { LeadStatusResolver } from "../lead-statuses/lead-status.resolver";
 import { projectRoot } from "../common/paths";
@@ -15,7 +16,7 @@ let cached: Promise<GraphQLSchema> | undefined;
 /** The executable schema, built once per process from the resolvers' decorators. */
 export function buildAppSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
-    resolvers: [CallStatusResolver, LeadStatusResolver],
+    resolvers: [CallStatusResolver, LeadStatusResolver, ApiKeyResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
@@ -23,10 +24,10 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     // type-graphql has no option for the root types' descriptions.
     const query = schema.getQueryType();
     const mutation = schema.getMutationType();
-    if (query) query.description = "Reading call statuses and lead statuses.";
+    if (query) query.description = "Reading call statuses, lead statuses and API keys.";
     if (mutation) {
       mutation.description =
-        "Creating and changing call statuses and lead statuses. Nothing is ever deleted: hide a call status by turning its visibility off.";
+        "Creating and changing call statuses, lead statuses and API keys. Statuses are never deleted: hide a call status by turning its visibility off.";
     }
     return schema;
   });

@@ -22,7 +22,7 @@ export class LeadStatusResolver {
     })
     filter?: LeadStatusFilter | null,
   ): Promise<LeadStatus[]> {
-    return ctx.services.leadStatuses.list(filter ?? {});
+    return ctx.services.leadStatuses.list(filter ?? {}, ctx.principal);
   }
 
   @Query(() => LeadStatus, {
@@ -35,7 +35,7 @@ export class LeadStatusResolver {
     @Arg("code", () => String, { nullable: true, description: "The status code." })
     code?: string | null,
   ): Promise<LeadStatus | null> {
-    return ctx.services.leadStatuses.findOne({ id, code });
+    return ctx.services.leadStatuses.findOne({ id, code }, ctx.principal);
   }
 
   @Mutation(() => LeadStatus, { description: "Creates a custom lead status." })
@@ -44,7 +44,7 @@ export class LeadStatusResolver {
     @Arg("input", () => CreateLeadStatusInput, { description: "The new status." })
     input: CreateLeadStatusInput,
   ): Promise<LeadStatus> {
-    return ctx.services.leadStatuses.create(input);
+    return ctx.services.leadStatuses.create(input, ctx.principal);
   }
 
   @Mutation(() => LeadStatus, {
@@ -57,7 +57,7 @@ export class LeadStatusResolver {
     @Arg("input", () => UpdateLeadStatusInput, { description: "The changes." })
     input: UpdateLeadStatusInput,
   ): Promise<LeadStatus> {
-    return ctx.services.leadStatuses.update(id, input);
+    return ctx.services.leadStatuses.update(id, input, ctx.principal);
   }
 
   @FieldResolver(() => [CallStatus], {
@@ -69,6 +69,7 @@ export class LeadStatusResolver {
     @Ctx() ctx: GraphQLContext,
     @Args(() => AudienceArgs) audience: AudienceArgs,
   ): Promise<CallStatus[]> {
-    return ctx.loaders.callStatusesOf(leadStatus.id, audience);
+    const scoped = ctx.services.callStatuses.audienceFor(ctx.principal, audience);
+    return ctx.loaders.callStatusesOf(leadStatus.id, scoped);
   }
 }

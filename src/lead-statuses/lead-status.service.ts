@@ -8,6 +8,8 @@ import {
   parseStatusId,
   updateStatus,
 } from "../common/status-persistence";
+import { assertAllowed, Permission } from "../auth/permissions";
+import type { Principal } from "../auth/principal";
 import { badUserInput } from "../errors";
 import { LeadStatus } from "./lead-status.entity";
 
@@ -45,7 +47,8 @@ export class LeadStatusService {
   }
 
   /** Lead statuses matching `filter`, ordered by sort, then id. */
-  async list(filter: LeadStatusFilterParams = {}): Promise<LeadStatus[]> {
+  async list(filter: LeadStatusFilterParams, actor: Principal): Promise<LeadStatus[]> {
+    assertAllowed(actor, Permission.ReadLeadStatuses);
     const rows = await this.repo.find({ order: { sort: "ASC", id: "ASC" } });
     const term = normalizeSearchTerm(filter.search);
     return rows.filter(
@@ -57,7 +60,11 @@ export class LeadStatusService {
   }
 
   /** The lead status with exactly one of `id` / `code`, or null. */
-  async findOne(args: { id?: string | number | null; code?: string | null }) {
+  async findOne(
+    args: { id?: string | number | null; code?: string | null },
+    actor: Principal,
+  ): Promise<LeadStatus | null> {
+    assertAllowed(actor, Permission.ReadLeadStatuses);
     return this.repo.findOne({ where: idOrCodeCondition(args) });
   }
 
@@ -74,7 +81,8 @@ export class LeadStatusService {
     return found.id;
   }
 
-  async create(input: CreateLeadStatusParams): Promise<LeadStatus> {
+  async create(input: CreateLeadStatusParams, actor: Principal): Promise<LeadStatus> {
+    assertAllowed(actor, Permission.ManageStatuses);
     const id = await insertStatus(this.repo, LABEL, input.code, {
       title: input.title.trim(),
       category: input.category,
@@ -85,7 +93,12 @@ export class LeadStatusService {
     return this.repo.findOneOrFail({ where: { id } });
   }
 
-  async update(rawId: string | number, input: UpdateLeadStatusParams): Promise<LeadStatus> {
+  async update(
+    rawId: string | number,
+    input: UpdateLeadStatusParams,
+    actor: Principal,
+  ): Promise<LeadStatus> {
+    assertAllowed(actor, Permission.ManageStatuses);
     const id = parseStatusId(rawId);
     await updateStatus(this.repo, LABEL, id, input.expectedVersion, (current) => {
       if (

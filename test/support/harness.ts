@@ -68,6 +68,7 @@ export function testConfig(
     logLevel: (process.env.TEST_LOG_LEVEL as AppConfig["logLevel"]) ?? "silent",
     database,
     migrationsRun: true,
+    auth: { apiKeyCacheSeconds: 5 },
     ...overrides,
   };
 }
@@ -95,6 +96,8 @@ export class TestServer {
   database!: TestDatabase;
   /** Every SQL statement sent since the last `resetQueries()`. */
   queries: string[] = [];
+  /** The ADMIN key the app created at start; `gql` sends it unless told otherwise. */
+  adminKey!: string;
 
   constructor(readonly kind: DbKind) {}
 
@@ -106,6 +109,17 @@ export class TestServer {
       onQuery: (sql) => this.queries.push(sql),
     });
     this.url = await this.app.listen(0, "127.0.0.1");
+    if (!this.app.bootstrapKey) throw new Error("the test app created no bootstrap ADMIN key");
+    this.adminKey = this.app.bootstrapKey;
+  }
+
+  /** Creates an API key with `role` (as ADMIN) and returns its secret. */
+  async createKey(role: string, name = `${role.toLowerCase()} test key`): Promise<string> {
+    const data = await this.ok<{ createApiKey: { secret: string } }>(
+      `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`,
+      { input: { name, role } },
+    );
+    return data.createApiKey.secret;
   }
 
   async stop(): Promise<void> {
@@ -117,15 +131,26 @@ export class TestServer {
     this.queries = [];
   }
 
-  /** POSTs a GraphQL operation and returns the parsed body with the HTTP status. */
+  /**
+   * POSTs a GraphQL operation and returns the parsed body with the HTTP status. Authenticates
+   * with the ADMIN key unless `headers` carries its own `x-api-key` or `authorization` (send
+   * `{ "x-api-key": "" }` for none).
+   */
   async gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     headers: Record<string, string> = {},
   ): Promise<GraphQLResponse<T>> {
+    const ownCredential = Object.keys(headers).some((name) =>
+      ["x-api-key", "authorization"].includes(name.toLowerCase()),
+    );
     const response = await fetch(this.url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...headers },
+      headers: {
+        "content-type": "application/json",
+        ...(ownCredential ? {} : { "x-api-key": this.adminKey }),
+        ...headers,
+      },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as Omit<GraphQLResponse<T>, "status" | "headers">;
@@ -133,8 +158,12 @@ export class TestServer {
   }
 
   /** Like `gql`, but fails the test when the response has errors; returns `data`. */
-  async ok<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) {
-    const response = await this.gql<T>(query, variables);
+  async ok<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) {
+    const response = await this.gql<T>(query, variables, headers);
     if (response.errors?.length || !response.data) {
       throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
     }

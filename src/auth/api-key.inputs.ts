@@ -1,0 +1,18 @@
+import { Field, InputType } from "type-graphql";
+import { IsEnum } from "class-validator";
+import { TrimmedLength } from "../common/validation";
+import type { CreateApiKeyParams } from "./api-key.service";
+import { Role } from "./principal";
+
+@InputType({ description: "A new API key." })
+export class CreateApiKeyInput implements CreateApiKeyParams {
+  @Field({
+    description: 'What the key is for, 1–255 characters, e.g. "settings UI" or "dialer eu-1".',
+  })
+  @TrimmedLength(1, 255)
+  name!: string;
+
+  @Field(() => Role, { description: "What callers using the key may see and do." })
+  @IsEnum(Role)
+  role!: Role;
+}

@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { AppError } from "../errors";
+import type { ApiKeyService } from "./api-key.service";
+import { looksLikeJwt, type JwtVerifier } from "./jwt";
+import type { Principal } from "./principal";
+
+export const MISSING_CREDENTIAL_MESSAGE =
+  "Authentication required: send an API key in the X-Api-Key header (or Authorization: Bearer <key>).";
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
+}
+
+/**
+ * Establishes who is calling from the request headers: `X-Api-Key: <key>` (the platform's
+ * convention) or `Authorization: Bearer <key or JWT>`. Throws UNAUTHENTICATED otherwise.
+ */
+export class Authenticator {
+  constructor(
+    private readonly apiKeys: ApiKeyService,
+    private readonly jwt?: JwtVerifier,
+  ) {}
+
+  async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
+    const apiKey = header(headers, "x-api-key");
+    if (apiKey) return this.apiKeys.verify(apiKey);
+
+    const authorization = header(headers, "authorization");
+    if (!authorization) throw new AppError("UNAUTHENTICATED", MISSING_CREDENTIAL_MESSAGE);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!bearer) {
+      throw new AppError(
+        "UNAUTHENTICATED",
+        "The Authorization header must be `Bearer <API key or token>`.",
+      );
+    }
+    if (this.jwt && looksLikeJwt(bearer)) return this.jwt.verify(bearer);
+    return this.apiKeys.verify(bearer);
+  }
+}

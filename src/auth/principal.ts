@@ -1,0 +1,46 @@
+import { registerEnumType } from "type-graphql";
+
+/** The kinds of callers (DESIGN.md §1). */
+export enum Role {
+  ADMIN = "ADMIN",
+  AGENT = "AGENT",
+  AI_AGENT = "AI_AGENT",
+  SYSTEM = "SYSTEM",
+}
+
+registerEnumType(Role, {
+  name: "Role",
+  description: "What a caller may see and do.",
+  valuesConfig: {
+    ADMIN: {
+      description:
+        "Settings pages: reads everything, creates and edits statuses, manages API keys.",
+    },
+    AGENT: {
+      description:
+        "An agent's wrap-up form: reads lead statuses and the call statuses offered to agents.",
+    },
+    AI_AGENT: {
+      description:
+        "An AI-agent orchestrator: reads lead statuses and the call statuses open to AI agents.",
+    },
+    SYSTEM: { description: "The dialer: reads every status." },
+  },
+});
+
+/** Who is calling, established once per request from an API key or a JWT. */
+export interface Principal {
+  role: Role;
+  /** Stable id of the actor: `key:<id>` for an API key, the JWT subject, `cli` for the operator CLI. */
+  actorId: string;
+  /** How the caller proved who it is. */
+  via: "api_key" | "jwt" | "cli";
+  /** For API keys: the key's id and its visible prefix. */
+  keyId?: number;
+  keyPrefix?: string;
+  /** For API keys: the key's name. */
+  name?: string;
+}
+
+/** The operator running the command-line tool on the server itself. */
+export const CLI_OPERATOR: Principal = { role: Role.ADMIN, actorId: "cli", via: "cli" };
