@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import { createApp, type App } from "../../src/app";
 import type { AppConfig, DatabaseConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
@@ -18,6 +19,8 @@ export function testDatabases(): DbKind[] {
 export interface TestDatabase {
   kind: DbKind;
   config: DatabaseConfig;
+  /** The ADMIN key created by the first app started on it. */
+  adminKey?: string;
   drop(): Promise<void>;
 }
 
@@ -101,16 +104,39 @@ export class TestServer {
 
   constructor(readonly kind: DbKind) {}
 
-  async start(overrides: Partial<AppConfig> = {}): Promise<void> {
-    this.database = await createTestDatabase(this.kind);
-    const config = testConfig(this.database.config, overrides);
+  /** Log lines written by the app (only when started with `captureLogs`). */
+  logs: string[] = [];
+
+  /**
+   * Starts the app on a fresh database, or on `options.database` (shared with another server).
+   * With `captureLogs`, everything the app logs (down to `trace`: every SQL statement) is kept
+   * in `logs`.
+   */
+  async start(
+    overrides: Partial<AppConfig> = {},
+    options: { database?: TestDatabase; captureLogs?: boolean } = {},
+  ): Promise<void> {
+    this.database = options.database ?? (await createTestDatabase(this.kind));
+    this.ownsDatabase = !options.database;
+    const config = testConfig(this.database.config, {
+      ...(options.captureLogs ? { logLevel: "trace" as const } : {}),
+      ...overrides,
+    });
+    const destination = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.logs.push(chunk.toString("utf8"));
+        done();
+      },
+    });
     this.app = await createApp(config, {
-      logger: createLogger(config),
+      logger: createLogger(config, options.captureLogs ? destination : process.stdout),
       onQuery: (sql) => this.queries.push(sql),
     });
     this.url = await this.app.listen(0, "127.0.0.1");
-    if (!this.app.bootstrapKey) throw new Error("the test app created no bootstrap ADMIN key");
-    this.adminKey = this.app.bootstrapKey;
+    const adminKey = this.app.bootstrapKey ?? options.database?.adminKey;
+    if (!adminKey) throw new Error("the test app created no bootstrap ADMIN key");
+    this.adminKey = adminKey;
+    this.database.adminKey = adminKey;
   }
 
   /** Creates an API key with `role` (as ADMIN) and returns its secret. */
@@ -122,9 +148,11 @@ export class TestServer {
     return data.createApiKey.secret;
   }
 
+  private ownsDatabase = true;
+
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.database?.drop();
+    if (this.ownsDatabase) await this.database?.drop();
   }
 
   resetQueries(): void {
@@ -176,13 +204,18 @@ export class TestServer {
  * stopped in `afterAll`, one fresh database per database kind and file).
  */
 export function describeEachDatabase(title: string, fn: (server: TestServer) => void): void {
+  describeEachDatabaseKind(title, (kind) => {
+    const server = new TestServer(kind);
+    beforeAll(() => server.start());
+    afterAll(() => server.stop());
+    fn(server);
+  });
+}
+
+/** Declares the same tests once per database kind; the tests start their own servers. */
+export function describeEachDatabaseKind(title: string, fn: (kind: DbKind) => void): void {
   for (const kind of testDatabases()) {
-    describe(`${title} [${kind}]`, () => {
-      const server = new TestServer(kind);
-      beforeAll(() => server.start());
-      afterAll(() => server.stop());
-      fn(server);
-    });
+    describe(`${title} [${kind}]`, () => fn(kind));
   }
 }
 
