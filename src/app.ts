@@ -111,11 +111,15 @@ async function authenticateRequest(
 async function createBootstrapKey(services: Services, logger: Logger): Promise<string | null> {
   const key = await services.apiKeys.createBootstrapKeyIfNone();
   if (key) {
-    logger.warn(
+    const line =
       `No API key existed, so a development ADMIN key was created (shown only now): ${key} — ` +
-        `in Apollo Sandbox open "Headers" and add X-Api-Key: ${key}`,
-    );
+      `in Apollo Sandbox open "Headers" and add X-Api-Key: ${key}`;
+    // Shown even when LOG_LEVEL hides warnings (but not when it is "silent"): otherwise nobody
+    // could ever use this key.
+    if (logger.isLevelEnabled("warn")) logger.warn(line);
+    else if (logger.level !== "silent") process.stderr.write(`${line}\n`);
   }
+
   return key;
 }
 

@@ -2,181 +2,157 @@
  * End-to-end start-up like `npm start`: the compiled service (`dist/src/main.js`, built with
  * `npx tsc -p tsconfig.json` before the tests run) in a fresh working directory, on SQLite.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
+import {
+  API_KEY_PATTERN,
+  APIKEY_CLI,
+  cleanupProcesses,
+  freePort,
+  MAIN,
+  postGraphQL,
+  requireBuild,
+  runApiKeyCli,
+  startReadyService,
+  startService,
+  stopService,
+  tempDir,
+  waitForLog,
+  withTimeout,
+  type Running,
+} from "./support/processes";
 
-const MAIN = path.resolve(__dirname, "..", "dist", "src", "main.js");
-const START_TIMEOUT_MS = 30_000;
+const SEEDED_CALL_STATUSES = [
+  "qualified",
+  "disqualified",
+  "voicemail",
+  "call_terminated",
+  "not_accepted_by_operator",
+  "post_processing_not_completed",
+  "missed_by_system",
+];
 
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+afterEach(cleanupProcesses);
+
+/** The lines of the service's output (stdout and stderr) that hold a whole API key. */
+function linesWithKeys(running: Running): string[] {
+  return `${running.stdout()}\n${running.stderr()}`
+    .split("\n")
+    .filter((line) => API_KEY_PATTERN.test(line));
 }
 
-let children: ChildProcess[] = [];
-let tempDirs: string[] = [];
-
-afterEach(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGKILL");
-      await exited;
-    }
-  }
-  children = [];
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-  tempDirs = [];
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cls-startup-"));
-  tempDirs.push(dir);
-  return dir;
+/** The data rows of `apikey list` (the header line left out). */
+function listedRows(stdout: string): string[][] {
+  return stdout
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.trim() !== "")
+    .map((line) => line.split("\t"));
 }
 
-/** A port that was free a moment ago (listen on 0, read it, close). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** The environment of the test process without any of the service's own variables. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["PORT", "HOST", "NODE_ENV", "LOG_LEVEL", "DATABASE_URL", "MIGRATIONS_RUN"]) {
-    delete env[name];
-  }
-  return { ...env, ...extra };
-}
-
-function startService(cwd: string, env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [MAIN], {
-    cwd,
-    env: cleanEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (err += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-/** Resolves with the parsed log line whose message contains `text`; fails on exit or timeout. */
-function waitForLog(running: Running, text: string): Promise<{ msg: string; url?: string }> {
-  return new Promise((resolve, reject) => {
-    const find = () => {
-      for (const line of running.stdout().split("\n")) {
-        if (!line.includes(text)) continue;
-        try {
-          return JSON.parse(line) as { msg: string; url?: string };
-        } catch {
-          return { msg: line };
-        }
-      }
-      return undefined;
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new Error(
-          `no "${text}" log within ${START_TIMEOUT_MS} ms:\n${running.stdout()}\n${running.stderr()}`,
-        ),
-      );
-    }, START_TIMEOUT_MS);
-    const onData = () => {
-      const found = find();
-      if (found) {
-        cleanup();
-        resolve(found);
-      }
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(
-        new Error(
-          `exited with ${code} before "${text}":\n${running.stdout()}\n${running.stderr()}`,
-        ),
-      );
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      running.child.stdout!.off("data", onData);
-      running.child.off("exit", onExit);
-    };
-    running.child.stdout!.on("data", onData);
-    running.child.once("exit", onExit);
-    onData();
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+async function expectUnauthenticated(url: string, key?: string): Promise<void> {
+  const response = await postGraphQL(url, "{ callStatuses { code } }", { key });
+  expect(response.status).toBe(401);
+  expect(response.headers.get("www-authenticate")).toBeTruthy();
+  expect(response.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  expect(response.body.data ?? null).toBeNull();
 }
 
 describe("service start-up (npm start, SQLite)", () => {
-  beforeAll(() => {
-    if (!fs.existsSync(MAIN)) {
-      throw new Error(`${MAIN} is missing — run "npx tsc -p tsconfig.json" before the tests`);
-    }
-  });
+  beforeAll(() => requireBuild(MAIN, APIKEY_CLI));
 
-  it("starts with no DATABASE_URL on an embedded SQLite file under ./data, serves, stops on SIGTERM", async () => {
-    const cwd = tempDir();
+  it("starts with no DATABASE_URL on an embedded SQLite file under ./data, logs a bootstrap key once, serves with it, stops on SIGTERM", async () => {
+    const cwd = tempDir("cls-startup-");
     const port = await freePort();
+    const url = `http://127.0.0.1:${port}/graphql`;
     const running = startService(cwd, { PORT: String(port), LOG_LEVEL: "info" });
 
     const ready = await waitForLog(running, "GraphQL API ready");
-    expect(ready.msg).toContain(`http://127.0.0.1:${port}/graphql`);
+    expect(ready.msg).toContain(url);
     expect(fs.existsSync(path.join(cwd, "data", "statuses.db"))).toBe(true);
 
-    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ callStatuses { code } }" }),
-    });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { data?: { callStatuses: Array<{ code: string }> } };
-    expect(body.data?.callStatuses.map((s) => s.code)).toEqual([
-      "qualified",
-      "disqualified",
-      "voicemail",
-      "call_terminated",
-      "not_accepted_by_operator",
-      "post_processing_not_completed",
-      "missed_by_system",
-    ]);
+    // The bootstrap key: one pino JSON line on stdout, with a hint for Apollo Sandbox's Headers.
+    const keyLines = linesWithKeys(running);
+    expect(keyLines).toHaveLength(1);
+    const logged = JSON.parse(keyLines[0]) as { msg: string };
+    const key = API_KEY_PATTERN.exec(logged.msg)?.[0];
+    expect(key).toBeDefined();
+    expect(logged.msg).toContain(`X-Api-Key: ${key}`);
+    expect(running.stderr()).not.toContain(key!);
 
-    running.child.kill("SIGTERM");
-    const exit = await withTimeout(running.exited, 15_000, "exit after SIGTERM");
+    // No credential: refused as a whole with 401 and a challenge.
+    await expectUnauthenticated(url);
+
+    // With the bootstrap key: the seeded call statuses, in order.
+    const withKey = await postGraphQL<{ callStatuses: Array<{ code: string }> }>(
+      url,
+      "{ callStatuses { code } }",
+      { key },
+    );
+    expect(withKey.status).toBe(200);
+    expect(withKey.body.errors).toBeUndefined();
+    expect(withKey.body.data?.callStatuses.map((s) => s.code)).toEqual(SEEDED_CALL_STATUSES);
+
+    // The same key as a bearer token; it is an ADMIN key.
+    const viewer = await postGraphQL<{ viewer: { role: string; keyPrefix: string } }>(
+      url,
+      "{ viewer { role keyPrefix } }",
+      { headers: { authorization: `Bearer ${key}` } },
+    );
+    expect(viewer.status).toBe(200);
+    expect(viewer.body.data?.viewer).toEqual({ role: "ADMIN", keyPrefix: key!.slice(0, 12) });
+
+    const exit = await stopService(running);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(running.stderr()).not.toMatch(/\n\s+at /);
+    // The key was shown in that one line only, also after being used.
+    expect(linesWithKeys(running)).toEqual(keyLines);
+
+    // Restarted on the same working directory (the same database): no new key, the old one works.
+    const again = await startReadyService(cwd, {});
+    expect(linesWithKeys(again.running)).toEqual([]);
+    const reused = await postGraphQL<{ callStatuses: Array<{ code: string }> }>(
+      again.url,
+      "{ callStatuses { code } }",
+      { key },
+    );
+    expect(reused.status).toBe(200);
+    expect(reused.body.data?.callStatuses.map((s) => s.code)).toEqual(SEEDED_CALL_STATUSES);
+    await expectUnauthenticated(again.url);
+    expect(await stopService(again.running)).toEqual({ code: 0, signal: null });
+    expect(linesWithKeys(again.running)).toEqual([]);
+
+    // Exactly one key exists: the bootstrap ADMIN key, created once.
+    const list = await runApiKeyCli(cwd, ["list"]);
+    expect(list.code).toBe(0);
+    const rows = listedRows(list.stdout);
+    expect(rows).toHaveLength(1);
+    expect(rows[0][1]).toBe(key!.slice(0, 12));
+    expect(rows[0][2]).toBe("ADMIN");
+    expect(rows[0][3]).toBe("active");
+    expect(list.stdout).not.toContain(key!);
+  }, 90_000);
+
+  it("in production (NODE_ENV=production) on a fresh database creates and logs no key, and refuses requests", async () => {
+    const cwd = tempDir("cls-startup-");
+    const { running, url } = await startReadyService(cwd, { NODE_ENV: "production" });
+
+    await expectUnauthenticated(url);
+    // A well-formed key that does not exist is refused too.
+    await expectUnauthenticated(url, `csk_00000000_${"A".repeat(43)}`);
+
+    expect(await stopService(running)).toEqual({ code: 0, signal: null });
+    expect(running.stdout()).not.toContain("csk_");
+    expect(running.stderr()).not.toContain("csk_");
+
+    const list = await runApiKeyCli(cwd, ["list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout.split("\n")[0]).toMatch(/^id\tprefix\trole\tstatus/);
+    expect(listedRows(list.stdout)).toEqual([]);
   }, 60_000);
 
   it("refuses DATABASE_URL=postgres://… with exit code 1 and one clear stderr line, no stack", async () => {
-    const cwd = tempDir();
+    const cwd = tempDir("cls-startup-");
     const port = await freePort();
     const running = startService(cwd, {
       PORT: String(port),
