@@ -14,6 +14,8 @@ import { Authenticator } from "./auth/authenticate";
 import { JwtVerifier } from "./auth/jwt";
 import type { Principal } from "./auth/principal";
 import { CallStatusService } from "./call-statuses/call-status.service";
+import { CallService } from "./calls/call.service";
+import { LeadService } from "./leads/lead.service";
 import { describeDatabase, type AppConfig } from "./config";
 import { createDataSource } from "./db/data-source";
 import { AppError, clientErrorCode, formatGraphQLError } from "./errors";
@@ -166,6 +168,8 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   const services: Services = {
     leadStatuses,
     callStatuses: new CallStatusService(dataSource, leadStatuses),
+    leads: new LeadService(dataSource),
+    calls: new CallService(dataSource),
     apiKeys: new ApiKeyService(dataSource, {
       cacheSeconds: config.auth.apiKeyCacheSeconds,
       logger,

@@ -103,8 +103,8 @@ describeEachDatabase("database", (server) => {
         "INSERT INTO lead_statuses (code, title, category, sort, color, type) VALUES ('callback', 'Callback', 'IN_PROGRESS', 50, '#000000', 'CUSTOM')",
       );
 
-      await dataSource.undoLastMigration(); // api keys
-      await dataSource.undoLastMigration(); // the seed
+      // revert everything down to and including the seed (the second migration)
+      for (let i = 1; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration();
       const remaining: Array<{ code: string }> = await dataSource.query(
         "SELECT code FROM lead_statuses",
       );
@@ -121,6 +121,8 @@ describeEachDatabase("database", (server) => {
       const runner = dataSource.createQueryRunner();
       try {
         expect(await runner.hasTable("api_keys")).toBe(false);
+        expect(await runner.hasTable("calls")).toBe(false);
+        expect(await runner.hasTable("leads")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
         expect(await runner.hasTable("lead_statuses")).toBe(false);
       } finally {
@@ -133,6 +135,7 @@ describeEachDatabase("database", (server) => {
         "CreateStatusTables1764100000000",
         "SeedSystemStatuses1764100000001",
         "CreateApiKeys1764100000002",
+        "CreateLeadsAndCalls1764100000003",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

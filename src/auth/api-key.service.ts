@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { IsNull, type DataSource, type Repository } from "typeorm";
-import { parseStatusId } from "../common/status-persistence";
+import { parseId } from "../common/ids";
 import { currentTimestamp, sqlDateTime } from "../common/time";
+import { runWrite } from "../db/writes";
 import { AppError, notFound, uniqueViolationColumn } from "../errors";
 import type { Logger } from "../logger";
 import { ApiKey } from "./api-key.entity";
@@ -77,11 +78,13 @@ export class ApiKeyService {
   /** Revokes a key at once on this instance (other instances: within the cache time). Idempotent. */
   async revoke(rawId: string | number, actor: Principal): Promise<ApiKey> {
     assertAllowed(actor, Permission.ManageApiKeys);
-    const id = parseStatusId(rawId, "id");
+    const id = parseId(rawId, "id");
     const key = await this.repo.findOne({ where: { id } });
     if (!key) throw notFound(`No API key with id ${id}`);
     if (key.revokedAt === null) {
-      await this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: currentTimestamp() });
+      await runWrite(this.repo.manager.connection, () =>
+        this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: currentTimestamp() }),
+      );
     }
     this.cache?.delete(key.prefix);
     return this.repo.findOneOrFail({ where: { id } });
@@ -140,37 +143,40 @@ export class ApiKeyService {
     this.lastUsedWrites.set(id, now);
     const at = currentTimestamp();
     const threshold = new Date(at.getTime() - LAST_USED_WRITE_INTERVAL_MS);
-    this.repo
-      .createQueryBuilder()
-      .update()
-      .set({ lastUsedAt: at })
-      .where("id = :id AND (last_used_at IS NULL OR last_used_at <= :threshold)", {
-        id,
-        threshold: sqlDateTime(threshold),
-      })
-      .execute()
-      .catch((error: unknown) => {
-        this.lastUsedWrites.delete(id);
-        this.options.logger?.warn(
-          { err: (error as Error).message, keyId: id },
-          "could not record API key use",
-        );
-      });
+    runWrite(this.repo.manager.connection, () =>
+      this.repo
+        .createQueryBuilder()
+        .update()
+        .set({ lastUsedAt: at })
+        .where("id = :id AND (last_used_at IS NULL OR last_used_at <= :threshold)", {
+          id,
+          threshold: sqlDateTime(threshold),
+        })
+        .execute(),
+    ).catch((error: unknown) => {
+      this.lastUsedWrites.delete(id);
+      this.options.logger?.warn(
+        { err: (error as Error).message, keyId: id },
+        "could not record API key use",
+      );
+    });
   }
 
   private async insert(name: string, role: Role): Promise<CreatedApiKey> {
     for (let attempt = 1; ; attempt += 1) {
       const { key, prefix } = generateKey();
       try {
-        const result = await this.repo.insert({
-          name,
-          role,
-          prefix,
-          secretHash: sha256(key).toString("hex"),
-          createdAt: currentTimestamp(),
-          lastUsedAt: null,
-          revokedAt: null,
-        });
+        const result = await runWrite(this.repo.manager.connection, () =>
+          this.repo.insert({
+            name,
+            role,
+            prefix,
+            secretHash: sha256(key).toString("hex"),
+            createdAt: currentTimestamp(),
+            lastUsedAt: null,
+            revokedAt: null,
+          }),
+        );
         const apiKey = await this.repo.findOneOrFail({
           where: { id: Number(result.identifiers[0].id) },
         });

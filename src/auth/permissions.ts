@@ -11,6 +11,9 @@ export enum Permission {
   ReadCallStatuses = "read call statuses",
   ManageStatuses = "create or change statuses",
   ManageApiKeys = "manage API keys",
+  ReadLeadsAndCalls = "read leads and calls",
+  CreateLeads = "create leads",
+  RecordCalls = "record call results",
 }
 
 const MATRIX: Record<Permission, readonly Role[]> = {
@@ -19,6 +22,10 @@ const MATRIX: Record<Permission, readonly Role[]> = {
   [Permission.ReadCallStatuses]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
   [Permission.ManageStatuses]: [Role.ADMIN],
   [Permission.ManageApiKeys]: [Role.ADMIN],
+  [Permission.ReadLeadsAndCalls]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
+  [Permission.CreateLeads]: [Role.ADMIN, Role.SYSTEM],
+  // AGENT and AI_AGENT record only their audience's call statuses: see `scopeAudience`.
+  [Permission.RecordCalls]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
 };
 
 export function isAllowed(principal: Principal, permission: Permission): boolean {

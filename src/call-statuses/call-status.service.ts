@@ -1,23 +1,20 @@
 import { In, type DataSource, type Repository } from "typeorm";
 import { AgentVisibility, Audience, StatusType } from "../common/enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
+import { parseId } from "../common/ids";
 import {
   idOrCodeCondition,
   insertStatus,
   nextSort,
-  parseStatusId,
   updateStatus,
 } from "../common/status-persistence";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import type { LeadStatusService } from "../lead-statuses/lead-status.service";
 import { CallStatus } from "./call-status.entity";
+import { isVisibleTo, type AudienceFilterParams } from "./visibility";
 
-/** Which audience is choosing an outcome (DESIGN.md §2, `visibleTo`). */
-export interface AudienceFilterParams {
-  visibleTo?: Audience | null;
-  afterCallTransfer?: boolean | null;
-}
+export { isVisibleTo, type AudienceFilterParams };
 
 export interface CallStatusFilterParams extends AudienceFilterParams {
   search?: string | null;
@@ -51,22 +48,6 @@ export interface UpdateCallStatusParams {
 
 const LABEL = "call status";
 const ORDER = { sort: "ASC", id: "ASC" } as const;
-
-/** The one definition of "offered to this audience". */
-export function isVisibleTo(status: CallStatus, audience: AudienceFilterParams): boolean {
-  switch (audience.visibleTo) {
-    case Audience.AGENT:
-      return (
-        status.agentVisibility === AgentVisibility.ALWAYS ||
-        (audience.afterCallTransfer === true &&
-          status.agentVisibility === AgentVisibility.AFTER_CALL_TRANSFER)
-      );
-    case Audience.AI_AGENT:
-      return status.showToAiAgents;
-    default:
-      return true;
-  }
-}
 
 /** Trimmed description; blank means none. */
 function normalizeDescription(description: string | null | undefined): string | null | undefined {
@@ -117,6 +98,11 @@ export class CallStatusService {
       relations: { leadStatus: true },
     });
     return found && isVisibleTo(found, audience) ? found : null;
+  }
+
+  /** Call statuses by id, whatever their visibility — for the history of recorded calls. */
+  async findByIds(ids: readonly number[]): Promise<CallStatus[]> {
+    return ids.length === 0 ? [] : this.repo.find({ where: { id: In([...ids]) } });
   }
 
   /** The audience filter a caller's read applies (see `scopeAudience`). */
@@ -173,7 +159,7 @@ export class CallStatusService {
     actor: Principal,
   ): Promise<CallStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
-    const id = parseStatusId(rawId);
+    const id = parseId(rawId);
     await updateStatus(this.repo, LABEL, id, input.expectedVersion, async () => ({
       title: input.title?.trim(),
       description: normalizeDescription(input.description),

@@ -4,8 +4,10 @@
  * written once here and used by both services.
  */
 import type { ObjectLiteral, Repository } from "typeorm";
+import { runWrite } from "../db/writes";
 import { badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
 import { codeBaseFromTitle, uniqueCode } from "./codes";
+import { parseId } from "./ids";
 import { currentTimestamp } from "./time";
 import { INT32_MAX } from "./validation";
 
@@ -21,16 +23,6 @@ export interface StatusRow extends ObjectLiteral {
 /** Gap left between consecutive default sort positions, so items can be placed in between. */
 export const SORT_STEP = 10;
 
-/** Parses a GraphQL `ID` of a status; anything but a positive 32-bit integer is bad input. */
-export function parseStatusId(raw: string | number, field = "id"): number {
-  const text = String(raw).trim();
-  const id = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(id) || id < 1 || id > INT32_MAX) {
-    throw badUserInput(field, `${field} must be a status id (a positive whole number)`);
-  }
-  return id;
-}
-
 /** `where` for a lookup by exactly one of `id` or `code` (DESIGN.md §2); bad input otherwise. */
 export function idOrCodeCondition(args: {
   id?: string | number | null;
@@ -39,7 +31,7 @@ export function idOrCodeCondition(args: {
   const hasId = args.id !== undefined && args.id !== null;
   const hasCode = args.code !== undefined && args.code !== null;
   if (hasId === hasCode) throw badUserInput(["id", "code"], "Give exactly one of id or code");
-  return hasId ? { id: parseStatusId(args.id as string | number) } : { code: args.code as string };
+  return hasId ? { id: parseId(args.id as string | number) } : { code: args.code as string };
 }
 
 /** The sort position after the last row (clamped to the 32-bit range). */
@@ -82,12 +74,9 @@ export async function insertStatus<T extends StatusRow>(
       code = uniqueCode(base, await takenCodes(repo, base));
     }
     try {
-      const result = await repo.insert({
-        ...values,
-        code,
-        createdAt: now,
-        updatedAt: now,
-      } as unknown as T);
+      const result = await runWrite(repo.manager.connection, () =>
+        repo.insert({ ...values, code, createdAt: now, updatedAt: now } as unknown as T),
+      );
       return Number(result.identifiers[0].id);
     } catch (error) {
       if (uniqueViolationColumn(error) !== "code") throw error;
@@ -138,12 +127,14 @@ export async function updateStatus<T extends StatusRow>(
     );
     if (changed.length === 0) return;
 
-    const result = await repo
-      .createQueryBuilder()
-      .update()
-      .set({ ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never)
-      .where("id = :id AND version = :version", { id, version: current.version })
-      .execute();
+    const result = await runWrite(repo.manager.connection, () =>
+      repo
+        .createQueryBuilder()
+        .update()
+        .set({ ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never)
+        .where("id = :id AND version = :version", { id, version: current.version })
+        .execute(),
+    );
     if (result.affected === 1) return;
     if (
       (expectedVersion !== undefined && expectedVersion !== null) ||

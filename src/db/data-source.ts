@@ -10,13 +10,17 @@ import type { Logger } from "../logger";
 import { CreateStatusTables1764100000000 } from "../../migrations/1764100000000-CreateStatusTables";
 import { SeedSystemStatuses1764100000001 } from "../../migrations/1764100000001-SeedSystemStatuses";
 import { CreateApiKeys1764100000002 } from "../../migrations/1764100000002-CreateApiKeys";
+import { CreateLeadsAndCalls1764100000003 } from "../../migrations/1764100000003-CreateLeadsAndCalls";
 import { ApiKey } from "../auth/api-key.entity";
+import { Call } from "../calls/call.entity";
+import { Lead } from "../leads/lead.entity";
 
-export const ENTITIES = [LeadStatus, CallStatus, ApiKey];
+export const ENTITIES = [LeadStatus, CallStatus, ApiKey, Lead, Call];
 export const MIGRATIONS = [
   CreateStatusTables1764100000000,
   SeedSystemStatuses1764100000001,
   CreateApiKeys1764100000002,
+  CreateLeadsAndCalls1764100000003,
 ];
 
 export interface DataSourceHooks {
@@ -107,6 +111,13 @@ export async function createDataSource(
       database: db.path,
       enableWAL: db.path !== ":memory:",
       timeout: 5000,
+      // SQLite's own lower() folds ASCII only; searches must fold Cyrillic too, as MySQL does.
+      prepareDatabase: (connection: {
+        function: (name: string, options: object, fn: (value: unknown) => unknown) => void;
+      }) =>
+        connection.function("lower", { deterministic: true }, (value) =>
+          typeof value === "string" ? value.toLowerCase() : value,
+        ),
     };
   } else {
     options = {

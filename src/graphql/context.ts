@@ -5,17 +5,27 @@ import type { CallStatus } from "../call-statuses/call-status.entity";
 import type { AudienceFilterParams, CallStatusService } from "../call-statuses/call-status.service";
 import type { LeadStatus } from "../lead-statuses/lead-status.entity";
 import type { LeadStatusService } from "../lead-statuses/lead-status.service";
+import type { Call } from "../calls/call.entity";
+import type { CallService } from "../calls/call.service";
+import type { Page, PageParams } from "../common/pagination";
+import type { Lead } from "../leads/lead.entity";
+import type { LeadService } from "../leads/lead.service";
 
 /** The services, created once per app. */
 export interface Services {
   callStatuses: CallStatusService;
   leadStatuses: LeadStatusService;
   apiKeys: ApiKeyService;
+  leads: LeadService;
+  calls: CallService;
 }
 
 /** Per-request batching of relation fields, so lists cost a bounded number of SQL statements. */
 export class Loaders {
   readonly leadStatusById: DataLoader<number, LeadStatus | null>;
+  readonly callStatusById: DataLoader<number, CallStatus | null>;
+  readonly leadById: DataLoader<number, Lead | null>;
+  private readonly callPages = new Map<string, DataLoader<number, Page<Call>>>();
   private readonly callStatusesByLeadStatus = new Map<string, DataLoader<number, CallStatus[]>>();
 
   constructor(private readonly services: Services) {
@@ -24,6 +34,30 @@ export class Loaders {
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     });
+    this.callStatusById = new DataLoader(async (ids) => {
+      const rows = await services.callStatuses.findByIds(ids);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+    this.leadById = new DataLoader(async (ids) => {
+      const rows = await services.leads.findByIds(ids);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  }
+
+  /** A page of a lead's calls; the leads of one list asking the same page share one batch. */
+  callsOfLead(leadId: number, page: PageParams): Promise<Page<Call>> {
+    const key = `${page.first ?? ""}|${page.after ?? ""}`;
+    let loader = this.callPages.get(key);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const pages = await this.services.calls.pagesForLeads(ids, page);
+        return ids.map((id) => pages.get(id)!);
+      });
+      this.callPages.set(key, loader);
+    }
+    return loader.load(leadId);
   }
 
   /** Call statuses of a lead status offered to `audience`; one loader per distinct audience. */

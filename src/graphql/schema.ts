@@ -4,6 +4,8 @@ import type { GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import { buildSchema } from "type-graphql";
 import { ApiKeyResolver } from "../auth/api-key.resolver";
+import { CallResolver } from "../calls/call.resolver";
+import { LeadResolver } from "../leads/lead.resolver";
 import { CallStatusResolver } from "../call-statuses/call-status.resolver";
 import { LeadStatusResolver } from "../lead-statuses/lead-status.resolver";
 import { projectRoot } from "../common/paths";
@@ -16,7 +18,7 @@ let cached: Promise<GraphQLSchema> | undefined;
 /** The executable schema, built once per process from the resolvers' decorators. */
 export function buildAppSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
-    resolvers: [CallStatusResolver, LeadStatusResolver, ApiKeyResolver],
+    resolvers: [CallStatusResolver, LeadStatusResolver, ApiKeyResolver, LeadResolver, CallResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
@@ -24,10 +26,11 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     // type-graphql has no option for the root types' descriptions.
     const query = schema.getQueryType();
     const mutation = schema.getMutationType();
-    if (query) query.description = "Reading call statuses, lead statuses and API keys.";
+    if (query)
+      query.description = "Reading call statuses, lead statuses, leads, calls and API keys.";
     if (mutation) {
       mutation.description =
-        "Creating and changing call statuses, lead statuses and API keys. Statuses are never deleted: hide a call status by turning its visibility off.";
+        "Managing call statuses, lead statuses and API keys, creating leads and recording call results. Statuses are never deleted: hide a call status by turning its visibility off.";
     }
     return schema;
   });

@@ -1,11 +1,11 @@
 import { In, type DataSource, type Repository } from "typeorm";
 import { LeadStatusCategory, StatusType } from "../common/enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
+import { parseId } from "../common/ids";
 import {
   idOrCodeCondition,
   insertStatus,
   nextSort,
-  parseStatusId,
   updateStatus,
 } from "../common/status-persistence";
 import { assertAllowed, Permission } from "../auth/permissions";
@@ -99,7 +99,7 @@ export class LeadStatusService {
     actor: Principal,
   ): Promise<LeadStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
-    const id = parseStatusId(rawId);
+    const id = parseId(rawId);
     await updateStatus(this.repo, LABEL, id, input.expectedVersion, (current) => {
       if (
         input.category !== undefined &&

@@ -1,0 +1,293 @@
+import { createHash } from "node:crypto";
+import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
+import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
+import { Role, type Principal } from "../auth/principal";
+import { CallStatus } from "../call-statuses/call-status.entity";
+import { isVisibleTo } from "../call-statuses/visibility";
+import { AgentVisibility } from "../common/enums";
+import { parseId } from "../common/ids";
+import { resolvePage, type Page, type PageParams } from "../common/pagination";
+import { currentTimestamp, sqlDateTime } from "../common/time";
+import { runTransaction } from "../db/writes";
+import { AppError, badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
+import { Lead } from "../leads/lead.entity";
+import { Call } from "./call.entity";
+
+export interface RecordCallResultParams {
+  leadId: string | number;
+  callStatusCode: string;
+  comment?: string | null;
+  afterCallTransfer?: boolean | null;
+  nextCallAt?: Date | null;
+  idempotencyKey?: string | null;
+}
+
+export interface CallFilterParams {
+  leadId?: string | number | null;
+  callStatusCode?: string | null;
+  /** Recorded at or after. */
+  from?: Date | null;
+  /** Recorded before. */
+  to?: Date | null;
+}
+
+export interface CallResultData {
+  call: Call;
+  lead: Lead;
+  leadStatusChanged: boolean;
+}
+
+export const CALL_CURSOR = "call";
+export const COMMENT_MAX_LENGTH = 2000;
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** Every rule about recording call results and reading the calls of leads. */
+export class CallService {
+  private readonly repo: Repository<Call>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.repo = dataSource.getRepository(Call);
+  }
+
+  /**
+   * Records the result of a call in one transaction: stores the call and, when its call status
+   * links a lead status, moves the lead there. The lead row is locked for the transaction, so
+   * results recorded in parallel for one lead apply one after the other: no call is lost and the
+   * lead ends in the status of the last committed call with a link.
+   *
+   * With an `idempotencyKey`, a repeat of the same request by the same caller returns the
+   * original result and writes nothing; the same key with other input is CONFLICT.
+   */
+  async record(input: RecordCallResultParams, actor: Principal): Promise<CallResultData> {
+    assertAllowed(actor, Permission.RecordCalls);
+    const leadId = parseId(input.leadId, "leadId");
+    const comment = input.comment?.trim() ? input.comment.trim() : null;
+    const afterCallTransfer = input.afterCallTransfer === true;
+    // Stored in whole seconds, like every timestamp here (MySQL would round, MariaDB truncate).
+    const nextCallAt = input.nextCallAt
+      ? new Date(Math.floor(input.nextCallAt.getTime() / 1000) * 1000)
+      : null;
+    const key = input.idempotencyKey ?? null;
+    const idempotencyHash = key === null ? null : sha256(`${actor.actorId}\u0000${key}`);
+    const requestHash = sha256(
+      JSON.stringify([
+        leadId,
+        input.callStatusCode,
+        comment,
+        afterCallTransfer,
+        nextCallAt?.toISOString() ?? null,
+      ]),
+    );
+
+    if (idempotencyHash) {
+      const replay = await this.replay(idempotencyHash, requestHash);
+      if (replay) return replay;
+    }
+
+    const status = await this.dataSource
+      .getRepository(CallStatus)
+      .findOne({ where: { code: input.callStatusCode } });
+    if (!status) {
+      throw badUserInput(
+        "callStatusCode",
+        `callStatusCode: there is no call status with code "${input.callStatusCode}"`,
+      );
+    }
+    this.assertMayUse(actor, status, afterCallTransfer);
+    if (status.commentRequired && comment === null) {
+      throw badUserInput("comment", `comment is required for the call status "${status.code}"`);
+    }
+    if (nextCallAt !== null && nextCallAt.getTime() <= Date.now()) {
+      throw badUserInput("nextCallAt", "nextCallAt must be in the future");
+    }
+    if (status.planningTimeRequired && nextCallAt === null) {
+      throw badUserInput(
+        "nextCallAt",
+        `nextCallAt is required for the call status "${status.code}"`,
+      );
+    }
+
+    let recorded: { callId: number; leadStatusChanged: boolean };
+    try {
+      recorded = await runTransaction(this.dataSource, (manager) =>
+        this.store(manager, {
+          leadId,
+          status,
+          comment,
+          afterCallTransfer,
+          nextCallAt,
+          actor,
+          idempotencyHash,
+          requestHash,
+        }),
+      );
+    } catch (error) {
+      // Two requests with the same key at the same time: the second one lost the race.
+      if (idempotencyHash && uniqueViolationColumn(error) !== undefined) {
+        const replay = await this.replay(idempotencyHash, requestHash);
+        if (replay) return replay;
+      }
+      throw error;
+    }
+    return this.result(recorded.callId);
+  }
+
+  /** FORBIDDEN unless the caller's audience may choose `status` (ADMIN and SYSTEM: any). */
+  private assertMayUse(actor: Principal, status: CallStatus, afterCallTransfer: boolean): void {
+    const audience = scopeAudience(actor, { afterCallTransfer });
+    if (isVisibleTo(status, audience)) return;
+    const why =
+      actor.role === Role.AGENT && status.agentVisibility === AgentVisibility.AFTER_CALL_TRANSFER
+        ? `is offered to agents only after a call transfer (set afterCallTransfer: true when the call was transferred)`
+        : `is not open to the ${actor.role} role`;
+    throw new AppError("FORBIDDEN", `The call status "${status.code}" ${why}.`, [
+      { field: "callStatusCode", message: `The call status "${status.code}" ${why}.` },
+    ]);
+  }
+
+  private async store(
+    manager: EntityManager,
+    values: {
+      leadId: number;
+      status: CallStatus;
+      comment: string | null;
+      afterCallTransfer: boolean;
+      nextCallAt: Date | null;
+      actor: Principal;
+      idempotencyHash: string | null;
+      requestHash: string;
+    },
+  ): Promise<{ callId: number; leadStatusChanged: boolean }> {
+    const sqlite = this.dataSource.options.type === "better-sqlite3";
+    // On SQLite the write gate already serialises transactions; elsewhere lock the lead row.
+    const lead = await manager.findOne(Lead, {
+      where: { id: values.leadId },
+      ...(sqlite ? {} : { lock: { mode: "pessimistic_write" as const } }),
+    });
+    if (!lead) throw notFound(`No lead with id ${values.leadId}`);
+    const target = values.status.leadStatusId;
+    const leadStatusChanged = target !== null && target !== lead.statusId;
+    const now = currentTimestamp();
+    if (leadStatusChanged) {
+      await manager.update(Lead, { id: lead.id }, { statusId: target, updatedAt: now });
+    }
+    const inserted = await manager.insert(Call, {
+      leadId: lead.id,
+      callStatusId: values.status.id,
+      comment: values.comment,
+      afterCallTransfer: values.afterCallTransfer,
+      nextCallAt: values.nextCallAt,
+      leadStatusChanged,
+      recordedByRole: values.actor.role,
+      recordedBy: values.actor.actorId,
+      idempotencyHash: values.idempotencyHash,
+      requestHash: values.idempotencyHash ? values.requestHash : null,
+      createdAt: now,
+    });
+    return { callId: Number(inserted.identifiers[0].id), leadStatusChanged };
+  }
+
+  /** The original result of an idempotent request, CONFLICT for other input, null if new. */
+  private async replay(
+    idempotencyHash: string,
+    requestHash: string,
+  ): Promise<CallResultData | null> {
+    const original = await this.repo.findOne({ where: { idempotencyHash } });
+    if (!original) return null;
+    if (original.requestHash !== requestHash) {
+      throw conflict(
+        "This idempotencyKey was already used for a different call result",
+        "idempotencyKey",
+      );
+    }
+    return this.result(original.id);
+  }
+
+  private async result(callId: number): Promise<CallResultData> {
+    const call = await this.repo.findOneOrFail({ where: { id: callId } });
+    const lead = await this.dataSource
+      .getRepository(Lead)
+      .findOneOrFail({ where: { id: call.leadId } });
+    return { call, lead, leadStatusChanged: call.leadStatusChanged };
+  }
+
+  /** A page of calls, newest first. */
+  async list(filter: CallFilterParams, page: PageParams, actor: Principal): Promise<Page<Call>> {
+    assertAllowed(actor, Permission.ReadLeadsAndCalls);
+    const { limit, beforeId } = resolvePage(CALL_CURSOR, page);
+    const query = this.repo.createQueryBuilder("call");
+    if (filter.leadId !== undefined && filter.leadId !== null) {
+      query.andWhere("call.lead_id = :leadId", { leadId: parseId(filter.leadId, "leadId") });
+    }
+    if (filter.callStatusCode) {
+      query
+        .innerJoin("call.callStatus", "status")
+        .andWhere("status.code = :code", { code: filter.callStatusCode });
+    }
+    if (filter.from) query.andWhere("call.created_at >= :from", { from: sqlDateTime(filter.from) });
+    if (filter.to) query.andWhere("call.created_at < :to", { to: sqlDateTime(filter.to) });
+    const totalCount = await query.clone().getCount();
+    if (beforeId !== undefined) query.andWhere("call.id < :beforeId", { beforeId });
+    const rows = await query
+      .orderBy("call.id", "DESC")
+      .take(limit + 1)
+      .getMany();
+    return {
+      nodes: rows.slice(0, limit),
+      hasNextPage: rows.length > limit,
+      hasPreviousPage: beforeId !== undefined,
+      totalCount,
+    };
+  }
+
+  /**
+   * The same page of calls for each of several leads — for batching `Lead.calls` — in three SQL
+   * statements whatever the number of leads: ids ranked per lead, the rows, the counts.
+   */
+  async pagesForLeads(
+    leadIds: readonly number[],
+    page: PageParams,
+  ): Promise<Map<number, Page<Call>>> {
+    const { limit, beforeId } = resolvePage(CALL_CURSOR, page);
+    const pages = new Map<number, Page<Call>>(
+      leadIds.map((id) => [
+        id,
+        { nodes: [], hasNextPage: false, hasPreviousPage: beforeId !== undefined, totalCount: 0 },
+      ]),
+    );
+    if (leadIds.length === 0) return pages;
+    const placeholders = leadIds.map(() => "?").join(", ");
+    const ranked: Array<{ id: number | string }> = await this.dataSource.query(
+      `SELECT id FROM (
+         SELECT id, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY id DESC) AS position
+         FROM calls WHERE lead_id IN (${placeholders})${beforeId !== undefined ? " AND id < ?" : ""}
+       ) ranked WHERE position <= ?`,
+      [...leadIds, ...(beforeId !== undefined ? [beforeId] : []), limit + 1],
+    );
+    const rows =
+      ranked.length === 0
+        ? []
+        : await this.repo.find({
+            where: { id: In(ranked.map((r) => Number(r.id))) },
+            order: { id: "DESC" },
+          });
+    for (const row of rows) pages.get(row.leadId)?.nodes.push(row);
+    for (const entry of pages.values()) {
+      entry.hasNextPage = entry.nodes.length > limit;
+      entry.nodes = entry.nodes.slice(0, limit);
+    }
+    const counts: Array<{ lead_id: number | string; n: number | string }> =
+      await this.dataSource.query(
+        `SELECT lead_id, COUNT(*) AS n FROM calls WHERE lead_id IN (${placeholders}) GROUP BY lead_id`,
+        [...leadIds],
+      );
+    for (const count of counts) {
+      const entry = pages.get(Number(count.lead_id));
+      if (entry) entry.totalCount = Number(count.n);
+    }
+    return pages;
+  }
+}

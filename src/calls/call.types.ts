@@ -1,0 +1,21 @@
+import { Field, ObjectType } from "type-graphql";
+import { connectionType } from "../graphql/connection";
+import { Lead } from "../leads/lead.entity";
+import { Call } from "./call.entity";
+
+export const CallConnection = connectionType(Call, "Call", "call");
+
+@ObjectType({ description: "What recording a call result did." })
+export class CallResult {
+  @Field(() => Call, { description: "The call as stored." })
+  call!: Call;
+
+  @Field(() => Lead, { description: "The lead, with its status after the call." })
+  lead!: Lead;
+
+  @Field({
+    description:
+      "True when the call moved the lead to another status (the call status links a lead status other than the lead's current one).",
+  })
+  leadStatusChanged!: boolean;
+}

@@ -1,0 +1,131 @@
+import { In, type DataSource, type Repository } from "typeorm";
+import { assertAllowed, Permission } from "../auth/permissions";
+import type { Principal } from "../auth/principal";
+import { LeadStatusCategory } from "../common/enums";
+import { resolvePage, type Page, type PageParams } from "../common/pagination";
+import { parseId } from "../common/ids";
+import { currentTimestamp } from "../common/time";
+import { containsSql, searchPattern } from "../db/search-sql";
+import { runWrite } from "../db/writes";
+import { badUserInput, conflict, uniqueViolationColumn } from "../errors";
+import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { Lead } from "./lead.entity";
+
+export interface CreateLeadParams {
+  externalId?: string | null;
+  phone?: string | null;
+  name?: string | null;
+  statusCode?: string | null;
+}
+
+export interface LeadFilterParams {
+  statusCode?: string | null;
+  category?: LeadStatusCategory | null;
+  search?: string | null;
+}
+
+export const DEFAULT_LEAD_STATUS_CODE = "new";
+export const LEAD_CURSOR = "lead";
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}
+
+/** Every rule about leads (recording calls, which moves them, is in CallService). */
+export class LeadService {
+  private readonly repo: Repository<Lead>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.repo = dataSource.getRepository(Lead);
+  }
+
+  /**
+   * Creates a lead. It starts in an IN_PROGRESS-category status (default `new`); a duplicate
+   * `externalId` is CONFLICT.
+   */
+  async create(input: CreateLeadParams, actor: Principal): Promise<Lead> {
+    assertAllowed(actor, Permission.CreateLeads);
+    const statusCode = blankToNull(input.statusCode) ?? DEFAULT_LEAD_STATUS_CODE;
+    const status = await this.dataSource
+      .getRepository(LeadStatus)
+      .findOne({ where: { code: statusCode } });
+    if (!status) {
+      throw badUserInput(
+        "statusCode",
+        `statusCode: there is no lead status with code "${statusCode}"`,
+      );
+    }
+    if (status.category !== LeadStatusCategory.IN_PROGRESS) {
+      throw badUserInput(
+        "statusCode",
+        `statusCode: a new lead must start in an IN_PROGRESS status; "${statusCode}" is ${status.category}`,
+      );
+    }
+    const externalId = blankToNull(input.externalId);
+    const now = currentTimestamp();
+    try {
+      const result = await runWrite(this.dataSource, () =>
+        this.repo.insert({
+          externalId,
+          phone: blankToNull(input.phone),
+          name: blankToNull(input.name),
+          statusId: status.id,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      return this.repo.findOneOrFail({ where: { id: Number(result.identifiers[0].id) } });
+    } catch (error) {
+      if (uniqueViolationColumn(error) !== undefined) {
+        throw conflict(`A lead with externalId "${externalId}" already exists`, "externalId");
+      }
+      throw error;
+    }
+  }
+
+  /** The lead with `id`, or null. */
+  async findById(rawId: string | number, actor: Principal): Promise<Lead | null> {
+    assertAllowed(actor, Permission.ReadLeadsAndCalls);
+    return this.repo.findOne({ where: { id: parseId(rawId, "id") } });
+  }
+
+  /** Leads by id, for batching relation fields. */
+  async findByIds(ids: readonly number[]): Promise<Lead[]> {
+    return ids.length === 0 ? [] : this.repo.find({ where: { id: In([...ids]) } });
+  }
+
+  /**
+   * A page of leads, newest first. `search` matches a case-insensitive part of the name, the
+   * phone or the external id.
+   */
+  async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
+    assertAllowed(actor, Permission.ReadLeadsAndCalls);
+    const { limit, beforeId } = resolvePage(LEAD_CURSOR, page);
+    const query = this.repo.createQueryBuilder("lead").innerJoin("lead.status", "status");
+    if (filter.statusCode)
+      query.andWhere("status.code = :statusCode", { statusCode: filter.statusCode });
+    if (filter.category)
+      query.andWhere("status.category = :category", { category: filter.category });
+    const pattern = searchPattern(filter.search);
+    if (pattern !== null) {
+      const ds = this.dataSource;
+      query.andWhere(
+        `(${containsSql(ds, "lead.name", "q")} OR ${containsSql(ds, "lead.phone", "q")} OR ${containsSql(ds, "lead.external_id", "q")})`,
+        { q: pattern },
+      );
+    }
+    const totalCount = await query.clone().getCount();
+    if (beforeId !== undefined) query.andWhere("lead.id < :beforeId", { beforeId });
+    const rows = await query
+      .orderBy("lead.id", "DESC")
+      .take(limit + 1)
+      .getMany();
+    return {
+      nodes: rows.slice(0, limit),
+      hasNextPage: rows.length > limit,
+      hasPreviousPage: beforeId !== undefined,
+      totalCount,
+    };
+  }
+}
