@@ -1,5 +1,5 @@
 import { In, type DataSource, type Repository } from "typeorm";
-import { AgentVisibility, Audience, StatusType } from "../common/enums";
+import { AgentVisibility, StatusType } from "../common/enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
 import {
