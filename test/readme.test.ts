@@ -27,5 +27,18 @@ describeEachDatabase("README examples", (server) => {
     expect(results).toContainEqual({
       updateCallStatus: { code: "perezvonit_pozzhe", showToAgent: false, version: 2 },
     });
+    expect(results).toContainEqual({
+      createLead: { id: "1", status: { code: "new", title: "New" } },
+    });
+    const recorded = results.find((r) => r && "recordCallResult" in r) as {
+      recordCallResult: { leadStatusChanged: boolean; lead: { status: { code: string } } };
+    };
+    expect(recorded.recordCallResult.leadStatusChanged).toBe(true);
+    expect(recorded.recordCallResult.lead.status.code).toBe("qualified");
+    const after = results.find((r) => r && "lead" in r) as {
+      lead: { status: { code: string }; calls: { totalCount: number } };
+    };
+    expect(after.lead.status.code).toBe("qualified");
+    expect(after.lead.calls.totalCount).toBe(1);
   });
 });
