@@ -8,6 +8,7 @@ import { AgentVisibility } from "../common/enums";
 import { parseId } from "../common/ids";
 import { resolvePage, type Page, type PageParams } from "../common/pagination";
 import { currentTimestamp, sqlDateTime } from "../common/time";
+import { fetchPage } from "../db/pages";
 import { runTransaction } from "../db/writes";
 import { AppError, badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
 import { Lead } from "../leads/lead.entity";
@@ -217,7 +218,6 @@ export class CallService {
   /** A page of calls, newest first. */
   async list(filter: CallFilterParams, page: PageParams, actor: Principal): Promise<Page<Call>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const { limit, beforeId } = resolvePage(CALL_CURSOR, page);
     const query = this.repo.createQueryBuilder("call");
     if (filter.leadId !== undefined && filter.leadId !== null) {
       query.andWhere("call.lead_id = :leadId", { leadId: parseId(filter.leadId, "leadId") });
@@ -229,18 +229,7 @@ export class CallService {
     }
     if (filter.from) query.andWhere("call.created_at >= :from", { from: sqlDateTime(filter.from) });
     if (filter.to) query.andWhere("call.created_at < :to", { to: sqlDateTime(filter.to) });
-    const totalCount = await query.clone().getCount();
-    if (beforeId !== undefined) query.andWhere("call.id < :beforeId", { beforeId });
-    const rows = await query
-      .orderBy("call.id", "DESC")
-      .take(limit + 1)
-      .getMany();
-    return {
-      nodes: rows.slice(0, limit),
-      hasNextPage: rows.length > limit,
-      hasPreviousPage: beforeId !== undefined,
-      totalCount,
-    };
+    return fetchPage(query, "call", CALL_CURSOR, page);
   }
 
   /**

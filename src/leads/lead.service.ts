@@ -2,9 +2,10 @@ import { In, type DataSource, type Repository } from "typeorm";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { LeadStatusCategory } from "../common/enums";
-import { resolvePage, type Page, type PageParams } from "../common/pagination";
+import type { Page, PageParams } from "../common/pagination";
 import { parseId } from "../common/ids";
 import { currentTimestamp } from "../common/time";
+import { fetchPage } from "../db/pages";
 import { containsSql, searchPattern } from "../db/search-sql";
 import { runWrite } from "../db/writes";
 import { badUserInput, conflict, uniqueViolationColumn } from "../errors";
@@ -101,7 +102,6 @@ export class LeadService {
    */
   async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const { limit, beforeId } = resolvePage(LEAD_CURSOR, page);
     const query = this.repo.createQueryBuilder("lead").innerJoin("lead.status", "status");
     if (filter.statusCode)
       query.andWhere("status.code = :statusCode", { statusCode: filter.statusCode });
@@ -115,17 +115,6 @@ export class LeadService {
         { q: pattern },
       );
     }
-    const totalCount = await query.clone().getCount();
-    if (beforeId !== undefined) query.andWhere("lead.id < :beforeId", { beforeId });
-    const rows = await query
-      .orderBy("lead.id", "DESC")
-      .take(limit + 1)
-      .getMany();
-    return {
-      nodes: rows.slice(0, limit),
-      hasNextPage: rows.length > limit,
-      hasPreviousPage: beforeId !== undefined,
-      totalCount,
-    };
+    return fetchPage(query, "lead", LEAD_CURSOR, page);
   }
 }
