@@ -284,6 +284,12 @@ describeEachDatabase("call status queries", (server) => {
       expect(await server.ok(`{ callStatus(code: "no_such_status") { id } }`)).toEqual({
         callStatus: null,
       });
+      // codes match exactly on every database (MySQL's collation alone would ignore case)
+      for (const code of ["VOICEMAIL", "Voicemail", "voicemail "]) {
+        expect(
+          await server.ok(`query($c: String) { callStatus(code: $c) { id } }`, { c: code }),
+        ).toEqual({ callStatus: null });
+      }
     });
 
     it("wants exactly one of id and code", async () => {

@@ -93,10 +93,8 @@ export class CallStatusService {
     actor: Principal,
   ): Promise<CallStatus | null> {
     const audience = scopeAudience(actor, { afterCallTransfer: true });
-    const found = await this.repo.findOne({
-      where: idOrCodeCondition(args),
-      relations: { leadStatus: true },
-    });
+    const where = idOrCodeCondition(args);
+    const found = where && (await this.repo.findOne({ where, relations: { leadStatus: true } }));
     return found && isVisibleTo(found, audience) ? found : null;
   }
 

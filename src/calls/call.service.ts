@@ -5,7 +5,9 @@ import { Role, type Principal } from "../auth/principal";
 import { CallStatus } from "../call-statuses/call-status.entity";
 import { isVisibleTo } from "../call-statuses/visibility";
 import { AgentVisibility } from "../common/enums";
+import { isCode } from "../common/codes";
 import { parseId } from "../common/ids";
+import { findByCode } from "../common/status-persistence";
 import { resolvePage, type Page, type PageParams } from "../common/pagination";
 import { currentTimestamp, sqlDateTime } from "../common/time";
 import { fetchPage } from "../db/pages";
@@ -40,6 +42,10 @@ export interface CallResultData {
 
 export const CALL_CURSOR = "call";
 export const COMMENT_MAX_LENGTH = 2000;
+
+function ceilToSecond(date: Date): Date {
+  return new Date(Math.ceil(date.getTime() / 1000) * 1000);
+}
 
 function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
@@ -88,9 +94,10 @@ export class CallService {
       if (replay) return replay;
     }
 
-    const status = await this.dataSource
-      .getRepository(CallStatus)
-      .findOne({ where: { code: input.callStatusCode } });
+    const status = await findByCode(
+      this.dataSource.getRepository(CallStatus),
+      input.callStatusCode,
+    );
     if (!status) {
       throw badUserInput(
         "callStatusCode",
@@ -223,12 +230,18 @@ export class CallService {
       query.andWhere("call.lead_id = :leadId", { leadId: parseId(filter.leadId, "leadId") });
     }
     if (filter.callStatusCode) {
+      if (!isCode(filter.callStatusCode)) query.andWhere("1 = 0"); // no such code can exist
       query
         .innerJoin("call.callStatus", "status")
         .andWhere("status.code = :code", { code: filter.callStatusCode });
     }
-    if (filter.from) query.andWhere("call.created_at >= :from", { from: sqlDateTime(filter.from) });
-    if (filter.to) query.andWhere("call.created_at < :to", { to: sqlDateTime(filter.to) });
+    // Recording times are whole seconds: a bound with a fraction acts as the next whole second.
+    if (filter.from) {
+      query.andWhere("call.created_at >= :from", { from: sqlDateTime(ceilToSecond(filter.from)) });
+    }
+    if (filter.to) {
+      query.andWhere("call.created_at < :to", { to: sqlDateTime(ceilToSecond(filter.to)) });
+    }
     return fetchPage(query, "call", CALL_CURSOR, page);
   }
 

@@ -7,6 +7,15 @@ export const CODE_RULE_TEXT =
   "must be 2–64 characters: lowercase latin letters, digits and underscores, starting with a letter";
 
 /**
+ * True for a well-formed code. Every stored code is one, so a lookup by anything else can only
+ * miss — checked in code because MySQL's default collations would compare "QUALIFIED" or
+ * "qualified " equal to "qualified" while SQLite would not.
+ */
+export function isCode(value: string): boolean {
+  return CODE_PATTERN.test(value);
+}
+
+/**
  * The code a title suggests, before making it unique: transliterated to ASCII (Cyrillic and
  * other scripts included), lowercased, runs of other characters folded into one `_`.
  * Always matches `CODE_PATTERN`.

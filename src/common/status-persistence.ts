@@ -6,7 +6,7 @@
 import type { ObjectLiteral, Repository } from "typeorm";
 import { runWrite } from "../db/writes";
 import { badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
-import { codeBaseFromTitle, uniqueCode } from "./codes";
+import { codeBaseFromTitle, isCode, uniqueCode } from "./codes";
 import { parseId } from "./ids";
 import { currentTimestamp } from "./time";
 import { INT32_MAX } from "./validation";
@@ -23,15 +23,27 @@ export interface StatusRow extends ObjectLiteral {
 /** Gap left between consecutive default sort positions, so items can be placed in between. */
 export const SORT_STEP = 10;
 
-/** `where` for a lookup by exactly one of `id` or `code` (DESIGN.md §2); bad input otherwise. */
+/**
+ * `where` for a lookup by exactly one of `id` or `code` (DESIGN.md §2); bad input otherwise.
+ * Null when the code is not well-formed, so cannot match (see `isCode`).
+ */
 export function idOrCodeCondition(args: {
   id?: string | number | null;
   code?: string | null;
-}): { id: number } | { code: string } {
+}): { id: number } | { code: string } | null {
   const hasId = args.id !== undefined && args.id !== null;
   const hasCode = args.code !== undefined && args.code !== null;
   if (hasId === hasCode) throw badUserInput(["id", "code"], "Give exactly one of id or code");
-  return hasId ? { id: parseId(args.id as string | number) } : { code: args.code as string };
+  if (hasId) return { id: parseId(args.id as string | number) };
+  return isCode(args.code as string) ? { code: args.code as string } : null;
+}
+
+/** The row with exactly this code, or null (also for a code that is not well-formed). */
+export async function findByCode<T extends StatusRow>(
+  repo: Repository<T>,
+  code: string,
+): Promise<T | null> {
+  return isCode(code) ? repo.findOne({ where: { code } as never }) : null;
 }
 
 /** The sort position after the last row (clamped to the 32-bit range). */

@@ -3,6 +3,7 @@ import { LeadStatusCategory, StatusType } from "../common/enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
 import {
+  findByCode,
   idOrCodeCondition,
   insertStatus,
   nextSort,
@@ -65,7 +66,8 @@ export class LeadStatusService {
     actor: Principal,
   ): Promise<LeadStatus | null> {
     assertAllowed(actor, Permission.ReadLeadStatuses);
-    return this.repo.findOne({ where: idOrCodeCondition(args) });
+    const where = idOrCodeCondition(args);
+    return where && this.repo.findOne({ where });
   }
 
   /** Lead statuses by id, for batching relation fields. */
@@ -76,7 +78,7 @@ export class LeadStatusService {
 
   /** The id of the lead status with `code`; BAD_USER_INPUT naming `field` when there is none. */
   async idForCode(code: string, field: string): Promise<number> {
-    const found = await this.repo.findOne({ where: { code }, select: { id: true } });
+    const found = await findByCode(this.repo, code);
     if (!found) throw badUserInput(field, `${field}: there is no lead status with code "${code}"`);
     return found.id;
   }

@@ -3,7 +3,9 @@ import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { LeadStatusCategory } from "../common/enums";
 import type { Page, PageParams } from "../common/pagination";
+import { isCode } from "../common/codes";
 import { parseId } from "../common/ids";
+import { findByCode } from "../common/status-persistence";
 import { currentTimestamp } from "../common/time";
 import { fetchPage } from "../db/pages";
 import { containsSql, searchPattern } from "../db/search-sql";
@@ -48,9 +50,7 @@ export class LeadService {
   async create(input: CreateLeadParams, actor: Principal): Promise<Lead> {
     assertAllowed(actor, Permission.CreateLeads);
     const statusCode = blankToNull(input.statusCode) ?? DEFAULT_LEAD_STATUS_CODE;
-    const status = await this.dataSource
-      .getRepository(LeadStatus)
-      .findOne({ where: { code: statusCode } });
+    const status = await findByCode(this.dataSource.getRepository(LeadStatus), statusCode);
     if (!status) {
       throw badUserInput(
         "statusCode",
@@ -103,8 +103,10 @@ export class LeadService {
   async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
     const query = this.repo.createQueryBuilder("lead").innerJoin("lead.status", "status");
-    if (filter.statusCode)
+    if (filter.statusCode) {
+      if (!isCode(filter.statusCode)) query.andWhere("1 = 0"); // no such code can exist
       query.andWhere("status.code = :statusCode", { statusCode: filter.statusCode });
+    }
     if (filter.category)
       query.andWhere("status.category = :category", { category: filter.category });
     const pattern = searchPattern(filter.search);

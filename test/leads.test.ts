@@ -1,0 +1,463 @@
+import {
+  describeEachDatabase,
+  expectError,
+  type GraphQLResponse,
+  type TestServer,
+} from "./support/harness";
+
+type RoleName = "ADMIN" | "SYSTEM" | "AGENT" | "AI_AGENT";
+
+interface LeadData {
+  id: string;
+  externalId: string | null;
+  phone: string | null;
+  name: string | null;
+  status: { code: string; category: string };
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+interface LeadPage {
+  totalCount: number;
+  pageInfo: PageInfo;
+  edges: Array<{ cursor: string; node: { id: string; name: string | null } }>;
+}
+
+const LEAD_FIELDS = `id externalId phone name status { code category } createdAt updatedAt version`;
+const CREATE_LEAD = `mutation($input: CreateLeadInput!) { createLead(input: $input) { ${LEAD_FIELDS} } }`;
+const LEADS = `query($filter: LeadFilter, $first: Int, $after: String) {
+  leads(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id name } }
+  }
+}`;
+
+async function createLead(
+  server: TestServer,
+  input: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<LeadData> {
+  return (await server.ok<{ createLead: LeadData }>(CREATE_LEAD, { input }, headers)).createLead;
+}
+
+function leadsPage(
+  server: TestServer,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<{ leads: LeadPage }>> {
+  return server.gql<{ leads: LeadPage }>(LEADS, variables, headers);
+}
+
+/**
+ * Follows `endCursor` from the first page until `hasNextPage` is false, checking the page
+ * bookkeeping on the way; returns the ids in the order seen.
+ */
+async function walkLeads(
+  server: TestServer,
+  filter: Record<string, unknown> | null,
+  first: number,
+): Promise<{ ids: string[]; totalCount: number; pages: number }> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  let totalCount: number | undefined;
+  let pages = 0;
+  for (;;) {
+    const response = await leadsPage(server, { filter, first, after });
+    expect(response.errors).toBeUndefined();
+    const page: LeadPage = response.data!.leads;
+    pages += 1;
+    if (totalCount === undefined) totalCount = page.totalCount;
+    expect(page.totalCount).toBe(totalCount);
+    expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
+    expect(page.edges.length).toBeLessThanOrEqual(first);
+    if (page.pageInfo.hasNextPage) expect(page.edges).toHaveLength(first);
+    expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
+    expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
+    ids.push(...page.edges.map((e) => e.node.id));
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+    expect(after).not.toBeNull();
+    expect(pages).toBeLessThan(100);
+  }
+  return { ids, totalCount: totalCount!, pages };
+}
+
+const descendingIds = (ids: string[]) => [...ids].sort((a, b) => Number(b) - Number(a));
+
+describeEachDatabase("createLead and lead", (server) => {
+  const keys = {} as Record<RoleName, string>;
+  const headersOf = (role: RoleName) => ({ "x-api-key": keys[role] });
+
+  async function countByExternalId(externalId: string): Promise<number> {
+    const response = await leadsPage(server, { filter: { search: externalId }, first: 100 });
+    return response.data!.leads.totalCount;
+  }
+
+  beforeAll(async () => {
+    keys.ADMIN = server.adminKey;
+    for (const role of ["SYSTEM", "AGENT", "AI_AGENT"] as const) {
+      keys[role] = await server.createKey(role);
+    }
+  });
+
+  it("creates a lead with every field, in the status `new` by default", async () => {
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const lead = await createLead(server, {
+      externalId: "crm-1001",
+      phone: "+7 (912) 345-67-89",
+      name: "Иванов Пётр",
+    });
+    expect(lead).toMatchObject({
+      externalId: "crm-1001",
+      phone: "+7 (912) 345-67-89",
+      name: "Иванов Пётр",
+      status: { code: "new", category: "IN_PROGRESS" },
+      version: 1,
+    });
+    expect(lead.id).toMatch(/^\d+$/);
+    expect(Date.parse(lead.createdAt)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(lead.createdAt)).toBeLessThanOrEqual(Date.now());
+    const read = await server.ok<{ lead: LeadData }>(
+      `query($id: ID!) { lead(id: $id) { ${LEAD_FIELDS} } }`,
+      { id: lead.id },
+    );
+    expect(read.lead).toEqual(lead);
+  });
+
+  it("creates a lead with no fields at all, and several without externalId", async () => {
+    const a = await createLead(server, {});
+    const b = await createLead(server, { name: "No external id" });
+    expect(a.externalId).toBeNull();
+    expect(b.externalId).toBeNull();
+    expect(a.status.code).toBe("new");
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it.each(["ADMIN", "SYSTEM"] as const)("lets %s create leads", async (role) => {
+    const lead = await createLead(
+      server,
+      { externalId: `by-${role}`, statusCode: "in_progress" },
+      headersOf(role),
+    );
+    expect(lead.status.code).toBe("in_progress");
+  });
+
+  it.each(["AGENT", "AI_AGENT"] as const)(
+    "refuses createLead to %s with FORBIDDEN, writing nothing",
+    async (role) => {
+      const externalId = `forbidden-${role}`;
+      const response = await server.gql(
+        CREATE_LEAD,
+        { input: { externalId, name: "Sneaky" } },
+        headersOf(role),
+      );
+      expectError(response, "FORBIDDEN");
+      expect(response.data).toBeNull();
+      expect(await countByExternalId(externalId)).toBe(0);
+    },
+  );
+
+  it("accepts a custom lead status of the IN_PROGRESS category to start in", async () => {
+    await server.ok(
+      `mutation { createLeadStatus(input: { code: "callback_queue", title: "Callback queue", category: IN_PROGRESS }) { id } }`,
+    );
+    const lead = await createLead(server, { statusCode: "callback_queue" });
+    expect(lead.status).toEqual({ code: "callback_queue", category: "IN_PROGRESS" });
+  });
+
+  it.each(["qualified", "disqualified", "custom_target"])(
+    "refuses to start a lead in %s (not IN_PROGRESS) naming statusCode",
+    async (statusCode) => {
+      if (statusCode === "custom_target") {
+        await server.ok(
+          `mutation { createLeadStatus(input: { code: "custom_target", title: "Custom target", category: QUALIFIED }) { id } }`,
+        );
+      }
+      const externalId = `wrong-start-${statusCode}`;
+      const response = await server.gql(CREATE_LEAD, { input: { externalId, statusCode } });
+      expectError(response, "BAD_USER_INPUT", "statusCode");
+      expect(await countByExternalId(externalId)).toBe(0);
+    },
+  );
+
+  // Codes are exact: another case is another (unknown) code, on every database.
+  it.each(["no_such_status", "NEW", "In_Progress"])(
+    "refuses the unknown lead status %j naming statusCode",
+    async (statusCode) => {
+      const externalId = `unknown-start-${statusCode}`;
+      const response = await server.gql(CREATE_LEAD, { input: { externalId, statusCode } });
+      expectError(response, "BAD_USER_INPUT", "statusCode");
+      expect(await countByExternalId(externalId)).toBe(0);
+    },
+  );
+
+  it("refuses a duplicate externalId with CONFLICT naming externalId, writing nothing", async () => {
+    const first = await createLead(server, { externalId: "dup-ext-1", name: "First" });
+    const response = await server.gql(CREATE_LEAD, {
+      input: { externalId: "dup-ext-1", name: "Second" },
+    });
+    const error = expectError(response, "CONFLICT", "externalId");
+    expect(error.message).toContain("dup-ext-1");
+    const page = (await leadsPage(server, { filter: { search: "dup-ext-1" } })).data!.leads;
+    expect(page.totalCount).toBe(1);
+    expect(page.edges[0].node).toEqual({ id: first.id, name: "First" });
+  });
+
+  it("creates exactly one lead when the same externalId arrives in parallel", async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        server.gql<{ createLead: LeadData }>(CREATE_LEAD, {
+          input: { externalId: "parallel-ext", name: `Parallel ${i}` },
+        }),
+      ),
+    );
+    const created = responses.filter((r) => !r.errors);
+    expect(created).toHaveLength(1);
+    for (const response of responses.filter((r) => r.errors)) {
+      expectError(response, "CONFLICT", "externalId");
+    }
+    expect(await countByExternalId("parallel-ext")).toBe(1);
+  });
+
+  it.each([
+    [{ phone: "call me maybe" }, "phone"],
+    [{ phone: "1".repeat(33) }, "phone"],
+    [{ name: "n".repeat(256) }, "name"],
+    [{ externalId: "e".repeat(256) }, "externalId"],
+  ])("refuses %j naming %s", async (input, field) => {
+    expectError(await server.gql(CREATE_LEAD, { input }), "BAD_USER_INPUT", field);
+  });
+
+  it("reads one lead by id: null when there is none, BAD_USER_INPUT when malformed", async () => {
+    const query = `query($id: ID!) { lead(id: $id) { id } }`;
+    expect(await server.ok(query, { id: "2147483000" })).toEqual({ lead: null });
+    for (const id of ["abc", "0", "-3", ""]) {
+      expectError(await server.gql(query, { id }), "BAD_USER_INPUT", "id");
+    }
+  });
+
+  it.each(["ADMIN", "SYSTEM", "AGENT", "AI_AGENT"] as const)("lets %s read leads", async (role) => {
+    const lead = await createLead(server, { externalId: `readable-${role}` });
+    const one = await server.gql<{ lead: { id: string; status: { code: string } } }>(
+      `query($id: ID!) { lead(id: $id) { id status { code } } }`,
+      { id: lead.id },
+      headersOf(role),
+    );
+    expect(one.errors).toBeUndefined();
+    expect(one.data!.lead).toEqual({ id: lead.id, status: { code: "new" } });
+    const list = await leadsPage(
+      server,
+      { filter: { search: `readable-${role}` } },
+      headersOf(role),
+    );
+    expect(list.errors).toBeUndefined();
+    expect(list.data!.leads.edges.map((e) => e.node.id)).toEqual([lead.id]);
+  });
+});
+
+describeEachDatabase("leads: search", (server) => {
+  const created: Record<string, string> = {};
+
+  beforeAll(async () => {
+    for (const [key, input] of Object.entries({
+      ivanov: { name: "Иванов Пётр Сергеевич", phone: "+7 (912) 345-67-89", externalId: "CRM-77" },
+      obrien: { name: "O'Brien Ltd", phone: "+353 1 555 0101", externalId: "hub/OBR-1" },
+      percent: { name: "100% sure", externalId: "pct-1" },
+      hundred: { name: "100 percent", externalId: "pct-2" },
+      underscore: { name: "snake_case inc", externalId: "und-1" },
+      nounderscore: { name: "snakexcase inc", externalId: "und-2" },
+      ext: { name: "Plain", externalId: "Ext_ABC_42" },
+      yolka: { name: "ЁЛКА ООО", externalId: "yo-1" },
+    })) {
+      created[key] = (await createLead(server, input)).id;
+    }
+  });
+
+  async function search(term: string, filter: Record<string, unknown> = {}) {
+    const response = await leadsPage(server, { filter: { search: term, ...filter }, first: 100 });
+    expect(response.errors).toBeUndefined();
+    const ids = response.data!.leads.edges.map((e) => e.node.id);
+    expect(response.data!.leads.totalCount).toBe(ids.length);
+    return ids;
+  }
+
+  const idsOf = (...keys: string[]) => descendingIds(keys.map((k) => created[k]));
+
+  it.each([
+    ["иванов", ["ivanov"]],
+    ["ПЁТР", ["ivanov"]],
+    ["сергеевич", ["ivanov"]],
+    ["o'brien", ["obrien"]],
+    ["LTD", ["obrien"]],
+    ["ёлка", ["yolka"]],
+    ["Ёлка ооо", ["yolka"]],
+    ["елка", []],
+  ])("finds %j in the name, case-insensitively", async (term, keys) => {
+    expect(await search(term)).toEqual(idsOf(...keys));
+  });
+
+  it.each([
+    ["345-67", ["ivanov"]],
+    ["+353", ["obrien"]],
+    ["(912)", ["ivanov"]],
+  ])("finds %j in the phone", async (term, keys) => {
+    expect(await search(term)).toEqual(idsOf(...keys));
+  });
+
+  it.each([
+    ["crm-77", ["ivanov"]],
+    ["hub/obr", ["obrien"]],
+    ["ext_abc_4", ["ext"]],
+  ])("finds %j in the externalId, case-insensitively", async (term, keys) => {
+    expect(await search(term)).toEqual(idsOf(...keys));
+  });
+
+  it("treats % and _ as ordinary characters", async () => {
+    expect(await search("100%")).toEqual(idsOf("percent"));
+    expect(await search("%")).toEqual(idsOf("percent"));
+    expect(await search("100")).toEqual(idsOf("percent", "hundred"));
+    expect(await search("snake_case")).toEqual(idsOf("underscore"));
+    expect(await search("_")).toEqual(idsOf("underscore", "ext"));
+    expect(await search("snakexcase")).toEqual(idsOf("nounderscore"));
+  });
+
+  it("ignores surrounding spaces and finds nothing for an absent term", async () => {
+    expect(await search("  иванов  ")).toEqual(idsOf("ivanov"));
+    expect(await search("no lead has this")).toEqual([]);
+  });
+
+  it("combines search with the status filters", async () => {
+    await server.ok(
+      `mutation($id: ID!) { recordCallResult(input: { leadId: $id, callStatusCode: "qualified" }) { call { id } } }`,
+      { id: created.percent },
+    );
+    expect(await search("100", { category: "QUALIFIED" })).toEqual(idsOf("percent"));
+    expect(await search("100", { statusCode: "new" })).toEqual(idsOf("hundred"));
+    expect(await search("100", { category: "DISQUALIFIED" })).toEqual([]);
+  });
+});
+
+describeEachDatabase("leads: pages and filters", (server) => {
+  const TOTAL = 45;
+  let ids: string[] = [];
+  const qualifiedIds: string[] = [];
+  const disqualifiedIds: string[] = [];
+
+  beforeAll(async () => {
+    const fields = Array.from(
+      { length: TOTAL },
+      (_, i) =>
+        `l${i}: createLead(input: { name: "Page lead ${i}", externalId: "page-${i}" }) { id }`,
+    );
+    const data = await server.ok<Record<string, { id: string }>>(
+      `mutation { ${fields.join("\n")} }`,
+    );
+    ids = Array.from({ length: TOTAL }, (_, i) => data[`l${i}`].id);
+    const moves: string[] = [];
+    ids.forEach((id, i) => {
+      if (i % 3 === 0) {
+        qualifiedIds.push(id);
+        moves.push(
+          `c${i}: recordCallResult(input: { leadId: "${id}", callStatusCode: "qualified" }) { call { id } }`,
+        );
+      } else if (i % 5 === 0) {
+        disqualifiedIds.push(id);
+        moves.push(
+          `c${i}: recordCallResult(input: { leadId: "${id}", callStatusCode: "disqualified" }) { call { id } }`,
+        );
+      }
+    });
+    await server.ok(`mutation { ${moves.join("\n")} }`);
+  });
+
+  it("walks every lead exactly once, newest first, with a constant totalCount", async () => {
+    const walk = await walkLeads(server, null, 10);
+    expect(walk.totalCount).toBe(TOTAL);
+    expect(walk.pages).toBe(5);
+    expect(walk.ids).toEqual(descendingIds(ids));
+  });
+
+  it.each([1, 7, 44, 45, 46, 100])("walks the same leads with first: %i", async (first) => {
+    const walk = await walkLeads(server, null, first);
+    expect(walk.ids).toEqual(descendingIds(ids));
+    expect(walk.pages).toBe(Math.max(1, Math.ceil(TOTAL / first)));
+  });
+
+  it("returns 20 leads by default", async () => {
+    const page = (await leadsPage(server, {})).data!.leads;
+    expect(page.edges).toHaveLength(20);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    expect(page.pageInfo.hasPreviousPage).toBe(false);
+  });
+
+  it.each([
+    [{ category: "QUALIFIED" }, () => qualifiedIds],
+    [{ statusCode: "qualified" }, () => qualifiedIds],
+    [{ category: "DISQUALIFIED" }, () => disqualifiedIds],
+    [{ statusCode: "disqualified" }, () => disqualifiedIds],
+    [
+      { category: "IN_PROGRESS" },
+      () => ids.filter((id) => !qualifiedIds.includes(id) && !disqualifiedIds.includes(id)),
+    ],
+    [{ statusCode: "in_progress" }, () => []],
+    [{ search: "page-1" }, () => ids.filter((_, i) => String(i).startsWith("1"))],
+    [
+      { search: "page-1", category: "QUALIFIED" },
+      () => qualifiedIds.filter((id) => String(ids.indexOf(id)).startsWith("1")),
+    ],
+  ])("walks the leads matching %j exactly once", async (filter, expected) => {
+    const walk = await walkLeads(server, filter, 4);
+    expect(walk.ids).toEqual(descendingIds(expected()));
+    expect(walk.totalCount).toBe(expected().length);
+  });
+
+  it("answers an empty page with null cursors", async () => {
+    const page = (await leadsPage(server, { filter: { search: "nobody-at-all" } })).data!.leads;
+    expect(page).toEqual({
+      totalCount: 0,
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    });
+  });
+
+  it.each([0, -1, 101, 1000])("refuses first: %i naming first", async (first) => {
+    expectError(await leadsPage(server, { first }), "BAD_USER_INPUT", "first");
+  });
+
+  it("refuses a cursor that is not one of this list naming after", async () => {
+    const callCursor = Buffer.from("call:5", "utf8").toString("base64url");
+    for (const after of [
+      "garbage",
+      "",
+      "!!!",
+      callCursor,
+      Buffer.from("lead:x").toString("base64url"),
+    ]) {
+      expectError(await leadsPage(server, { after }), "BAD_USER_INPUT", "after");
+    }
+  });
+
+  it("continues below the cursor when leads are added during the walk", async () => {
+    const first = (await leadsPage(server, { first: 10 })).data!.leads;
+    const added = await createLead(server, { name: "Added during the walk" });
+    const rest: string[] = [];
+    let after = first.pageInfo.endCursor;
+    for (;;) {
+      const page = (await leadsPage(server, { first: 10, after })).data!.leads;
+      rest.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect([...first.edges.map((e) => e.node.id), ...rest]).toEqual(descendingIds(ids));
+    expect(rest).not.toContain(added.id);
+  });
+});
