@@ -18,7 +18,13 @@ import { CallService } from "./calls/call.service";
 import { LeadService } from "./leads/lead.service";
 import { describeDatabase, type AppConfig } from "./config";
 import { createDataSource } from "./db/data-source";
-import { AppError, clientErrorCode, formatGraphQLError } from "./errors";
+import {
+  AppError,
+  clientErrorCode,
+  formatGraphQLError,
+  isDatabaseUnavailable,
+  UNAVAILABLE_MESSAGE,
+} from "./errors";
 import { Loaders, type GraphQLContext, type Services } from "./graphql/context";
 import { createHttpHandler, GRAPHQL_PATH } from "./graphql/http-handler";
 import { buildAppSchema } from "./graphql/schema";
@@ -102,6 +108,15 @@ async function authenticateRequest(
             status: 401,
             headers: new HeaderMap([["www-authenticate", 'Bearer realm="graphql"']]),
           },
+        },
+      });
+    }
+    // The key could not be checked: the whole request is unavailable, not failed (never a 500).
+    if (isDatabaseUnavailable(error)) {
+      throw new GraphQLError(UNAVAILABLE_MESSAGE, {
+        extensions: {
+          code: "SERVICE_UNAVAILABLE",
+          http: { status: 503, headers: new HeaderMap([["retry-after", "5"]]) },
         },
       });
     }

@@ -224,7 +224,7 @@ export function formatGraphQLError(
         },
       };
     }
-    if (code === "UNAUTHENTICATED" || code === "FORBIDDEN") {
+    if (code === "UNAUTHENTICATED" || code === "FORBIDDEN" || code === "SERVICE_UNAVAILABLE") {
       return { ...base, message: formatted.message, extensions: { code } };
     }
   }

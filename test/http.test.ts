@@ -241,6 +241,7 @@ describeEachDatabase("HTTP", (server) => {
       expect(
         (await gone.ok<{ callStatuses: unknown[] }>("{ callStatuses { code } }")).callStatuses,
       ).toHaveLength(7);
+      const unusedKey = await gone.createKey("AGENT", "never verified before the outage");
 
       await gone.app.dataSource.destroy();
 
@@ -260,6 +261,14 @@ describeEachDatabase("HTTP", (server) => {
       const alive = await gone.gql("{ __typename }");
       expect(alive.status).toBe(200);
       expect(alive.data).toEqual({ __typename: "Query" });
+
+      // A key that is not cached cannot be checked: the whole request is unavailable (503).
+      const unchecked = await gone.gql("{ __typename }", undefined, { "x-api-key": unusedKey });
+      expect(unchecked.status).toBe(503);
+      expect(unchecked.headers.get("retry-after")).toBe("5");
+      expectError(unchecked, "SERVICE_UNAVAILABLE");
+      expect(unchecked.errors?.[0].extensions?.requestId).toMatch(UUID);
+      expect(JSON.stringify(unchecked)).not.toMatch(LEAK);
     });
   });
 });
