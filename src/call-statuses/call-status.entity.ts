@@ -1,16 +1,7 @@
-import { Field, ID, Int, ObjectType } from "type-graphql";
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-  VersionColumn,
-} from "typeorm";
-import { AgentVisibility, StatusType } from "../common/enums";
+import { Field, ObjectType } from "type-graphql";
+import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
+import { AgentVisibility } from "../common/enums";
+import { StatusBase } from "../common/status-base.entity";
 import { LeadStatus } from "../lead-statuses/lead-status.entity";
 
 @ObjectType({
@@ -19,23 +10,8 @@ import { LeadStatus } from "../lead-statuses/lead-status.entity";
 })
 @Entity({ name: "call_statuses" })
 @Index("IDX_call_statuses_sort", ["sort", "id"])
-export class CallStatus {
-  @Field(() => ID, { description: "Numeric identifier, as a string." })
-  @PrimaryGeneratedColumn({ type: "integer" })
-  id!: number;
-
-  @Field({
-    description:
-      "Symbolic code (system ID), e.g. `voicemail`. Unique among call statuses and never changes after creation.",
-  })
-  @Index("UQ_call_statuses_code", { unique: true })
-  @Column({ type: "varchar", length: 64, update: false })
-  code!: string;
-
-  @Field({ description: "Display name, in any language." })
-  @Column({ type: "varchar", length: 255 })
-  title!: string;
-
+@Index("UQ_call_statuses_code", ["code"], { unique: true })
+export class CallStatus extends StatusBase {
   @Field(() => String, {
     nullable: true,
     description:
@@ -43,10 +19,6 @@ export class CallStatus {
   })
   @Column({ type: "varchar", length: 1000, nullable: true })
   description!: string | null;
-
-  @Field(() => Int, { description: "Position in lists, ascending; ties are ordered by id." })
-  @Column({ type: "integer" })
-  sort!: number;
 
   @Field({
     description: "A comment must be given when a call is finished with this status.",
@@ -70,10 +42,6 @@ export class CallStatus {
   @JoinColumn({ name: "lead_status_id", foreignKeyConstraintName: "FK_call_statuses_lead_status" })
   leadStatus?: LeadStatus | null;
 
-  @Field(() => StatusType, { description: "SYSTEM (seeded) or CUSTOM (created through the API)." })
-  @Column({ type: "simple-enum", enum: StatusType, default: StatusType.CUSTOM, update: false })
-  type!: StatusType;
-
   @Field(() => AgentVisibility, {
     description: "When human agents are offered this status in the wrap-up form.",
   })
@@ -96,24 +64,4 @@ export class CallStatus {
   @Field({ description: "AI voice agents may choose this status." })
   @Column({ name: "show_to_ai_agents", type: "boolean", default: false })
   showToAiAgents!: boolean;
-
-  @Field({ description: "When the status was created (UTC, whole seconds)." })
-  @CreateDateColumn({ name: "created_at", precision: null, default: () => "CURRENT_TIMESTAMP" })
-  createdAt!: Date;
-
-  @Field({ description: "When the status was last changed (UTC, whole seconds)." })
-  @UpdateDateColumn({
-    name: "updated_at",
-    precision: null,
-    default: () => "CURRENT_TIMESTAMP",
-    onUpdate: "CURRENT_TIMESTAMP",
-  })
-  updatedAt!: Date;
-
-  @Field(() => Int, {
-    description:
-      "Increases by one on every change. Pass it back as `expectedVersion` to refuse an update when someone else changed the status meanwhile.",
-  })
-  @VersionColumn({ default: 1 })
-  version!: number;
 }
