@@ -9,6 +9,7 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from "@apollo/server/plugin/landingPage/default";
 import type { DataSource } from "typeorm";
+import { AiService } from "./ai/ai.service";
 import { ApiKeyService } from "./auth/api-key.service";
 import { Authenticator } from "./auth/authenticate";
 import { JwtVerifier } from "./auth/jwt";
@@ -180,11 +181,14 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
 async function assemble(config: AppConfig, logger: Logger, dataSource: DataSource): Promise<App> {
   const leadStatuses = new LeadStatusService(dataSource);
+  const callStatuses = new CallStatusService(dataSource, leadStatuses);
+  const calls = new CallService(dataSource);
   const services: Services = {
     leadStatuses,
-    callStatuses: new CallStatusService(dataSource, leadStatuses),
+    callStatuses,
     leads: new LeadService(dataSource),
-    calls: new CallService(dataSource),
+    calls,
+    ai: new AiService(callStatuses, calls),
     apiKeys: new ApiKeyService(dataSource, {
       cacheSeconds: config.auth.apiKeyCacheSeconds,
       logger,

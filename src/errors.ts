@@ -29,6 +29,8 @@ export class AppError extends Error {
     public readonly code: ErrorCode,
     message: string,
     public readonly fields: FieldError[] = [],
+    /** More machine-readable details, added to `extensions` (e.g. `allowedCodes`). */
+    public readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "AppError";
@@ -183,7 +185,7 @@ export function formatGraphQLError(
     return {
       ...base,
       message: original.message,
-      extensions: { code: original.code, ...withFields(original.fields) },
+      extensions: { ...original.details, code: original.code, ...withFields(original.fields) },
     };
   }
 

@@ -53,9 +53,11 @@ describe("schema.graphql", () => {
   it("has the contract's operations and no way to delete or to change a code or a type", () => {
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual([
       "apiKeys",
+      "callOutcomeTool",
       "callStatus",
       "callStatuses",
       "calls",
+      "configurationWarnings",
       "lead",
       "leadStatus",
       "leadStatuses",
@@ -67,6 +69,7 @@ describe("schema.graphql", () => {
       "createCallStatus",
       "createLead",
       "createLeadStatus",
+      "recordAiCallResult",
       "recordCallResult",
       "revokeApiKey",
       "updateCallStatus",

@@ -14,6 +14,7 @@ export enum Permission {
   ReadLeadsAndCalls = "read leads and calls",
   CreateLeads = "create leads",
   RecordCalls = "record call results",
+  UseOutcomeTool = "use the AI call outcome tool",
 }
 
 const MATRIX: Record<Permission, readonly Role[]> = {
@@ -26,6 +27,7 @@ const MATRIX: Record<Permission, readonly Role[]> = {
   [Permission.CreateLeads]: [Role.ADMIN, Role.SYSTEM],
   // AGENT and AI_AGENT record only their audience's call statuses: see `scopeAudience`.
   [Permission.RecordCalls]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
+  [Permission.UseOutcomeTool]: [Role.ADMIN, Role.AI_AGENT],
 };
 
 export function isAllowed(principal: Principal, permission: Permission): boolean {

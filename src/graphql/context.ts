@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import type { AiService } from "../ai/ai.service";
 import type { ApiKeyService } from "../auth/api-key.service";
 import type { Principal } from "../auth/principal";
 import type { CallStatus } from "../call-statuses/call-status.entity";
@@ -18,6 +19,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   leads: LeadService;
   calls: CallService;
+  ai: AiService;
 }
 
 /** Per-request batching of relation fields, so lists cost a bounded number of SQL statements. */

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import { buildSchema } from "type-graphql";
+import { AiResolver } from "../ai/ai.resolver";
 import { ApiKeyResolver } from "../auth/api-key.resolver";
 import { CallResolver } from "../calls/call.resolver";
 import { LeadResolver } from "../leads/lead.resolver";
@@ -18,7 +19,14 @@ let cached: Promise<GraphQLSchema> | undefined;
 /** The executable schema, built once per process from the resolvers' decorators. */
 export function buildAppSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
-    resolvers: [CallStatusResolver, LeadStatusResolver, ApiKeyResolver, LeadResolver, CallResolver],
+    resolvers: [
+      CallStatusResolver,
+      LeadStatusResolver,
+      ApiKeyResolver,
+      LeadResolver,
+      CallResolver,
+      AiResolver,
+    ],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
