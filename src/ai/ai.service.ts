@@ -76,20 +76,23 @@ export class AiService {
     };
     const args = this.parseArguments(params.arguments, details);
     const validate = this.validatorFor(tool);
+    // A retry of a recorded request returns the original result, even if the settings (and so
+    // the tool) changed since.
+    if (params.idempotencyKey && typeof args?.callStatusCode === "string") {
+      const replay = await this.calls
+        .replayOf(this.toCallParams(params, args), actor)
+        .catch((error: unknown) => {
+          // Not comparable (e.g. an unreadable date): the validation below explains why.
+          if (error instanceof AppError && error.code === "BAD_USER_INPUT") return null;
+          throw error;
+        });
+      if (replay) return replay;
+    }
     if (!validate(args)) {
       throw invalidArguments(fieldErrors(validate.errors ?? [], args), details);
     }
     try {
-      return await this.calls.record(
-        {
-          leadId: params.leadId,
-          callStatusCode: args.callStatusCode,
-          comment: args.comment ?? null,
-          nextCallAt: args.nextCallAt ? new Date(args.nextCallAt) : null,
-          idempotencyKey: params.idempotencyKey,
-        },
-        actor,
-      );
+      return await this.calls.record(this.toCallParams(params, args), actor);
     } catch (error) {
       // The rules the tool describes are enforced by the call service; say so in tool terms.
       if (
@@ -104,6 +107,16 @@ export class AiService {
       }
       throw error;
     }
+  }
+
+  private toCallParams(params: RecordAiCallResultParams, args: ToolArguments) {
+    return {
+      leadId: params.leadId,
+      callStatusCode: args.callStatusCode,
+      comment: args.comment ?? null,
+      nextCallAt: args.nextCallAt ? new Date(args.nextCallAt) : null,
+      idempotencyKey: params.idempotencyKey,
+    };
   }
 
   /** Lints of the current settings (ADMIN). */

@@ -51,6 +51,46 @@ function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
+interface NormalizedRequest {
+  leadId: number;
+  comment: string | null;
+  afterCallTransfer: boolean;
+  nextCallAt: Date | null;
+  idempotencyHash: string | null;
+  requestHash: string;
+}
+
+/** The request as it is stored and compared for idempotency. */
+function normalizeRequest(input: RecordCallResultParams, actor: Principal): NormalizedRequest {
+  const leadId = parseId(input.leadId, "leadId");
+  if (input.nextCallAt && Number.isNaN(input.nextCallAt.getTime())) {
+    throw badUserInput("nextCallAt", "nextCallAt is not a valid date-time");
+  }
+  const comment = input.comment?.trim() ? input.comment.trim() : null;
+  const afterCallTransfer = input.afterCallTransfer === true;
+  // Stored in whole seconds, like every timestamp here (MySQL would round, MariaDB truncate).
+  const nextCallAt = input.nextCallAt
+    ? new Date(Math.floor(input.nextCallAt.getTime() / 1000) * 1000)
+    : null;
+  const key = input.idempotencyKey ?? null;
+  return {
+    leadId,
+    comment,
+    afterCallTransfer,
+    nextCallAt,
+    idempotencyHash: key === null ? null : sha256(`${actor.actorId}\u0000${key}`),
+    requestHash: sha256(
+      JSON.stringify([
+        leadId,
+        input.callStatusCode,
+        comment,
+        afterCallTransfer,
+        nextCallAt?.toISOString() ?? null,
+      ]),
+    ),
+  };
+}
+
 /** Every rule about recording call results and reading the calls of leads. */
 export class CallService {
   private readonly repo: Repository<Call>;
@@ -70,29 +110,12 @@ export class CallService {
    */
   async record(input: RecordCallResultParams, actor: Principal): Promise<CallResultData> {
     assertAllowed(actor, Permission.RecordCalls);
-    const leadId = parseId(input.leadId, "leadId");
-    const comment = input.comment?.trim() ? input.comment.trim() : null;
-    const afterCallTransfer = input.afterCallTransfer === true;
-    // Stored in whole seconds, like every timestamp here (MySQL would round, MariaDB truncate).
-    const nextCallAt = input.nextCallAt
-      ? new Date(Math.floor(input.nextCallAt.getTime() / 1000) * 1000)
-      : null;
-    const key = input.idempotencyKey ?? null;
-    const idempotencyHash = key === null ? null : sha256(`${actor.actorId}\u0000${key}`);
-    const requestHash = sha256(
-      JSON.stringify([
-        leadId,
-        input.callStatusCode,
-        comment,
-        afterCallTransfer,
-        nextCallAt?.toISOString() ?? null,
-      ]),
-    );
+    const request = normalizeRequest(input, actor);
+    const { leadId, comment, afterCallTransfer, nextCallAt, idempotencyHash, requestHash } =
+      request;
 
-    if (idempotencyHash) {
-      const replay = await this.replay(idempotencyHash, requestHash);
-      if (replay) return replay;
-    }
+    const replay = await this.findReplay(request);
+    if (replay) return replay;
 
     const status = await findByCode(
       this.dataSource.getRepository(CallStatus),
@@ -196,6 +219,23 @@ export class CallService {
       createdAt: now,
     });
     return { callId: Number(inserted.identifiers[0].id), leadStatusChanged };
+  }
+
+  /**
+   * For a request with an idempotency key that was already recorded: the original result
+   * (CONFLICT when the key came with other input). Null for a new request. Callers that check
+   * arguments against settings that may have changed since (the AI tool) ask this first, so a
+   * retry still returns the original result.
+   */
+  async replayOf(input: RecordCallResultParams, actor: Principal): Promise<CallResultData | null> {
+    assertAllowed(actor, Permission.RecordCalls);
+    return this.findReplay(normalizeRequest(input, actor));
+  }
+
+  private async findReplay(request: NormalizedRequest): Promise<CallResultData | null> {
+    return request.idempotencyHash
+      ? this.replay(request.idempotencyHash, request.requestHash)
+      : null;
   }
 
   /** The original result of an idempotent request, CONFLICT for other input, null if new. */
