@@ -4,10 +4,9 @@ import type { AddressInfo } from "node:net";
 import type { IncomingHttpHeaders } from "node:http";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError } from "graphql";
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from "@apollo/server/plugin/landingPage/default";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { DataSource } from "typeorm";
 import { AiService } from "./ai/ai.service";
 import { ApiKeyService } from "./auth/api-key.service";
@@ -125,6 +124,29 @@ async function authenticateRequest(
   }
 }
 
+/** Ready when the database answers and no migration is pending. */
+async function readiness(dataSource: DataSource): Promise<{ ready: boolean; reason?: string }> {
+  try {
+    await withTimeout(dataSource.query("SELECT 1"), 2000);
+    if (await withTimeout(dataSource.showMigrations(), 2000)) {
+      return { ready: false, reason: "migrations pending" };
+    }
+    return { ready: true };
+  } catch {
+    return { ready: false, reason: "database unreachable" };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** Quick start outside production: one ADMIN key when none exists, printed once in the log. */
 async function createBootstrapKey(services: Services, logger: Logger): Promise<string | null> {
   const key = await services.apiKeys.createBootstrapKeyIfNone();
@@ -204,19 +226,33 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   const bootstrapKey =
     config.nodeEnv === "production" ? null : await createBootstrapKey(services, logger);
 
-  const production = config.nodeEnv === "production";
+  const limits = config.graphql;
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxDirectives: { n: limits.maxDirectives },
+    // Tokens are limited by graphql-js's own parser (parseOptions below): armor's token plugin
+    // turns a plain syntax error into an HTTP 500 on Apollo 5.
+    maxTokens: { enabled: false },
+    costLimit: { maxCost: limits.maxCost },
+    // Suggestions would reveal the schema that turning introspection off hides.
+    blockFieldSuggestion: { enabled: !limits.introspection },
+  }).protect();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildAppSchema(),
     formatError: formatGraphQLError,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
-    introspection: !production,
+    introspection: limits.introspection,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: armor.validationRules,
     plugins: [
+      ...armor.plugins,
       errorsPlugin(logger),
-      production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      limits.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -224,6 +260,8 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   const httpServer = http.createServer(
     createHttpHandler({
       apollo,
+      bodyLimitBytes: limits.bodyLimitBytes,
+      readiness: () => readiness(dataSource),
       context: async (req, requestId) => ({
         requestId,
         principal: await authenticateRequest(authenticator, req.headers),

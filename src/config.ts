@@ -31,6 +31,36 @@ export interface AppConfig {
   /** Apply pending migrations when the service starts. */
   migrationsRun: boolean;
   auth: AuthConfig;
+  graphql: GraphqlConfig;
+}
+
+/** Limits and exposure of the GraphQL endpoint. */
+export interface GraphqlConfig {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+  /** Schema introspection; when off, "Did you mean …" suggestions are not returned either. */
+  introspection: boolean;
+  /** The Apollo Sandbox landing page at GET /graphql. */
+  sandbox: boolean;
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: number;
+}
+
+/** The defaults of the GraphQL limits; introspection and Sandbox are off in production. */
+export function graphqlDefaults(nodeEnv: AppConfig["nodeEnv"]): GraphqlConfig {
+  return {
+    maxDepth: 12,
+    maxAliases: 15,
+    maxDirectives: 10,
+    maxTokens: 2000,
+    maxCost: 50000,
+    introspection: nodeEnv !== "production",
+    sandbox: nodeEnv !== "production",
+    bodyLimitBytes: 1024 * 1024,
+  };
 }
 
 export interface AuthConfig {
@@ -62,7 +92,19 @@ const RULES: Record<string, string> = {
   LOG_LEVEL: `must be one of ${LOG_LEVELS.join(", ")}`,
   MIGRATIONS_RUN: "must be true or false",
   API_KEY_CACHE_SECONDS: "must be a whole number of seconds from 0 to 60",
+  GRAPHQL_INTROSPECTION: "must be true or false",
+  GRAPHQL_SANDBOX: "must be true or false",
 };
+
+/** Positive whole-number limits: variable → [config key, largest sensible value]. */
+const LIMITS = {
+  GRAPHQL_MAX_DEPTH: ["maxDepth", 100],
+  GRAPHQL_MAX_ALIASES: ["maxAliases", 1000],
+  GRAPHQL_MAX_DIRECTIVES: ["maxDirectives", 1000],
+  GRAPHQL_MAX_TOKENS: ["maxTokens", 1_000_000],
+  GRAPHQL_MAX_COST: ["maxCost", 10_000_000],
+  HTTP_BODY_LIMIT_KB: ["bodyLimitBytes", 100 * 1024],
+} as const;
 
 /** A configuration problem; `lines` are ready to print, one per bad variable. */
 export class ConfigError extends Error {
@@ -153,6 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       JWT_ROLE_CLAIM: str({ default: "role" }),
       JWT_ISSUER: str({ default: "" }),
       JWT_AUDIENCE: str({ default: "" }),
+      GRAPHQL_INTROSPECTION: bool({ default: undefined }),
+      GRAPHQL_SANDBOX: bool({ default: undefined }),
+      ...Object.fromEntries(Object.keys(LIMITS).map((name) => [name, str({ default: "" })])),
     },
     {
       reporter: ({ errors }) => {
@@ -188,6 +233,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       'JWT_PUBLIC_KEY: must be a PEM public key starting with "-----BEGIN PUBLIC KEY-----"',
     );
   }
+  const graphql = graphqlDefaults(parsed.NODE_ENV);
+  if (parsed.GRAPHQL_INTROSPECTION !== undefined)
+    graphql.introspection = parsed.GRAPHQL_INTROSPECTION;
+  if (parsed.GRAPHQL_SANDBOX !== undefined) graphql.sandbox = parsed.GRAPHQL_SANDBOX;
+  for (const [name, [key, max]] of Object.entries(LIMITS)) {
+    const raw = String((parsed as Record<string, unknown>)[name] ?? "").trim();
+    if (raw === "") continue;
+    const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= 1 && value <= max)) {
+      lines.push(`${name}: must be a whole number from 1 to ${max}`);
+      continue;
+    }
+    graphql[key] = key === "bodyLimitBytes" ? value * 1024 : value;
+  }
   if (lines.length > 0) throw new ConfigError(lines);
 
   const database =
@@ -215,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
             }
           : undefined,
     },
+    graphql,
   };
 }
 

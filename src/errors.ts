@@ -215,11 +215,16 @@ export function formatGraphQLError(
       return { ...base, message, extensions: { code: "BAD_USER_INPUT", fields } };
     }
     if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) {
+      // graphql-armor words its limits as syntax errors; they are not.
+      const message = formatted.message.replace(
+        /^Syntax Error: (?=.*(?:limit|Cost))/,
+        "Query rejected: ",
+      );
       const field =
         code === "BAD_USER_INPUT" ? fieldFromCoercionMessage(formatted.message) : undefined;
       return {
         ...base,
-        message: formatted.message,
+        message,
         extensions: {
           code,
           ...(field ? { fields: [{ field, message: formatted.message }] } : {}),

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ConfigError, loadConfig, parseDatabaseUrl } from "../src/config";
+import { ConfigError, graphqlDefaults, loadConfig, parseDatabaseUrl } from "../src/config";
 
 /** Runs `loadConfig(env)`, expecting it to throw a `ConfigError`, and returns that error. */
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -34,6 +34,7 @@ describe("loadConfig defaults", () => {
       migrationsRun: true,
       database: { kind: "sqlite", path: path.resolve(process.cwd(), "data/statuses.db") },
       auth: { apiKeyCacheSeconds: 5, jwt: undefined },
+      graphql: graphqlDefaults("development"),
     });
   });
 
@@ -76,6 +77,7 @@ describe("loadConfig defaults", () => {
           audience: "statuses",
         },
       },
+      graphql: { ...graphqlDefaults("production"), introspection: false, sandbox: false },
     });
   });
 });

@@ -75,7 +75,9 @@ export interface HttpHandlerOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the GraphQL context of one request (authenticating it). */
   context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
-  bodyLimit?: string;
+  bodyLimitBytes: number;
+  /** For GET /readyz: whether the service can serve requests now. */
+  readiness: () => Promise<{ ready: boolean; reason?: string }>;
   onUnexpectedError?: (error: unknown, requestId: string) => void;
 }
 
@@ -88,12 +90,31 @@ export function createHttpHandler<TContext extends BaseContext>(
   options: HttpHandlerOptions<TContext>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const corsHandler = cors() as Middleware;
-  const jsonHandler = bodyParser.json({ limit: options.bodyLimit ?? "1mb" }) as Middleware;
+  const jsonHandler = bodyParser.json({ limit: options.bodyLimitBytes }) as Middleware;
 
   return (req, res) => {
     const requestId = requestIdFor(req);
     res.setHeader("X-Request-Id", requestId);
     const url = new URL(req.url ?? "/", "http://localhost");
+
+    // Health checks: no credentials, no GraphQL.
+    if (url.pathname === "/healthz") {
+      sendJson(res, 200, { status: "ok" });
+      return;
+    }
+    if (url.pathname === "/readyz") {
+      options
+        .readiness()
+        .then(({ ready, reason }) =>
+          sendJson(
+            res,
+            ready ? 200 : 503,
+            ready ? { status: "ready" } : { status: "unavailable", reason },
+          ),
+        )
+        .catch(() => sendJson(res, 503, { status: "unavailable" }));
+      return;
+    }
 
     corsHandler(req, res, () => {
       if (res.writableEnded) return; // CORS preflight answered

@@ -5,7 +5,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { createApp, type App } from "../../src/app";
-import type { AppConfig, DatabaseConfig } from "../../src/config";
+import { graphqlDefaults, type AppConfig, type DatabaseConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { adminConnection, MYSQL_AVAILABLE_FLAG, mysqlServer, TEST_DB_PREFIX } from "./mysql";
 
@@ -72,6 +72,9 @@ export function testConfig(
     database,
     migrationsRun: true,
     auth: { apiKeyCacheSeconds: 5 },
+    // Fixtures create rows in bulk with aliased mutations; the limits themselves are tested with
+    // the real defaults (test/limits.test.ts).
+    graphql: { ...graphqlDefaults("test"), maxAliases: 1000, maxTokens: 100_000 },
     ...overrides,
   };
 }
