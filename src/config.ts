@@ -195,8 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       JWT_ROLE_CLAIM: str({ default: "role" }),
       JWT_ISSUER: str({ default: "" }),
       JWT_AUDIENCE: str({ default: "" }),
-      GRAPHQL_INTROSPECTION: bool({ default: undefined }),
-      GRAPHQL_SANDBOX: bool({ default: undefined }),
+      GRAPHQL_INTROSPECTION: str({ default: "" }),
+      GRAPHQL_SANDBOX: str({ default: "" }),
       ...Object.fromEntries(Object.keys(LIMITS).map((name) => [name, str({ default: "" })])),
     },
     {
@@ -234,9 +234,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
   const graphql = graphqlDefaults(parsed.NODE_ENV);
-  if (parsed.GRAPHQL_INTROSPECTION !== undefined)
-    graphql.introspection = parsed.GRAPHQL_INTROSPECTION;
-  if (parsed.GRAPHQL_SANDBOX !== undefined) graphql.sandbox = parsed.GRAPHQL_SANDBOX;
+  // Empty means "the default for NODE_ENV" (so that .env.example can list them blank).
+  for (const [name, key] of [
+    ["GRAPHQL_INTROSPECTION", "introspection"],
+    ["GRAPHQL_SANDBOX", "sandbox"],
+  ] as const) {
+    const raw = parsed[name].trim().toLowerCase();
+    if (raw === "") continue;
+    if (!/^(true|false|1|0|yes|no)$/.test(raw)) lines.push(`${name}: ${RULES[name]}`);
+    else graphql[key] = ["true", "1", "yes"].includes(raw);
+  }
   for (const [name, [key, max]] of Object.entries(LIMITS)) {
     const raw = String((parsed as Record<string, unknown>)[name] ?? "").trim();
     if (raw === "") continue;

@@ -275,3 +275,73 @@ describe("authentication settings", () => {
     expect(line).not.toContain("short");
   });
 });
+
+describe(".env.example", () => {
+  const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+  const text = fs.readFileSync(path.join(__dirname, "..", ".env.example"), "utf8");
+  const listed = Object.fromEntries(
+    [...text.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+
+  it("loads as it is and gives the documented defaults", () => {
+    const config = loadConfig(listed);
+    expect(config).toEqual(loadConfig({}));
+  });
+
+  it("lists every variable the service reads, and the README's table names each one", () => {
+    const source = fs.readFileSync(path.join(__dirname, "..", "src", "config.ts"), "utf8");
+    const read = new Set(
+      [...source.matchAll(/\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|PORT|HOST)\b(?=:|"|,)/g)].map(
+        (m) => m[1],
+      ),
+    );
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    for (const name of read) {
+      if (!/^[A-Z]/.test(name) || ["DEFAULT_SQLITE_PATH", "NODE_ENVS", "LOG_LEVELS"].includes(name))
+        continue;
+      expect(Object.keys(listed)).toContain(name);
+      expect(readme).toContain(`\`${name}\``);
+    }
+    expect(read.size).toBeGreaterThan(15);
+  });
+});
+
+describe("GraphQL settings", () => {
+  it("reads the limits and the exposure switches", () => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      GRAPHQL_MAX_DEPTH: "8",
+      GRAPHQL_MAX_ALIASES: "5",
+      GRAPHQL_MAX_DIRECTIVES: "3",
+      GRAPHQL_MAX_TOKENS: "500",
+      GRAPHQL_MAX_COST: "900",
+      GRAPHQL_INTROSPECTION: "true",
+      GRAPHQL_SANDBOX: "yes",
+      HTTP_BODY_LIMIT_KB: "64",
+    });
+    expect(config.graphql).toEqual({
+      maxDepth: 8,
+      maxAliases: 5,
+      maxDirectives: 3,
+      maxTokens: 500,
+      maxCost: 900,
+      introspection: true,
+      sandbox: true,
+      bodyLimitBytes: 64 * 1024,
+    });
+    expect(loadConfig({ NODE_ENV: "production" }).graphql).toMatchObject({
+      introspection: false,
+      sandbox: false,
+    });
+    expect(loadConfig({ GRAPHQL_INTROSPECTION: "false" }).graphql.introspection).toBe(false);
+  });
+
+  it.each([
+    [{ GRAPHQL_MAX_DEPTH: "0" }, "GRAPHQL_MAX_DEPTH", /whole number from 1 to 100/],
+    [{ GRAPHQL_MAX_ALIASES: "lots" }, "GRAPHQL_MAX_ALIASES", /whole number/],
+    [{ HTTP_BODY_LIMIT_KB: "1.5" }, "HTTP_BODY_LIMIT_KB", /whole number/],
+    [{ GRAPHQL_INTROSPECTION: "maybe" }, "GRAPHQL_INTROSPECTION", /true or false/],
+  ])("refuses %j with one line naming %s", (env, variable, pattern) => {
+    expect(onlyLine(env, variable)).toMatch(pattern);
+  });
+});
