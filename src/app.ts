@@ -60,7 +60,8 @@ export class StartupError extends Error {
   }
 }
 
-function errorsPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
+/** Logs unexpected errors, puts the request id on every error, and notes the operation for the request log. */
+function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
@@ -75,7 +76,19 @@ function errorsPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
             }
           }
         },
+        async didResolveOperation({ operationName, operation, contextValue }) {
+          if (contextValue) contextValue.log.operation = operationName ?? operation?.name?.value;
+        },
         async willSendResponse({ response, contextValue }) {
+          if (
+            contextValue &&
+            response.body.kind === "single" &&
+            response.body.singleResult.errors
+          ) {
+            contextValue.log.errorCodes = response.body.singleResult.errors.map((e) =>
+              String(e.extensions?.code ?? "INTERNAL_SERVER_ERROR"),
+            );
+          }
           // Every error carries the request id, so a client can quote it when reporting a problem.
           if (response.body.kind !== "single" || !response.body.singleResult.errors) return;
           const requestId = contextValue?.requestId;
@@ -249,7 +262,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     validationRules: armor.validationRules,
     plugins: [
       ...armor.plugins,
-      errorsPlugin(logger),
+      requestPlugin(logger),
       limits.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -262,12 +275,20 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
       apollo,
       bodyLimitBytes: limits.bodyLimitBytes,
       readiness: () => readiness(dataSource),
-      context: async (req, requestId) => ({
-        requestId,
-        principal: await authenticateRequest(authenticator, req.headers),
-        services,
-        loaders: new Loaders(services),
-      }),
+      context: async (req, log) => {
+        const principal = await authenticateRequest(authenticator, req.headers);
+        log.role = principal.role;
+        log.keyPrefix = principal.keyPrefix;
+        return {
+          requestId: log.requestId,
+          log,
+          principal,
+          services,
+          loaders: new Loaders(services),
+        };
+      },
+      onResponse: (log, status, durationMs) =>
+        logger.info({ ...log, status, durationMs: Math.round(durationMs * 10) / 10 }, "request"),
       onUnexpectedError: (error, requestId) =>
         logger.error({ err: error, requestId }, "unexpected error"),
     }),

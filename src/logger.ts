@@ -1,13 +1,20 @@
 import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
 import type { AppConfig } from "./config";
 
 export type { Logger };
 
-/** Structured JSON logs on stdout (pino); level from LOG_LEVEL. */
+/** Structured JSON logs on stdout (pino); level from LOG_LEVEL; pretty in development on a TTY. */
 export function createLogger(
-  config: Pick<AppConfig, "logLevel">,
-  destination: NodeJS.WritableStream = process.stdout,
+  config: Pick<AppConfig, "logLevel"> & Partial<Pick<AppConfig, "nodeEnv">>,
+  destination?: NodeJS.WritableStream,
 ): Logger {
+  // Human-readable lines when developing on a terminal; JSON everywhere else.
+  const stream =
+    destination ??
+    (config.nodeEnv === "development" && process.stdout.isTTY
+      ? pretty({ colorize: true, translateTime: "HH:MM:ss", ignore: "time" })
+      : process.stdout);
   return pino(
     {
       level: config.logLevel,
@@ -15,6 +22,6 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ["password", "*.password", "database.password"], censor: "[redacted]" },
     },
-    destination,
+    stream,
   );
 }

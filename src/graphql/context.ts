@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import type { RequestLog } from "./http-handler";
 import type { AiService } from "../ai/ai.service";
 import type { ApiKeyService } from "../auth/api-key.service";
 import type { Principal } from "../auth/principal";
@@ -79,6 +80,8 @@ export class Loaders {
 
 export interface GraphQLContext {
   requestId: string;
+  /** The request's log line, to which the GraphQL layer adds what it learns. */
+  log: RequestLog;
   /** Who is calling; every operation is authenticated before it runs. */
   principal: Principal;
   services: Services;

@@ -71,10 +71,24 @@ function describeBodyError(error: HttpError): { status: number; message: string 
   }
 }
 
+/** What one request's log line says; filled in as the request goes (never secrets or content). */
+export interface RequestLog {
+  requestId: string;
+  method: string;
+  path: string;
+  operation?: string;
+  role?: string;
+  keyPrefix?: string;
+  /** The `extensions.code` of each error returned, if any. */
+  errorCodes?: string[];
+}
+
 export interface HttpHandlerOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   /** Builds the GraphQL context of one request (authenticating it). */
-  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  context: (req: IncomingMessage, log: RequestLog) => Promise<TContext>;
+  /** Called once per request when the response is finished. */
+  onResponse?: (log: RequestLog, status: number, durationMs: number) => void;
   bodyLimitBytes: number;
   /** For GET /readyz: whether the service can serve requests now. */
   readiness: () => Promise<{ ready: boolean; reason?: string }>;
@@ -93,9 +107,14 @@ export function createHttpHandler<TContext extends BaseContext>(
   const jsonHandler = bodyParser.json({ limit: options.bodyLimitBytes }) as Middleware;
 
   return (req, res) => {
+    const startedAt = process.hrtime.bigint();
     const requestId = requestIdFor(req);
     res.setHeader("X-Request-Id", requestId);
     const url = new URL(req.url ?? "/", "http://localhost");
+    const log: RequestLog = { requestId, method: req.method ?? "GET", path: url.pathname };
+    res.once("finish", () =>
+      options.onResponse?.(log, res.statusCode, Number(process.hrtime.bigint() - startedAt) / 1e6),
+    );
 
     // Health checks: no credentials, no GraphQL.
     if (url.pathname === "/healthz") {
@@ -148,7 +167,7 @@ export function createHttpHandler<TContext extends BaseContext>(
               search: url.search,
               body: "body" in req ? (req as { body?: unknown }).body : undefined,
             },
-            context: () => options.context(req, requestId),
+            context: () => options.context(req, log),
           })
           .then(async (response) => {
             for (const [key, value] of response.headers) res.setHeader(key, value);
