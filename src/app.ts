@@ -315,9 +315,17 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     },
     close() {
       closing ??= (async () => {
+        // Stop accepting; let in-flight requests finish, for at most the shutdown timeout.
         await new Promise<void>((resolve) => {
           if (!httpServer.listening) return resolve();
-          httpServer.close(() => resolve());
+          const force = setTimeout(() => {
+            logger.warn("shutdown timeout reached: closing the remaining connections");
+            httpServer.closeAllConnections();
+          }, config.shutdownTimeoutSeconds * 1000);
+          httpServer.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
           httpServer.closeIdleConnections();
         });
         await apollo.stop();

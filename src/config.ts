@@ -30,6 +30,8 @@ export interface AppConfig {
   database: DatabaseConfig;
   /** Apply pending migrations when the service starts. */
   migrationsRun: boolean;
+  /** On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut. */
+  shutdownTimeoutSeconds: number;
   auth: AuthConfig;
   graphql: GraphqlConfig;
 }
@@ -105,6 +107,8 @@ const LIMITS = {
   GRAPHQL_MAX_COST: ["maxCost", 10_000_000],
   HTTP_BODY_LIMIT_KB: ["bodyLimitBytes", 100 * 1024],
 } as const;
+
+const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;
 
 /** A configuration problem; `lines` are ready to print, one per bad variable. */
 export class ConfigError extends Error {
@@ -190,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       DATABASE_URL: databaseUrl({ default: { kind: "sqlite", path: "" } }),
       MIGRATIONS_RUN: bool({ default: true }),
       API_KEY_CACHE_SECONDS: num({ default: 5 }),
+      SHUTDOWN_TIMEOUT_SECONDS: str({ default: "" }),
       JWT_SECRET: str({ default: "" }),
       JWT_PUBLIC_KEY: str({ default: "" }),
       JWT_ROLE_CLAIM: str({ default: "role" }),
@@ -254,6 +259,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     graphql[key] = key === "bodyLimitBytes" ? value * 1024 : value;
   }
+  const shutdownRaw = parsed.SHUTDOWN_TIMEOUT_SECONDS.trim();
+  const shutdownTimeoutSeconds =
+    shutdownRaw === ""
+      ? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
+      : /^[0-9]+$/.test(shutdownRaw)
+        ? Number(shutdownRaw)
+        : NaN;
+  if (!(shutdownTimeoutSeconds >= 1 && shutdownTimeoutSeconds <= 600)) {
+    lines.push("SHUTDOWN_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 600");
+  }
   if (lines.length > 0) throw new ConfigError(lines);
 
   const database =
@@ -268,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: parsed.LOG_LEVEL,
     database,
     migrationsRun: parsed.MIGRATIONS_RUN,
+    shutdownTimeoutSeconds,
     auth: {
       apiKeyCacheSeconds: cacheSeconds,
       jwt:

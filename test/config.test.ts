@@ -32,6 +32,7 @@ describe("loadConfig defaults", () => {
       nodeEnv: "development",
       logLevel: "info",
       migrationsRun: true,
+      shutdownTimeoutSeconds: 10,
       database: { kind: "sqlite", path: path.resolve(process.cwd(), "data/statuses.db") },
       auth: { apiKeyCacheSeconds: 5, jwt: undefined },
       graphql: graphqlDefaults("development"),
@@ -66,6 +67,7 @@ describe("loadConfig defaults", () => {
       nodeEnv: "production",
       logLevel: "debug",
       migrationsRun: false,
+      shutdownTimeoutSeconds: 10,
       database: { kind: "sqlite", path: ":memory:" },
       auth: {
         apiKeyCacheSeconds: 0,

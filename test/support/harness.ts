@@ -71,6 +71,7 @@ export function testConfig(
     logLevel: (process.env.TEST_LOG_LEVEL as AppConfig["logLevel"]) ?? "silent",
     database,
     migrationsRun: true,
+    shutdownTimeoutSeconds: 10,
     auth: { apiKeyCacheSeconds: 5 },
     // Fixtures create rows in bulk with aliased mutations; the limits themselves are tested with
     // the real defaults (test/limits.test.ts).
