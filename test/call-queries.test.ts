@@ -4,15 +4,9 @@ import {
   type GraphQLResponse,
   type TestServer,
 } from "./support/harness";
+import { walkConnection, type Connection } from "./support/connections";
 
 type RoleName = "ADMIN" | "SYSTEM" | "AGENT" | "AI_AGENT";
-
-interface PageInfo {
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
-}
 
 interface CallNode {
   id: string;
@@ -21,11 +15,7 @@ interface CallNode {
   lead: { id: string };
 }
 
-interface CallPage {
-  totalCount: number;
-  pageInfo: PageInfo;
-  edges: Array<{ cursor: string; node: CallNode }>;
-}
+type CallPage = Connection<CallNode>;
 
 const PAGE_FIELDS = `totalCount
   pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
@@ -52,35 +42,8 @@ async function leadCallsPage(
   return server.gql<{ lead: { calls: CallPage } }>(LEAD_CALLS, variables);
 }
 
-/** Follows `endCursor` until `hasNextPage` is false, checking each page; the nodes in order. */
-async function walk(
-  fetchPage: (after: string | null) => Promise<CallPage>,
-  first: number,
-): Promise<{ nodes: CallNode[]; totalCount: number; pages: number }> {
-  const nodes: CallNode[] = [];
-  let after: string | null = null;
-  let totalCount: number | undefined;
-  let pages = 0;
-  for (;;) {
-    const page = await fetchPage(after);
-    pages += 1;
-    if (totalCount === undefined) totalCount = page.totalCount;
-    expect(page.totalCount).toBe(totalCount);
-    expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
-    expect(page.edges.length).toBeLessThanOrEqual(first);
-    if (page.pageInfo.hasNextPage) expect(page.edges).toHaveLength(first);
-    expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
-    expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
-    nodes.push(...page.edges.map((e) => e.node));
-    if (!page.pageInfo.hasNextPage) break;
-    after = page.pageInfo.endCursor;
-    expect(pages).toBeLessThan(100);
-  }
-  return { nodes, totalCount: totalCount!, pages };
-}
-
 function walkCalls(server: TestServer, filter: Record<string, unknown> | null, first: number) {
-  return walk(async (after) => {
+  return walkConnection(async (after) => {
     const response = await callsPage(server, { filter, first, after });
     expect(response.errors).toBeUndefined();
     return response.data!.calls;
@@ -191,7 +154,7 @@ describeEachDatabase("calls: pages and filters", (server) => {
   });
 
   it("walks Lead.calls exactly once, in the same order as calls(filter: {leadId})", async () => {
-    const result = await walk(async (after) => {
+    const result = await walkConnection(async (after) => {
       const response = await leadCallsPage(server, { id: leadId, first: 10, after });
       expect(response.errors).toBeUndefined();
       return response.data!.lead.calls;

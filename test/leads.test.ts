@@ -4,6 +4,7 @@ import {
   type GraphQLResponse,
   type TestServer,
 } from "./support/harness";
+import { walkConnection, type Connection } from "./support/connections";
 
 type RoleName = "ADMIN" | "SYSTEM" | "AGENT" | "AI_AGENT";
 
@@ -18,18 +19,7 @@ interface LeadData {
   version: number;
 }
 
-interface PageInfo {
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
-}
-
-interface LeadPage {
-  totalCount: number;
-  pageInfo: PageInfo;
-  edges: Array<{ cursor: string; node: { id: string; name: string | null } }>;
-}
+type LeadPage = Connection<{ id: string; name: string | null }>;
 
 const LEAD_FIELDS = `id externalId phone name status { code category } createdAt updatedAt version`;
 const CREATE_LEAD = `mutation($input: CreateLeadInput!) { createLead(input: $input) { ${LEAD_FIELDS} } }`;
@@ -57,38 +47,17 @@ function leadsPage(
   return server.gql<{ leads: LeadPage }>(LEADS, variables, headers);
 }
 
-/**
- * Follows `endCursor` from the first page until `hasNextPage` is false, checking the page
- * bookkeeping on the way; returns the ids in the order seen.
- */
 async function walkLeads(
   server: TestServer,
   filter: Record<string, unknown> | null,
   first: number,
 ): Promise<{ ids: string[]; totalCount: number; pages: number }> {
-  const ids: string[] = [];
-  let after: string | null = null;
-  let totalCount: number | undefined;
-  let pages = 0;
-  for (;;) {
+  const { nodes, totalCount, pages } = await walkConnection(async (after) => {
     const response = await leadsPage(server, { filter, first, after });
     expect(response.errors).toBeUndefined();
-    const page: LeadPage = response.data!.leads;
-    pages += 1;
-    if (totalCount === undefined) totalCount = page.totalCount;
-    expect(page.totalCount).toBe(totalCount);
-    expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
-    expect(page.edges.length).toBeLessThanOrEqual(first);
-    if (page.pageInfo.hasNextPage) expect(page.edges).toHaveLength(first);
-    expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
-    expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
-    ids.push(...page.edges.map((e) => e.node.id));
-    if (!page.pageInfo.hasNextPage) break;
-    after = page.pageInfo.endCursor;
-    expect(after).not.toBeNull();
-    expect(pages).toBeLessThan(100);
-  }
-  return { ids, totalCount: totalCount!, pages };
+    return response.data!.leads;
+  }, first);
+  return { ids: nodes.map((n) => n.id), totalCount, pages };
 }
 
 const descendingIds = (ids: string[]) => [...ids].sort((a, b) => Number(b) - Number(a));
