@@ -1565,3 +1565,27 @@ describeEachDatabase("configurationWarnings", (server) => {
     expect(await h.warnings()).toEqual([]);
   });
 });
+
+describeEachDatabase(
+  "recordAiCallResult with an idempotency key and odd argument types",
+  (server) => {
+    it("answers BAD_USER_INPUT (never a 500) for arguments of the wrong types", async () => {
+      const lead = await server.ok<{ createLead: { id: string } }>(
+        `mutation { createLead(input: { name: "Odd types" }) { id } }`,
+      );
+      for (const args of [
+        { callStatusCode: "qualified", comment: 5 },
+        { callStatusCode: "qualified", nextCallAt: 12345 },
+        { callStatusCode: 7 },
+        ["qualified"],
+        null,
+      ]) {
+        const response = await server.gql(
+          `mutation($input: RecordAiCallResultInput!) { recordAiCallResult(input: $input) { call { id } } }`,
+          { input: { leadId: lead.createLead.id, arguments: args, idempotencyKey: "odd-types" } },
+        );
+        expectError(response, "BAD_USER_INPUT");
+      }
+    });
+  },
+);

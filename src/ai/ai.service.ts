@@ -78,7 +78,7 @@ export class AiService {
     const validate = this.validatorFor(tool);
     // A retry of a recorded request returns the original result, even if the settings (and so
     // the tool) changed since.
-    if (params.idempotencyKey && typeof args?.callStatusCode === "string") {
+    if (params.idempotencyKey && hasComparableShape(args)) {
       const replay = await this.calls
         .replayOf(this.toCallParams(params, args), actor)
         .catch((error: unknown) => {
@@ -145,6 +145,17 @@ export class AiService {
     }
     return validate;
   }
+}
+
+/** Arguments whose fields have the types the tool declares (their values are checked later). */
+function hasComparableShape(args: unknown): args is ToolArguments {
+  if (typeof args !== "object" || args === null) return false;
+  const { callStatusCode, comment, nextCallAt } = args as Record<string, unknown>;
+  return (
+    typeof callStatusCode === "string" &&
+    (comment === undefined || typeof comment === "string") &&
+    (nextCallAt === undefined || typeof nextCallAt === "string")
+  );
 }
 
 type ErrorDetails = {
