@@ -9,6 +9,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { DataSource } from "typeorm";
 import { AiService } from "./ai/ai.service";
+import { AuditService } from "./audit/audit.service";
 import { ApiKeyService } from "./auth/api-key.service";
 import { Authenticator } from "./auth/authenticate";
 import { JwtVerifier } from "./auth/jwt";
@@ -224,6 +225,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     leads: new LeadService(dataSource),
     calls,
     ai: new AiService(callStatuses, calls),
+    audit: new AuditService(dataSource),
     apiKeys: new ApiKeyService(dataSource, {
       cacheSeconds: config.auth.apiKeyCacheSeconds,
       logger,
@@ -276,7 +278,10 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
       bodyLimitBytes: limits.bodyLimitBytes,
       readiness: () => readiness(dataSource),
       context: async (req, log) => {
-        const principal = await authenticateRequest(authenticator, req.headers);
+        const principal = {
+          ...(await authenticateRequest(authenticator, req.headers)),
+          requestId: log.requestId,
+        };
         log.role = principal.role;
         log.keyPrefix = principal.keyPrefix;
         return {

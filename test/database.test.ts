@@ -121,6 +121,7 @@ describeEachDatabase("database", (server) => {
       const runner = dataSource.createQueryRunner();
       try {
         expect(await runner.hasTable("api_keys")).toBe(false);
+        expect(await runner.hasTable("audit_log")).toBe(false);
         expect(await runner.hasTable("calls")).toBe(false);
         expect(await runner.hasTable("leads")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
@@ -136,6 +137,7 @@ describeEachDatabase("database", (server) => {
         "SeedSystemStatuses1764100000001",
         "CreateApiKeys1764100000002",
         "CreateLeadsAndCalls1764100000003",
+        "CreateAuditLog1764100000004",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

@@ -53,6 +53,7 @@ describe("schema.graphql", () => {
   it("has the contract's operations and no way to delete or to change a code or a type", () => {
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual([
       "apiKeys",
+      "auditLog",
       "callOutcomeTool",
       "callStatus",
       "callStatuses",

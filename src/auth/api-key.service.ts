@@ -3,7 +3,9 @@ import { LRUCache } from "lru-cache";
 import { IsNull, type DataSource, type Repository } from "typeorm";
 import { parseId } from "../common/ids";
 import { currentTimestamp, sqlDateTime } from "../common/time";
-import { runWrite } from "../db/writes";
+import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
+import { writeAudit } from "../audit/audit.service";
+import { runTransaction, runWrite } from "../db/writes";
 import { AppError, notFound, uniqueViolationColumn } from "../errors";
 import type { Logger } from "../logger";
 import { ApiKey } from "./api-key.entity";
@@ -72,7 +74,7 @@ export class ApiKeyService {
 
   async create(input: CreateApiKeyParams, actor: Principal): Promise<CreatedApiKey> {
     assertAllowed(actor, Permission.ManageApiKeys);
-    return this.insert(input.name.trim(), input.role);
+    return this.insert(input.name.trim(), input.role, actor);
   }
 
   /** Revokes a key at once on this instance (other instances: within the cache time). Idempotent. */
@@ -82,9 +84,18 @@ export class ApiKeyService {
     const key = await this.repo.findOne({ where: { id } });
     if (!key) throw notFound(`No API key with id ${id}`);
     if (key.revokedAt === null) {
-      await runWrite(this.repo.manager.connection, () =>
-        this.repo.update({ id, revokedAt: IsNull() }, { revokedAt: currentTimestamp() }),
-      );
+      const revokedAt = currentTimestamp();
+      await runTransaction(this.repo.manager.connection, async (manager) => {
+        const result = await manager.update(ApiKey, { id, revokedAt: IsNull() }, { revokedAt });
+        if (result.affected !== 1) return; // revoked meanwhile by someone else
+        await writeAudit(manager, {
+          actor,
+          action: AuditAction.REVOKE,
+          entityType: AuditEntityType.API_KEY,
+          entityId: id,
+          changes: [{ field: "revokedAt", before: null, after: revokedAt }],
+        });
+      });
     }
     this.cache?.delete(key.prefix);
     return this.repo.findOneOrFail({ where: { id } });
@@ -105,7 +116,7 @@ export class ApiKeyService {
   async createBootstrapKeyIfNone(): Promise<string | null> {
     const active = await this.repo.count({ where: { revokedAt: IsNull() } });
     if (active > 0) return null;
-    return (await this.insert("development bootstrap key", Role.ADMIN)).secret;
+    return (await this.insert("development bootstrap key", Role.ADMIN, null)).secret;
   }
 
   /**
@@ -162,12 +173,13 @@ export class ApiKeyService {
     });
   }
 
-  private async insert(name: string, role: Role): Promise<CreatedApiKey> {
+  /** Inserts a key and its audit entry (name, role and prefix; never the secret or its hash). */
+  private async insert(name: string, role: Role, actor: Principal | null): Promise<CreatedApiKey> {
     for (let attempt = 1; ; attempt += 1) {
       const { key, prefix } = generateKey();
       try {
-        const result = await runWrite(this.repo.manager.connection, () =>
-          this.repo.insert({
+        const id = await runTransaction(this.repo.manager.connection, async (manager) => {
+          const result = await manager.insert(ApiKey, {
             name,
             role,
             prefix,
@@ -175,11 +187,22 @@ export class ApiKeyService {
             createdAt: currentTimestamp(),
             lastUsedAt: null,
             revokedAt: null,
-          }),
-        );
-        const apiKey = await this.repo.findOneOrFail({
-          where: { id: Number(result.identifiers[0].id) },
+          });
+          const insertedId = Number(result.identifiers[0].id);
+          await writeAudit(manager, {
+            actor,
+            action: AuditAction.CREATE,
+            entityType: AuditEntityType.API_KEY,
+            entityId: insertedId,
+            changes: [
+              { field: "name", before: null, after: name },
+              { field: "role", before: null, after: role },
+              { field: "prefix", before: null, after: prefix },
+            ],
+          });
+          return insertedId;
         });
+        const apiKey = await this.repo.findOneOrFail({ where: { id } });
         return { apiKey, secret: key };
       } catch (error) {
         // A prefix collision (2^32 space) is astronomically rare; draw again.

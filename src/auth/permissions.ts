@@ -15,6 +15,7 @@ export enum Permission {
   CreateLeads = "create leads",
   RecordCalls = "record call results",
   UseOutcomeTool = "use the AI call outcome tool",
+  ReadAudit = "read the audit trail",
 }
 
 const MATRIX: Record<Permission, readonly Role[]> = {
@@ -28,6 +29,7 @@ const MATRIX: Record<Permission, readonly Role[]> = {
   // AGENT and AI_AGENT record only their audience's call statuses: see `scopeAudience`.
   [Permission.RecordCalls]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
   [Permission.UseOutcomeTool]: [Role.ADMIN, Role.AI_AGENT],
+  [Permission.ReadAudit]: [Role.ADMIN],
 };
 
 export function isAllowed(principal: Principal, permission: Permission): boolean {

@@ -40,6 +40,8 @@ export interface Principal {
   keyPrefix?: string;
   /** For API keys: the key's name. */
   name?: string;
+  /** The request this principal acts in, for the audit trail. */
+  requestId?: string;
 }
 
 /** The operator running the command-line tool on the server itself. */

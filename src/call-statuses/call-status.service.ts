@@ -8,6 +8,7 @@ import {
   nextSort,
   updateStatus,
 } from "../common/status-persistence";
+import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import type { LeadStatusService } from "../lead-statuses/lead-status.service";
@@ -137,17 +138,23 @@ export class CallStatusService {
       input.leadStatusCode === undefined || input.leadStatusCode === null
         ? null
         : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode");
-    const id = await insertStatus(this.repo, LABEL, input.code, {
-      title: input.title.trim(),
-      description: normalizeDescription(input.description) ?? null,
-      sort: input.sort ?? (await nextSort(this.repo)),
-      commentRequired: input.commentRequired ?? false,
-      planningTimeRequired: input.planningTimeRequired ?? false,
-      leadStatusId,
-      type: StatusType.CUSTOM,
-      agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
-      showToAiAgents: input.showToAiAgents ?? false,
-    });
+    const id = await insertStatus(
+      this.repo,
+      LABEL,
+      input.code,
+      {
+        title: input.title.trim(),
+        description: normalizeDescription(input.description) ?? null,
+        sort: input.sort ?? (await nextSort(this.repo)),
+        commentRequired: input.commentRequired ?? false,
+        planningTimeRequired: input.planningTimeRequired ?? false,
+        leadStatusId,
+        type: StatusType.CUSTOM,
+        agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
+        showToAiAgents: input.showToAiAgents ?? false,
+      },
+      { actor, entityType: AuditEntityType.CALL_STATUS },
+    );
     return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
   }
 
@@ -158,21 +165,28 @@ export class CallStatusService {
   ): Promise<CallStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
     const id = parseId(rawId);
-    await updateStatus(this.repo, LABEL, id, input.expectedVersion, async () => ({
-      title: input.title?.trim(),
-      description: normalizeDescription(input.description),
-      sort: input.sort,
-      commentRequired: input.commentRequired,
-      planningTimeRequired: input.planningTimeRequired,
-      leadStatusId:
-        input.leadStatusCode === undefined
-          ? undefined
-          : input.leadStatusCode === null
-            ? null
-            : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode"),
-      agentVisibility: input.agentVisibility,
-      showToAiAgents: input.showToAiAgents,
-    }));
+    await updateStatus(
+      this.repo,
+      LABEL,
+      id,
+      input.expectedVersion,
+      async () => ({
+        title: input.title?.trim(),
+        description: normalizeDescription(input.description),
+        sort: input.sort,
+        commentRequired: input.commentRequired,
+        planningTimeRequired: input.planningTimeRequired,
+        leadStatusId:
+          input.leadStatusCode === undefined
+            ? undefined
+            : input.leadStatusCode === null
+              ? null
+              : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode"),
+        agentVisibility: input.agentVisibility,
+        showToAiAgents: input.showToAiAgents,
+      }),
+      { actor, entityType: AuditEntityType.CALL_STATUS },
+    );
     return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
   }
 }

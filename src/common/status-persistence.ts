@@ -4,7 +4,10 @@
  * written once here and used by both services.
  */
 import type { ObjectLiteral, Repository } from "typeorm";
-import { runWrite } from "../db/writes";
+import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
+import { writeAudit } from "../audit/audit.service";
+import type { Principal } from "../auth/principal";
+import { runTransaction } from "../db/writes";
 import { badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
 import { codeBaseFromTitle, isCode, uniqueCode } from "./codes";
 import { parseId } from "./ids";
@@ -18,6 +21,12 @@ export interface StatusRow extends ObjectLiteral {
   title: string;
   sort: number;
   version: number;
+}
+
+/** Who changes a status, and what kind it is, for the audit trail. */
+export interface AuditContext {
+  actor: Principal;
+  entityType: AuditEntityType;
 }
 
 /** Gap left between consecutive default sort positions, so items can be placed in between. */
@@ -77,6 +86,7 @@ export async function insertStatus<T extends StatusRow>(
   label: string,
   explicitCode: string | null | undefined,
   values: Omit<T, "id" | "code" | "version" | "createdAt" | "updatedAt" | "showToAgent">,
+  audit: AuditContext,
 ): Promise<number> {
   const now = currentTimestamp();
   for (let attempt = 1; ; attempt += 1) {
@@ -85,11 +95,23 @@ export async function insertStatus<T extends StatusRow>(
       const base = codeBaseFromTitle(values.title);
       code = uniqueCode(base, await takenCodes(repo, base));
     }
+    const row = { ...values, code };
     try {
-      const result = await runWrite(repo.manager.connection, () =>
-        repo.insert({ ...values, code, createdAt: now, updatedAt: now } as unknown as T),
-      );
-      return Number(result.identifiers[0].id);
+      // The row and its audit entry are committed together.
+      return await runTransaction(repo.manager.connection, async (manager) => {
+        const result = await manager
+          .getRepository(repo.target)
+          .insert({ ...row, createdAt: now, updatedAt: now } as unknown as T);
+        const id = Number(result.identifiers[0].id);
+        await writeAudit(manager, {
+          actor: audit.actor,
+          action: AuditAction.CREATE,
+          entityType: audit.entityType,
+          entityId: id,
+          changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
+        });
+        return id;
+      });
     } catch (error) {
       if (uniqueViolationColumn(error) !== "code") throw error;
       if (explicitCode) {
@@ -122,6 +144,7 @@ export async function updateStatus<T extends StatusRow>(
   id: number,
   expectedVersion: number | null | undefined,
   computeChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
+  audit: AuditContext,
 ): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const current = await repo.findOne({ where: { id } as never });
@@ -139,15 +162,25 @@ export async function updateStatus<T extends StatusRow>(
     );
     if (changed.length === 0) return;
 
-    const result = await runWrite(repo.manager.connection, () =>
-      repo
+    // The change (only if nobody changed the row meanwhile) and its audit entry, together.
+    const applied = await runTransaction(repo.manager.connection, async (manager) => {
+      const result = await manager
         .createQueryBuilder()
-        .update()
+        .update(repo.target)
         .set({ ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never)
         .where("id = :id AND version = :version", { id, version: current.version })
-        .execute(),
-    );
-    if (result.affected === 1) return;
+        .execute();
+      if (result.affected !== 1) return false;
+      await writeAudit(manager, {
+        actor: audit.actor,
+        action: AuditAction.UPDATE,
+        entityType: audit.entityType,
+        entityId: id,
+        changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
+      });
+      return true;
+    });
+    if (applied) return;
     if (
       (expectedVersion !== undefined && expectedVersion !== null) ||
       attempt >= MAX_UPDATE_ATTEMPTS

@@ -1,6 +1,8 @@
 import DataLoader from "dataloader";
 import type { RequestLog } from "./http-handler";
 import type { AiService } from "../ai/ai.service";
+import type { AuditEntityType, AuditEntry } from "../audit/audit-entry.entity";
+import type { AuditService } from "../audit/audit.service";
 import type { ApiKeyService } from "../auth/api-key.service";
 import type { Principal } from "../auth/principal";
 import type { CallStatus } from "../call-statuses/call-status.entity";
@@ -21,6 +23,7 @@ export interface Services {
   leads: LeadService;
   calls: CallService;
   ai: AiService;
+  audit: AuditService;
 }
 
 /** Per-request batching of relation fields, so lists cost a bounded number of SQL statements. */
@@ -29,6 +32,7 @@ export class Loaders {
   readonly callStatusById: DataLoader<number, CallStatus | null>;
   readonly leadById: DataLoader<number, Lead | null>;
   private readonly callPages = new Map<string, DataLoader<number, Page<Call>>>();
+  private readonly histories = new Map<AuditEntityType, DataLoader<number, AuditEntry[]>>();
   private readonly callStatusesByLeadStatus = new Map<string, DataLoader<number, CallStatus[]>>();
 
   constructor(private readonly services: Services) {
@@ -47,6 +51,19 @@ export class Loaders {
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     });
+  }
+
+  /** The audit history of a record; one batch per kind of record. */
+  historyOf(type: AuditEntityType, id: number, principal: Principal): Promise<AuditEntry[]> {
+    let loader = this.histories.get(type);
+    if (!loader) {
+      loader = new DataLoader(async (ids) => {
+        const byId = await this.services.audit.historyOf(type, ids, principal);
+        return ids.map((entityId) => byId.get(entityId) ?? []);
+      });
+      this.histories.set(type, loader);
+    }
+    return loader.load(id);
   }
 
   /** A page of a lead's calls; the leads of one list asking the same page share one batch. */

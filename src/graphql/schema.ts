@@ -4,6 +4,11 @@ import type { GraphQLSchema } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
 import { buildSchema } from "type-graphql";
 import { AiResolver } from "../ai/ai.resolver";
+import {
+  AuditResolver,
+  CallStatusHistoryResolver,
+  LeadStatusHistoryResolver,
+} from "../audit/audit.resolver";
 import { ApiKeyResolver } from "../auth/api-key.resolver";
 import { CallResolver } from "../calls/call.resolver";
 import { LeadResolver } from "../leads/lead.resolver";
@@ -26,6 +31,9 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
       LeadResolver,
       CallResolver,
       AiResolver,
+      AuditResolver,
+      CallStatusHistoryResolver,
+      LeadStatusHistoryResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
@@ -35,7 +43,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     const query = schema.getQueryType();
     const mutation = schema.getMutationType();
     if (query)
-      query.description = "Reading call statuses, lead statuses, leads, calls and API keys.";
+      query.description =
+        "Reading call statuses, lead statuses, leads, calls, API keys and the audit trail.";
     if (mutation) {
       mutation.description =
         "Managing call statuses, lead statuses and API keys, creating leads and recording call results. Statuses are never deleted: hide a call status by turning its visibility off.";

@@ -9,6 +9,7 @@ import {
   nextSort,
   updateStatus,
 } from "../common/status-persistence";
+import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { badUserInput } from "../errors";
@@ -85,13 +86,19 @@ export class LeadStatusService {
 
   async create(input: CreateLeadStatusParams, actor: Principal): Promise<LeadStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
-    const id = await insertStatus(this.repo, LABEL, input.code, {
-      title: input.title.trim(),
-      category: input.category,
-      color: (input.color ?? DEFAULT_LEAD_STATUS_COLOR).toUpperCase(),
-      sort: input.sort ?? (await nextSort(this.repo)),
-      type: StatusType.CUSTOM,
-    });
+    const id = await insertStatus(
+      this.repo,
+      LABEL,
+      input.code,
+      {
+        title: input.title.trim(),
+        category: input.category,
+        color: (input.color ?? DEFAULT_LEAD_STATUS_COLOR).toUpperCase(),
+        sort: input.sort ?? (await nextSort(this.repo)),
+        type: StatusType.CUSTOM,
+      },
+      { actor, entityType: AuditEntityType.LEAD_STATUS },
+    );
     return this.repo.findOneOrFail({ where: { id } });
   }
 
@@ -102,24 +109,31 @@ export class LeadStatusService {
   ): Promise<LeadStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
     const id = parseId(rawId);
-    await updateStatus(this.repo, LABEL, id, input.expectedVersion, (current) => {
-      if (
-        input.category !== undefined &&
-        input.category !== current.category &&
-        current.type === StatusType.SYSTEM
-      ) {
-        throw badUserInput(
-          "category",
-          `category of the system lead status "${current.code}" cannot change`,
-        );
-      }
-      return {
-        title: input.title?.trim(),
-        color: input.color?.toUpperCase(),
-        sort: input.sort,
-        category: input.category,
-      };
-    });
+    await updateStatus(
+      this.repo,
+      LABEL,
+      id,
+      input.expectedVersion,
+      (current) => {
+        if (
+          input.category !== undefined &&
+          input.category !== current.category &&
+          current.type === StatusType.SYSTEM
+        ) {
+          throw badUserInput(
+            "category",
+            `category of the system lead status "${current.code}" cannot change`,
+          );
+        }
+        return {
+          title: input.title?.trim(),
+          color: input.color?.toUpperCase(),
+          sort: input.sort,
+          category: input.category,
+        };
+      },
+      { actor, entityType: AuditEntityType.LEAD_STATUS },
+    );
     return this.repo.findOneOrFail({ where: { id } });
   }
 }

@@ -1,0 +1,94 @@
+import { GraphQLJSON } from "graphql-scalars";
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+import { Role } from "../auth/principal";
+
+export enum AuditAction {
+  CREATE = "CREATE",
+  UPDATE = "UPDATE",
+  REVOKE = "REVOKE",
+}
+
+export enum AuditEntityType {
+  CALL_STATUS = "CALL_STATUS",
+  LEAD_STATUS = "LEAD_STATUS",
+  API_KEY = "API_KEY",
+}
+
+registerEnumType(AuditAction, {
+  name: "AuditAction",
+  description: "What was done.",
+  valuesConfig: {
+    CREATE: { description: "Created." },
+    UPDATE: { description: "Changed." },
+    REVOKE: { description: "Revoked (API keys)." },
+  },
+});
+
+registerEnumType(AuditEntityType, {
+  name: "AuditEntityType",
+  description: "What kind of record was changed.",
+  valuesConfig: {
+    CALL_STATUS: { description: "A call status." },
+    LEAD_STATUS: { description: "A lead status." },
+    API_KEY: { description: "An API key (never its secret)." },
+  },
+});
+
+/** One changed field: its value before and after. */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+@ObjectType({
+  description:
+    "One change to the settings, written in the same transaction as the change itself. Never updated or deleted.",
+})
+@Entity({ name: "audit_log" })
+@Index("IDX_audit_log_entity", ["entityType", "entityId", "id"])
+@Index("IDX_audit_log_actor", ["actorId", "id"])
+@Index("IDX_audit_log_at", ["at", "id"])
+export class AuditEntry {
+  @Field(() => ID, { description: "Numeric identifier, as a string." })
+  @PrimaryGeneratedColumn({ type: "integer" })
+  id!: number;
+
+  @Field({ description: "When the change was made (UTC, whole seconds)." })
+  @Column({ type: "datetime" })
+  at!: Date;
+
+  @Field({
+    description:
+      "Who made it: `key:<id>` for an API key, the token subject for a JWT, `cli` for the operator CLI, `system` for the service itself.",
+  })
+  @Column({ name: "actor_id", type: "varchar", length: 255 })
+  actorId!: string;
+
+  @Field(() => Role, { nullable: true, description: "The actor's role; null for `system`." })
+  @Column({ name: "actor_role", type: "varchar", length: 16, nullable: true })
+  actorRole!: Role | null;
+
+  @Field(() => AuditAction, { description: "What was done." })
+  @Column({ type: "varchar", length: 16 })
+  action!: AuditAction;
+
+  @Field(() => AuditEntityType, { description: "What kind of record was changed." })
+  @Column({ name: "entity_type", type: "varchar", length: 32 })
+  entityType!: AuditEntityType;
+
+  @Field(() => ID, { description: "The id of the changed record." })
+  @Column({ name: "entity_id", type: "integer" })
+  entityId!: number;
+
+  @Field(() => GraphQLJSON, {
+    description: "The changed fields: `[{ field, before, after }]` (`before` is null on creation).",
+  })
+  @Column({ type: "simple-json" })
+  changes!: FieldChange[];
+
+  @Field(() => String, { nullable: true, description: "The id of the request that made it." })
+  @Column({ name: "request_id", type: "varchar", length: 128, nullable: true })
+  requestId!: string | null;
+}

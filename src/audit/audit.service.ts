@@ -1,0 +1,104 @@
+import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
+import { assertAllowed, Permission } from "../auth/permissions";
+import type { Principal } from "../auth/principal";
+import { parseId } from "../common/ids";
+import type { Page, PageParams } from "../common/pagination";
+import { currentTimestamp, sqlDateTime } from "../common/time";
+import { fetchPage } from "../db/pages";
+import {
+  AuditEntry,
+  type AuditAction,
+  type AuditEntityType,
+  type FieldChange,
+} from "./audit-entry.entity";
+
+export const AUDIT_CURSOR = "audit";
+
+export interface AuditFilterParams {
+  entityType?: AuditEntityType | null;
+  entityId?: string | number | null;
+  actorId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/** JSON-friendly value for the trail: dates as ISO strings. */
+function plain(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : (value ?? null);
+}
+
+/**
+ * Writes an audit entry with `manager`, i.e. inside the caller's transaction: the change and its
+ * entry are committed together or not at all.
+ */
+export async function writeAudit(
+  manager: EntityManager,
+  entry: {
+    actor: Principal | null;
+    action: AuditAction;
+    entityType: AuditEntityType;
+    entityId: number;
+    changes: FieldChange[];
+  },
+): Promise<void> {
+  const row: Omit<AuditEntry, "id"> = {
+    at: currentTimestamp(),
+    actorId: entry.actor?.actorId ?? "system",
+    actorRole: entry.actor?.role ?? null,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    changes: entry.changes.map((c) => ({
+      field: c.field,
+      before: plain(c.before),
+      after: plain(c.after),
+    })),
+    requestId: entry.actor?.requestId ?? null,
+  };
+  await manager.getRepository(AuditEntry).save(manager.getRepository(AuditEntry).create(row));
+}
+
+/** Reading the audit trail (ADMIN). Entries are never updated or deleted. */
+export class AuditService {
+  private readonly repo: Repository<AuditEntry>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(AuditEntry);
+  }
+
+  async list(
+    filter: AuditFilterParams,
+    page: PageParams,
+    actor: Principal,
+  ): Promise<Page<AuditEntry>> {
+    assertAllowed(actor, Permission.ReadAudit);
+    const query = this.repo.createQueryBuilder("entry");
+    if (filter.entityType) query.andWhere("entry.entity_type = :type", { type: filter.entityType });
+    if (filter.entityId !== undefined && filter.entityId !== null) {
+      query.andWhere("entry.entity_id = :entityId", {
+        entityId: parseId(filter.entityId, "entityId"),
+      });
+    }
+    if (filter.actorId) query.andWhere("entry.actor_id = :actorId", { actorId: filter.actorId });
+    if (filter.from) query.andWhere("entry.at >= :from", { from: sqlDateTime(filter.from) });
+    if (filter.to) query.andWhere("entry.at < :to", { to: sqlDateTime(filter.to) });
+    return fetchPage(query, "entry", AUDIT_CURSOR, page);
+  }
+
+  /** The history of each record, oldest first — for batching `history` fields. */
+  async historyOf(
+    entityType: AuditEntityType,
+    ids: readonly number[],
+    actor: Principal,
+  ): Promise<Map<number, AuditEntry[]>> {
+    assertAllowed(actor, Permission.ReadAudit);
+    const byId = new Map<number, AuditEntry[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return byId;
+    const rows = await this.repo.find({
+      where: { entityType, entityId: In([...ids]) },
+      order: { id: "ASC" },
+    });
+    for (const row of rows) byId.get(row.entityId)?.push(row);
+    return byId;
+  }
+}
