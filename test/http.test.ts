@@ -2,14 +2,16 @@ import { UNAVAILABLE_MESSAGE } from "../src/errors";
 import {
   describeEachDatabase,
   expectError,
+  LEAK_PATTERN,
   TestServer,
   type GraphQLResponse,
 } from "./support/harness";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** What must never reach a client: stack traces, SQL, driver or body-parser messages. */
-const LEAK =
-  /stacktrace|\n\s+at |at .*\.(ts|js):\d+|SELECT |INSERT |UPDATE |ER_|SQLITE_|Unexpected token|SyntaxError|Pool is closed|not open|Driver|QueryFailed|TypeORM/;
+const LEAK = new RegExp(
+  `${LEAK_PATTERN.source}|\\n\\s+at |Unexpected token|SyntaxError|Pool is closed|not open|Driver|TypeORM`,
+);
 
 interface RawResponse extends GraphQLResponse {
   text: string;

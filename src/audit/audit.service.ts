@@ -1,4 +1,5 @@
 import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
+import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { parseId } from "../common/ids";
@@ -55,7 +56,7 @@ export async function writeAudit(
     })),
     requestId: entry.actor?.requestId ?? null,
   };
-  await manager.getRepository(AuditEntry).save(manager.getRepository(AuditEntry).create(row));
+  await manager.insert(AuditEntry, row as QueryDeepPartialEntity<AuditEntry>);
 }
 
 /** Reading the audit trail (ADMIN). Entries are never updated or deleted. */
