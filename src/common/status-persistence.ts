@@ -74,7 +74,11 @@ async function takenCodes<T extends StatusRow>(repo: Repository<T>, base: string
   return new Set(rows.map((r) => r.code));
 }
 
-const DERIVED_CODE_ATTEMPTS = 5;
+/**
+ * Tries of a derived code against writers creating statuses with the same title at the same
+ * time. Each lost try means another writer got its code, so N writers need at most N tries.
+ */
+const DERIVED_CODE_ATTEMPTS = 20;
 
 /**
  * Inserts a new status. With an explicit `code`, a duplicate is CONFLICT on `code`. Without one,
@@ -123,6 +127,7 @@ export async function insertStatus<T extends StatusRow>(
           "code",
         );
       }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
 }
