@@ -18,7 +18,8 @@ import { CallStatusService } from "./call-statuses/call-status.service";
 import { CallService } from "./calls/call.service";
 import { LeadService } from "./leads/lead.service";
 import { describeDatabase, type AppConfig } from "./config";
-import { createDataSource } from "./db/data-source";
+import { createDataSource, withoutQueryTimeout } from "./db/data-source";
+import { onPrimary, readFromPrimary } from "./db/request-scope";
 import {
   AppError,
   clientErrorCode,
@@ -78,6 +79,8 @@ function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
           }
         },
         async didResolveOperation({ operationName, operation, contextValue }) {
+          // A mutation reads what it writes: all its reads go to the primary, not a replica.
+          if (operation?.operation === "mutation") readFromPrimary();
           if (contextValue) contextValue.log.operation = operationName ?? operation?.name?.value;
         },
         async willSendResponse({ response, contextValue }) {
@@ -92,6 +95,16 @@ function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
           }
           // Every error carries the request id, so a client can quote it when reporting a problem.
           if (response.body.kind !== "single" || !response.body.singleResult.errors) return;
+          // Nothing could be answered because the database is away: say so at the HTTP level too
+          // (load balancers and retrying clients look at the status), as the auth phase does.
+          const { data, errors } = response.body.singleResult;
+          if (
+            (data === null || data === undefined) &&
+            errors.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE")
+          ) {
+            response.http.status = 503;
+            response.http.headers.set("retry-after", "5");
+          }
           const requestId = contextValue?.requestId;
           response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
             ...error,
@@ -189,7 +202,9 @@ async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   }
   if (config.migrationsRun) {
     try {
-      const applied = await dataSource.runMigrations({ transaction: "each" });
+      const applied = await withoutQueryTimeout(dataSource, () =>
+        dataSource.runMigrations({ transaction: "each" }),
+      );
       for (const migration of applied)
         logger.info({ migration: migration.name }, "migration applied");
     } catch (error) {
@@ -239,7 +254,9 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   }
   const authenticator = new Authenticator(services.apiKeys, jwt);
   const bootstrapKey =
-    config.nodeEnv === "production" ? null : await createBootstrapKey(services, logger);
+    config.nodeEnv === "production"
+      ? null
+      : await onPrimary(() => createBootstrapKey(services, logger));
 
   const limits = config.graphql;
   const armor = new ApolloArmor({

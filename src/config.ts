@@ -8,19 +8,38 @@ export type DatabaseConfig =
       /** Absolute file path, or `:memory:`. */
       path: string;
     }
-  | {
+  | ({
       kind: "mysql";
       /**
        * `mysql` for a `mysql://` URL: the server flavour (MySQL or MariaDB) is detected when
        * connecting. `mariadb` for a `mariadb://` URL.
        */
       flavour: "mysql" | "mariadb";
-      host: string;
-      port: number;
-      username: string;
-      password: string;
-      database: string;
-    };
+    } & MysqlEndpoint & {
+        /**
+         * Read replicas (`DATABASE_REPLICA_URLS`): reads made while answering a query go to one
+         * of them; writes, and every read made while answering a mutation, go to the primary.
+         */
+        replicas?: MysqlEndpoint[];
+        /** How long opening a connection may take, in ms (default 10 000). */
+        connectTimeoutMs?: number;
+        /**
+         * How long one statement may wait for the server's answer, in ms (default 10 000); then
+         * the statement fails as SERVICE_UNAVAILABLE and its connection is thrown away.
+         */
+        queryTimeoutMs?: number;
+      });
+
+/** Where one MySQL/MariaDB server is and how to log in. */
+export interface MysqlEndpoint {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
+export const DEFAULT_DATABASE_TIMEOUT_SECONDS = 10;
 
 export interface AppConfig {
   port: number;
@@ -97,6 +116,12 @@ const RULES: Record<string, string> = {
   GRAPHQL_INTROSPECTION: "must be true or false",
   GRAPHQL_SANDBOX: "must be true or false",
 };
+
+/** Database timeouts in whole seconds: variable → config key. */
+const DATABASE_TIMEOUTS = {
+  DATABASE_CONNECT_TIMEOUT_SECONDS: "connectTimeoutMs",
+  DATABASE_QUERY_TIMEOUT_SECONDS: "queryTimeoutMs",
+} as const;
 
 /** Positive whole-number limits: variable → [config key, largest sensible value]. */
 const LIMITS = {
@@ -192,6 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       NODE_ENV: str({ choices: NODE_ENVS, default: "development" }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info" }),
       DATABASE_URL: databaseUrl({ default: { kind: "sqlite", path: "" } }),
+      DATABASE_REPLICA_URLS: str({ default: "" }),
+      DATABASE_CONNECT_TIMEOUT_SECONDS: str({ default: "" }),
+      DATABASE_QUERY_TIMEOUT_SECONDS: str({ default: "" }),
       MIGRATIONS_RUN: bool({ default: true }),
       API_KEY_CACHE_SECONDS: num({ default: 5 }),
       SHUTDOWN_TIMEOUT_SECONDS: str({ default: "" }),
@@ -269,12 +297,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!(shutdownTimeoutSeconds >= 1 && shutdownTimeoutSeconds <= 600)) {
     lines.push("SHUTDOWN_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 600");
   }
-  if (lines.length > 0) throw new ConfigError(lines);
-
   const database =
     parsed.DATABASE_URL.kind === "sqlite" && parsed.DATABASE_URL.path === ""
       ? parseDatabaseUrl("")
       : parsed.DATABASE_URL;
+  if (database.kind === "mysql") {
+    for (const [name, key] of Object.entries(DATABASE_TIMEOUTS)) {
+      const raw = String((parsed as Record<string, unknown>)[name] ?? "").trim();
+      const seconds =
+        raw === "" ? DEFAULT_DATABASE_TIMEOUT_SECONDS : /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+      if (!(seconds >= 1 && seconds <= 3600)) {
+        lines.push(`${name}: must be a whole number of seconds from 1 to 3600`);
+      } else database[key] = seconds * 1000;
+    }
+  }
+  const replicaUrls = parsed.DATABASE_REPLICA_URLS.split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
+  if (replicaUrls.length > 0) {
+    if (database.kind !== "mysql") {
+      lines.push(
+        "DATABASE_REPLICA_URLS: read replicas need a MySQL/MariaDB primary in DATABASE_URL",
+      );
+    } else {
+      database.replicas = [];
+      replicaUrls.forEach((url, index) => {
+        try {
+          const replica = parseDatabaseUrl(url);
+          if (replica.kind !== "mysql") throw new EnvError("must be a mysql:// or mariadb:// URL");
+          const { host, port, username, password, database: name } = replica;
+          database.replicas?.push({ host, port, username, password, database: name });
+        } catch (error) {
+          lines.push(
+            `DATABASE_REPLICA_URLS: replica ${index + 1}: ${error instanceof EnvError ? error.message : "invalid URL"}`,
+          );
+        }
+      });
+    }
+  }
+  if (lines.length > 0) throw new ConfigError(lines);
 
   return {
     port: parsed.PORT,

@@ -133,9 +133,11 @@ describe("DATABASE_URL parsing", () => {
       database: "app",
     };
     expect(parseDatabaseUrl("mysql://u:p%40ss@db.example:3307/app")).toEqual(expected);
-    expect(loadConfig({ DATABASE_URL: "mysql://u:p%40ss@db.example:3307/app" }).database).toEqual(
-      expected,
-    );
+    expect(loadConfig({ DATABASE_URL: "mysql://u:p%40ss@db.example:3307/app" }).database).toEqual({
+      ...expected,
+      connectTimeoutMs: 10_000,
+      queryTimeoutMs: 10_000,
+    });
   });
 
   it("parses a mariadb:// URL with the mariadb flavour", () => {
@@ -249,6 +251,83 @@ describe("configuration errors", () => {
     ]);
     expect(error.message.split("\n")).toEqual(error.lines);
     expect(error.message).not.toContain("Sup3rS3cretPw");
+  });
+});
+
+describe("database timeouts and read replicas", () => {
+  const PRIMARY = "mysql://app:secret@primary.example:3306/statuses";
+
+  it("takes the timeouts in seconds", () => {
+    expect(
+      loadConfig({
+        DATABASE_URL: PRIMARY,
+        DATABASE_CONNECT_TIMEOUT_SECONDS: "3",
+        DATABASE_QUERY_TIMEOUT_SECONDS: "30",
+      }).database,
+    ).toMatchObject({ connectTimeoutMs: 3000, queryTimeoutMs: 30_000 });
+  });
+
+  it.each(["0", "-1", "1.5", "abc", "3601"])("refuses the query timeout %p", (value) => {
+    expect(
+      onlyLine(
+        { DATABASE_URL: PRIMARY, DATABASE_QUERY_TIMEOUT_SECONDS: value },
+        "DATABASE_QUERY_TIMEOUT_SECONDS",
+      ),
+    ).toContain("from 1 to 3600");
+  });
+
+  it("parses the comma-separated replica URLs, each with its own credentials", () => {
+    const database = loadConfig({
+      DATABASE_URL: PRIMARY,
+      DATABASE_REPLICA_URLS:
+        " mysql://reader:r%40d@replica-1.example/statuses , mariadb://reader2@replica-2.example:3307/copy,",
+    }).database;
+    expect(database).toMatchObject({
+      host: "primary.example",
+      replicas: [
+        {
+          host: "replica-1.example",
+          port: 3306,
+          username: "reader",
+          password: "r@d",
+          database: "statuses",
+        },
+        {
+          host: "replica-2.example",
+          port: 3307,
+          username: "reader2",
+          password: "",
+          database: "copy",
+        },
+      ],
+    });
+  });
+
+  it("has no replicas when the variable is empty", () => {
+    expect(
+      loadConfig({ DATABASE_URL: PRIMARY, DATABASE_REPLICA_URLS: "" }).database,
+    ).not.toHaveProperty("replicas");
+  });
+
+  it("refuses replicas for an SQLite primary", () => {
+    expect(
+      onlyLine(
+        { DATABASE_URL: "sqlite:data/x.db", DATABASE_REPLICA_URLS: "mysql://r@replica/db" },
+        "DATABASE_REPLICA_URLS",
+      ),
+    ).toContain("need a MySQL/MariaDB primary");
+  });
+
+  it("names the bad replica without echoing its password", () => {
+    const line = onlyLine(
+      {
+        DATABASE_URL: PRIMARY,
+        DATABASE_REPLICA_URLS: "mysql://r:topsecret@replica/db,postgres://r:topsecret@x/y",
+      },
+      "DATABASE_REPLICA_URLS",
+    );
+    expect(line).toMatch(/^DATABASE_REPLICA_URLS: replica 2: unsupported scheme "postgres"/);
+    expect(line).not.toContain("topsecret");
   });
 });
 

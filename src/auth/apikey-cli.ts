@@ -7,7 +7,8 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { ConfigError, describeDatabase, loadConfig } from "../config";
-import { createDataSource } from "../db/data-source";
+import { createDataSource, withoutQueryTimeout } from "../db/data-source";
+import { onPrimary } from "../db/request-scope";
 import { AppError } from "../errors";
 import { createLogger } from "../logger";
 import { ApiKeyService } from "./api-key.service";
@@ -50,7 +51,11 @@ async function run(argv: string[]): Promise<void> {
   const dataSource = await createDataSource(config.database, { logger });
   await dataSource.initialize();
   try {
-    if (config.migrationsRun) await dataSource.runMigrations({ transaction: "each" });
+    if (config.migrationsRun) {
+      await withoutQueryTimeout(dataSource, () =>
+        dataSource.runMigrations({ transaction: "each" }),
+      );
+    }
     process.stderr.write(`database: ${describeDatabase(config.database)}\n`);
     const keys = new ApiKeyService(dataSource, { cacheSeconds: 0, logger });
 
@@ -92,7 +97,8 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
-run(process.argv.slice(2))
+// An operator's tool reads what it has just written: everything on the primary.
+onPrimary(() => run(process.argv.slice(2)))
   .then(() => process.exit(0))
   .catch((error: unknown) => {
     if (

@@ -4,7 +4,7 @@ import path from "node:path";
 import mysql from "mysql2/promise";
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from "typeorm";
 import { CallStatus } from "../call-statuses/call-status.entity";
-import type { DatabaseConfig } from "../config";
+import { DEFAULT_DATABASE_TIMEOUT_SECONDS, type DatabaseConfig } from "../config";
 import { LeadStatus } from "../lead-statuses/lead-status.entity";
 import type { Logger } from "../logger";
 import { CreateStatusTables1764100000000 } from "../../migrations/1764100000000-CreateStatusTables";
@@ -16,6 +16,7 @@ import { ApiKey } from "../auth/api-key.entity";
 import { AuditEntry } from "../audit/audit-entry.entity";
 import { Call } from "../calls/call.entity";
 import { Lead } from "../leads/lead.entity";
+import { routeReads } from "./request-scope";
 
 export const ENTITIES = [LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry];
 export const MIGRATIONS = [
@@ -78,7 +79,7 @@ async function detectMysqlFlavour(
     port: db.port,
     user: db.username,
     password: db.password,
-    connectTimeout: 10_000,
+    connectTimeout: db.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
   try {
     const [rows] = await connection.query("SELECT VERSION() AS version");
@@ -123,19 +124,93 @@ export async function createDataSource(
         ),
     };
   } else {
-    options = {
-      ...common,
-      type: await detectMysqlFlavour(db),
+    const primary = {
       host: db.host,
       port: db.port,
       username: db.username,
       password: db.password,
       database: db.database,
+    };
+    const replicas = db.replicas ?? [];
+    options = {
+      ...common,
+      type: await detectMysqlFlavour(db),
+      ...(replicas.length > 0
+        ? { replication: { master: primary, slaves: replicas, canRetry: true } }
+        : primary),
       charset: "utf8mb4_unicode_ci",
       timezone: "Z",
-      connectTimeout: 10_000,
+      connectTimeout: db.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       extra: { connectionLimit: 10 },
     };
   }
-  return new DataSource(options);
+  const dataSource = new DataSource(options);
+  if (db.kind === "mysql") boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+  routeReads(dataSource);
+  return dataSource;
+}
+
+const DEFAULT_TIMEOUT_MS = DEFAULT_DATABASE_TIMEOUT_SECONDS * 1000;
+
+/** Data sources running migrations right now: a schema change may take longer than a query. */
+const migrating = new WeakSet<DataSource>();
+
+/** Runs `work` (migrations) with no statement timeout. */
+export async function withoutQueryTimeout<T>(
+  dataSource: DataSource,
+  work: () => Promise<T>,
+): Promise<T> {
+  migrating.add(dataSource);
+  try {
+    return await work();
+  } finally {
+    migrating.delete(dataSource);
+  }
+}
+
+type QueryCallback = (error: { code?: string } | null, ...results: unknown[]) => void;
+interface PooledConnection {
+  query: (sql: unknown, values?: unknown, callback?: unknown) => unknown;
+  destroy: () => void;
+  [TIMEOUT_BOUND]?: true;
+}
+const TIMEOUT_BOUND = Symbol("queryTimeoutBound");
+
+/**
+ * Bounds how long a statement may wait for MySQL's answer. mysql2 has a per-statement `timeout`
+ * but then leaves the connection in the pool with the unanswered statement still at the head of
+ * its queue, so later statements on it would wait forever with no timer of their own (a
+ * blackholed network). So: every statement gets the timeout, and a connection whose statement
+ * timed out is destroyed; the pool opens a fresh one for the next request. TypeORM's own
+ * `enableQueryTimeout` does the first half only (and would turn the slow-query log threshold into
+ * the timeout). The hook is TypeORM's per-connection preparation, which it runs for every
+ * connection it takes from the pool (primary and replicas alike).
+ */
+function boundQueryTime(dataSource: DataSource, timeoutMs: number): void {
+  const driver = dataSource.driver as unknown as {
+    prepareDbConnection: (connection: PooledConnection) => unknown;
+  };
+  const prepare = driver.prepareDbConnection.bind(driver);
+  driver.prepareDbConnection = (connection) => {
+    if (!connection[TIMEOUT_BOUND]) {
+      connection[TIMEOUT_BOUND] = true;
+      const query = connection.query;
+      connection.query = function (sql, values, callback) {
+        const done = (typeof values === "function" ? values : callback) as QueryCallback;
+        // Without a callback (a result stream) and while migrating, mysql2 is used as is.
+        if (typeof done !== "function" || typeof sql !== "string" || migrating.has(dataSource)) {
+          return query.call(this, sql, values, callback);
+        }
+        const payload = { sql, timeout: timeoutMs };
+        const guarded: QueryCallback = (error, ...results) => {
+          if (error?.code === "PROTOCOL_SEQUENCE_TIMEOUT") connection.destroy();
+          done(error, ...results);
+        };
+        return typeof values === "function"
+          ? query.call(this, payload, guarded)
+          : query.call(this, payload, values, guarded);
+      };
+    }
+    return prepare(connection);
+  };
 }

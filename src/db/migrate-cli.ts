@@ -4,7 +4,7 @@
  */
 import { ConfigError, describeDatabase, loadConfig } from "../config";
 import { createLogger } from "../logger";
-import { createDataSource } from "./data-source";
+import { createDataSource, withoutQueryTimeout } from "./data-source";
 
 async function main(command: string | undefined): Promise<number> {
   if (command !== "run" && command !== "revert" && command !== "show") {
@@ -18,7 +18,9 @@ async function main(command: string | undefined): Promise<number> {
   try {
     console.log(`database: ${describeDatabase(config.database)}`);
     if (command === "run") {
-      const applied = await dataSource.runMigrations({ transaction: "each" });
+      const applied = await withoutQueryTimeout(dataSource, () =>
+        dataSource.runMigrations({ transaction: "each" }),
+      );
       console.log(
         applied.length === 0
           ? "no pending migrations"
@@ -27,7 +29,9 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     }
     if (command === "revert") {
-      await dataSource.undoLastMigration({ transaction: "each" });
+      await withoutQueryTimeout(dataSource, () =>
+        dataSource.undoLastMigration({ transaction: "each" }),
+      );
       console.log("reverted the last applied migration, if any (see migration:show)");
       return 0;
     }

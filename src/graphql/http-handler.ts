@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import bodyParser from "body-parser";
 import cors from "cors";
+import { withReadScope } from "../db/request-scope";
 import { INTERNAL_ERROR_MESSAGE } from "../errors";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -159,8 +160,9 @@ export function createHttpHandler<TContext extends BaseContext>(
           if (value !== undefined)
             headers.set(key, Array.isArray(value) ? value.join(", ") : value);
         }
-        options.apollo
-          .executeHTTPGraphQLRequest({
+        // Each request has its own read scope (replica or primary; see src/db/routing.ts).
+        withReadScope(() =>
+          options.apollo.executeHTTPGraphQLRequest({
             httpGraphQLRequest: {
               method: (req.method ?? "GET").toUpperCase(),
               headers,
@@ -168,7 +170,8 @@ export function createHttpHandler<TContext extends BaseContext>(
               body: "body" in req ? (req as { body?: unknown }).body : undefined,
             },
             context: () => options.context(req, log),
-          })
+          }),
+        )
           .then(async (response) => {
             for (const [key, value] of response.headers) res.setHeader(key, value);
             res.statusCode = response.status ?? 200;
