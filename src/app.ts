@@ -20,6 +20,7 @@ import { LeadService } from "./leads/lead.service";
 import { describeDatabase, type AppConfig } from "./config";
 import { createDataSource, withoutQueryTimeout } from "./db/data-source";
 import { onPrimary, readFromPrimary } from "./db/request-scope";
+import { StatusCatalog } from "./status-catalog/status-catalog";
 import {
   AppError,
   clientErrorCode,
@@ -231,8 +232,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 }
 
 async function assemble(config: AppConfig, logger: Logger, dataSource: DataSource): Promise<App> {
-  const leadStatuses = new LeadStatusService(dataSource);
-  const callStatuses = new CallStatusService(dataSource, leadStatuses);
+  const catalog = new StatusCatalog(dataSource, config.statusCache);
+  const leadStatuses = new LeadStatusService(dataSource, catalog);
+  const callStatuses = new CallStatusService(dataSource, leadStatuses, catalog);
   const calls = new CallService(dataSource);
   const services: Services = {
     leadStatuses,

@@ -53,6 +53,15 @@ export interface AppConfig {
   shutdownTimeoutSeconds: number;
   auth: AuthConfig;
   graphql: GraphqlConfig;
+  statusCache: StatusCacheConfig;
+}
+
+/** The in-memory status lists and the responses computed from them (src/status-catalog). */
+export interface StatusCacheConfig {
+  /** Off: every request reads the status lists from the database. */
+  enabled: boolean;
+  /** How long a change made through another instance may stay unseen here, in ms. */
+  refreshMs: number;
 }
 
 /** Limits and exposure of the GraphQL endpoint. */
@@ -115,6 +124,8 @@ const RULES: Record<string, string> = {
   API_KEY_CACHE_SECONDS: "must be a whole number of seconds from 0 to 60",
   GRAPHQL_INTROSPECTION: "must be true or false",
   GRAPHQL_SANDBOX: "must be true or false",
+  STATUS_CACHE_ENABLED: "must be true or false",
+  STATUS_CACHE_REFRESH_MS: "must be a whole number of milliseconds from 10 to 60000",
 };
 
 /** Database timeouts in whole seconds: variable → config key. */
@@ -223,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       MIGRATIONS_RUN: bool({ default: true }),
       API_KEY_CACHE_SECONDS: num({ default: 5 }),
       SHUTDOWN_TIMEOUT_SECONDS: str({ default: "" }),
+      STATUS_CACHE_ENABLED: bool({ default: true }),
+      STATUS_CACHE_REFRESH_MS: str({ default: "1000" }),
       JWT_SECRET: str({ default: "" }),
       JWT_PUBLIC_KEY: str({ default: "" }),
       JWT_ROLE_CLAIM: str({ default: "role" }),
@@ -251,6 +264,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cacheSeconds = parsed.API_KEY_CACHE_SECONDS;
   if (!(Number.isInteger(cacheSeconds) && cacheSeconds >= 0 && cacheSeconds <= 60)) {
     lines.push(`API_KEY_CACHE_SECONDS: ${RULES.API_KEY_CACHE_SECONDS}`);
+  }
+  const refreshRaw = parsed.STATUS_CACHE_REFRESH_MS.trim();
+  const refreshMs = /^[0-9]+$/.test(refreshRaw) ? Number(refreshRaw) : NaN;
+  if (!(refreshMs >= 10 && refreshMs <= 60_000)) {
+    lines.push(`STATUS_CACHE_REFRESH_MS: ${RULES.STATUS_CACHE_REFRESH_MS}`);
   }
   const jwtSecret = parsed.JWT_SECRET.trim();
   // PEM keys in one-line env values usually carry "\n" for line breaks.
@@ -359,6 +377,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           : undefined,
     },
     graphql,
+    statusCache: { enabled: parsed.STATUS_CACHE_ENABLED, refreshMs },
   };
 }
 

@@ -36,6 +36,7 @@ describe("loadConfig defaults", () => {
       database: { kind: "sqlite", path: path.resolve(process.cwd(), "data/statuses.db") },
       auth: { apiKeyCacheSeconds: 5, jwt: undefined },
       graphql: graphqlDefaults("development"),
+      statusCache: { enabled: true, refreshMs: 1000 },
     });
   });
 
@@ -60,6 +61,8 @@ describe("loadConfig defaults", () => {
         JWT_ROLE_CLAIM: "https://example.com/role",
         JWT_ISSUER: "https://auth.example.com/",
         JWT_AUDIENCE: "statuses",
+        STATUS_CACHE_ENABLED: "false",
+        STATUS_CACHE_REFRESH_MS: "250",
       }),
     ).toEqual({
       port: 8080,
@@ -80,6 +83,7 @@ describe("loadConfig defaults", () => {
         },
       },
       graphql: { ...graphqlDefaults("production"), introspection: false, sandbox: false },
+      statusCache: { enabled: false, refreshMs: 250 },
     });
   });
 });
@@ -422,6 +426,10 @@ describe("GraphQL settings", () => {
     [{ GRAPHQL_MAX_ALIASES: "lots" }, "GRAPHQL_MAX_ALIASES", /whole number/],
     [{ HTTP_BODY_LIMIT_KB: "1.5" }, "HTTP_BODY_LIMIT_KB", /whole number/],
     [{ GRAPHQL_INTROSPECTION: "maybe" }, "GRAPHQL_INTROSPECTION", /true or false/],
+    [{ STATUS_CACHE_ENABLED: "sometimes" }, "STATUS_CACHE_ENABLED", /true or false/],
+    [{ STATUS_CACHE_REFRESH_MS: "5" }, "STATUS_CACHE_REFRESH_MS", /from 10 to 60000/],
+    [{ STATUS_CACHE_REFRESH_MS: "1e3" }, "STATUS_CACHE_REFRESH_MS", /from 10 to 60000/],
+    [{ STATUS_CACHE_REFRESH_MS: "60001" }, "STATUS_CACHE_REFRESH_MS", /from 10 to 60000/],
   ])("refuses %j with one line naming %s", (env, variable, pattern) => {
     expect(onlyLine(env, variable)).toMatch(pattern);
   });

@@ -122,6 +122,7 @@ describeEachDatabase("database", (server) => {
       try {
         expect(await runner.hasTable("api_keys")).toBe(false);
         expect(await runner.hasTable("audit_log")).toBe(false);
+        expect(await runner.hasTable("status_revision")).toBe(false);
         expect(await runner.hasTable("calls")).toBe(false);
         expect(await runner.hasTable("leads")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
@@ -138,6 +139,7 @@ describeEachDatabase("database", (server) => {
         "CreateApiKeys1764100000002",
         "CreateLeadsAndCalls1764100000003",
         "CreateAuditLog1764100000004",
+        "CreateStatusRevision1764100000005",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

@@ -1,4 +1,4 @@
-import { In, type DataSource, type Repository } from "typeorm";
+import type { DataSource, Repository } from "typeorm";
 import { AgentVisibility, StatusType } from "../common/enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
@@ -12,6 +12,7 @@ import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import type { LeadStatusService } from "../lead-statuses/lead-status.service";
+import type { StatusCatalog } from "../status-catalog/status-catalog";
 import { CallStatus } from "./call-status.entity";
 import { isVisibleTo, type AudienceFilterParams } from "./visibility";
 
@@ -48,7 +49,6 @@ export interface UpdateCallStatusParams {
 }
 
 const LABEL = "call status";
-const ORDER = { sort: "ASC", id: "ASC" } as const;
 
 /** Trimmed description; blank means none. */
 function normalizeDescription(description: string | null | undefined): string | null | undefined {
@@ -64,19 +64,20 @@ export class CallStatusService {
   constructor(
     dataSource: DataSource,
     private readonly leadStatuses: LeadStatusService,
+    private readonly catalog: StatusCatalog,
   ) {
     this.repo = dataSource.getRepository(CallStatus);
   }
 
   /**
-   * Call statuses matching `filter`, ordered by sort, then id, each with its lead status loaded
-   * (one SQL statement whatever the number of rows).
+   * Call statuses matching `filter`, ordered by sort, then id, each with its lead status
+   * attached (from the in-memory lists: no SQL while they are current).
    */
   async list(filter: CallStatusFilterParams, actor: Principal): Promise<CallStatus[]> {
     const audience = scopeAudience(actor, filter);
-    const rows = await this.repo.find({ relations: { leadStatus: true }, order: ORDER });
+    const { callStatuses } = await this.catalog.current();
     const term = normalizeSearchTerm(filter.search);
-    return rows.filter(
+    return callStatuses.filter(
       (s) =>
         matchesSearch(s, term) &&
         isVisibleTo(s, audience) &&
@@ -95,13 +96,20 @@ export class CallStatusService {
   ): Promise<CallStatus | null> {
     const audience = scopeAudience(actor, { afterCallTransfer: true });
     const where = idOrCodeCondition(args);
-    const found = where && (await this.repo.findOne({ where, relations: { leadStatus: true } }));
+    if (!where) return null;
+    const snapshot = await this.catalog.current();
+    const found =
+      "id" in where
+        ? snapshot.callStatusById.get(where.id)
+        : snapshot.callStatusByCode.get(where.code);
     return found && isVisibleTo(found, audience) ? found : null;
   }
 
   /** Call statuses by id, whatever their visibility — for the history of recorded calls. */
   async findByIds(ids: readonly number[]): Promise<CallStatus[]> {
-    return ids.length === 0 ? [] : this.repo.find({ where: { id: In([...ids]) } });
+    if (ids.length === 0) return [];
+    const { callStatusById } = await this.catalog.current();
+    return ids.flatMap((id) => callStatusById.get(id) ?? []);
   }
 
   /** The audience filter a caller's read applies (see `scopeAudience`). */
@@ -111,25 +119,19 @@ export class CallStatusService {
 
   /**
    * The call statuses linked to each of `leadStatusIds` and offered to `audience`, in list order
-   * — for batching `LeadStatus.callStatuses` (one SQL statement for all ids). `audience` must
-   * come from `audienceFor`.
+   * — for batching `LeadStatus.callStatuses`. `audience` must come from `audienceFor`.
    */
   async listByLeadStatusIds(
     leadStatusIds: readonly number[],
     audience: AudienceFilterParams = {},
   ): Promise<Map<number, CallStatus[]>> {
-    const byLeadStatus = new Map<number, CallStatus[]>(leadStatusIds.map((id) => [id, []]));
-    if (leadStatusIds.length === 0) return byLeadStatus;
-    const rows = await this.repo.find({
-      where: { leadStatusId: In([...leadStatusIds]) },
-      order: ORDER,
-    });
-    for (const row of rows) {
-      if (row.leadStatusId !== null && isVisibleTo(row, audience)) {
-        byLeadStatus.get(row.leadStatusId)?.push(row);
-      }
-    }
-    return byLeadStatus;
+    const { callStatusesByLeadStatusId } = await this.catalog.current();
+    return new Map(
+      leadStatusIds.map((id) => [
+        id,
+        (callStatusesByLeadStatusId.get(id) ?? []).filter((s) => isVisibleTo(s, audience)),
+      ]),
+    );
   }
 
   async create(input: CreateCallStatusParams, actor: Principal): Promise<CallStatus> {
@@ -153,7 +155,7 @@ export class CallStatusService {
         agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
         showToAiAgents: input.showToAiAgents ?? false,
       },
-      { actor, entityType: AuditEntityType.CALL_STATUS },
+      { actor, entityType: AuditEntityType.CALL_STATUS, catalog: this.catalog },
     );
     return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
   }
@@ -185,7 +187,7 @@ export class CallStatusService {
         agentVisibility: input.agentVisibility,
         showToAiAgents: input.showToAiAgents,
       }),
-      { actor, entityType: AuditEntityType.CALL_STATUS },
+      { actor, entityType: AuditEntityType.CALL_STATUS, catalog: this.catalog },
     );
     return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
   }

@@ -8,6 +8,7 @@ import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import type { Principal } from "../auth/principal";
 import { runTransaction } from "../db/writes";
+import type { StatusCatalog } from "../status-catalog/status-catalog";
 import { badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
 import { codeBaseFromTitle, isCode, uniqueCode } from "./codes";
 import { parseId } from "./ids";
@@ -23,10 +24,11 @@ export interface StatusRow extends ObjectLiteral {
   version: number;
 }
 
-/** Who changes a status, and what kind it is, for the audit trail. */
-export interface AuditContext {
+/** Who changes a status and what kind it is (audit trail), and the lists it changes. */
+export interface WriteContext {
   actor: Principal;
   entityType: AuditEntityType;
+  catalog: StatusCatalog;
 }
 
 /** Gap left between consecutive default sort positions, so items can be placed in between. */
@@ -90,7 +92,7 @@ export async function insertStatus<T extends StatusRow>(
   label: string,
   explicitCode: string | null | undefined,
   values: Omit<T, "id" | "code" | "version" | "createdAt" | "updatedAt" | "showToAgent">,
-  audit: AuditContext,
+  audit: WriteContext,
 ): Promise<number> {
   const now = currentTimestamp();
   for (let attempt = 1; ; attempt += 1) {
@@ -101,7 +103,7 @@ export async function insertStatus<T extends StatusRow>(
     }
     const row = { ...values, code };
     try {
-      // The row and its audit entry are committed together.
+      // The row, its audit entry and the lists' revision are committed together.
       return await runTransaction(repo.manager.connection, async (manager) => {
         const result = await manager
           .getRepository(repo.target)
@@ -114,8 +116,9 @@ export async function insertStatus<T extends StatusRow>(
           entityId: id,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
+        await audit.catalog.recordChange(manager);
         return id;
-      });
+      }).finally(() => audit.catalog.invalidate());
     } catch (error) {
       if (uniqueViolationColumn(error) !== "code") throw error;
       if (explicitCode) {
@@ -149,7 +152,7 @@ export async function updateStatus<T extends StatusRow>(
   id: number,
   expectedVersion: number | null | undefined,
   computeChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
-  audit: AuditContext,
+  audit: WriteContext,
 ): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const current = await repo.findOne({ where: { id } as never });
@@ -183,8 +186,9 @@ export async function updateStatus<T extends StatusRow>(
         entityId: id,
         changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
       });
+      await audit.catalog.recordChange(manager);
       return true;
-    });
+    }).finally(() => audit.catalog.invalidate());
     if (applied) return;
     if (
       (expectedVersion !== undefined && expectedVersion !== null) ||

@@ -12,19 +12,22 @@ import { SeedSystemStatuses1764100000001 } from "../../migrations/1764100000001-
 import { CreateApiKeys1764100000002 } from "../../migrations/1764100000002-CreateApiKeys";
 import { CreateLeadsAndCalls1764100000003 } from "../../migrations/1764100000003-CreateLeadsAndCalls";
 import { CreateAuditLog1764100000004 } from "../../migrations/1764100000004-CreateAuditLog";
+import { CreateStatusRevision1764100000005 } from "../../migrations/1764100000005-CreateStatusRevision";
 import { ApiKey } from "../auth/api-key.entity";
 import { AuditEntry } from "../audit/audit-entry.entity";
 import { Call } from "../calls/call.entity";
 import { Lead } from "../leads/lead.entity";
+import { StatusRevision } from "../status-catalog/status-revision.entity";
 import { routeReads } from "./request-scope";
 
-export const ENTITIES = [LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry];
+export const ENTITIES = [LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry, StatusRevision];
 export const MIGRATIONS = [
   CreateStatusTables1764100000000,
   SeedSystemStatuses1764100000001,
   CreateApiKeys1764100000002,
   CreateLeadsAndCalls1764100000003,
   CreateAuditLog1764100000004,
+  CreateStatusRevision1764100000005,
 ];
 
 export interface DataSourceHooks {

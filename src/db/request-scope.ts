@@ -10,6 +10,8 @@ import type { DataSource } from "typeorm";
  */
 interface ReadScope {
   primary: boolean;
+  /** Values loaded once per request (see `oncePerRequest`). */
+  memo?: Map<object, unknown>;
 }
 
 const scope = new AsyncLocalStorage<ReadScope>();
@@ -19,15 +21,31 @@ export function withReadScope<T>(work: () => T): T {
   return scope.run({ primary: false }, work);
 }
 
+/**
+ * `load()`, at most once per request for the same `key` (the same promise is shared); outside a
+ * request, every call loads.
+ */
+export function oncePerRequest<T>(key: object, load: () => Promise<T>): Promise<T> {
+  const current = scope.getStore();
+  if (!current) return load();
+  current.memo ??= new Map();
+  let loaded = current.memo.get(key) as Promise<T> | undefined;
+  if (!loaded) {
+    loaded = load();
+    current.memo.set(key, loaded);
+  }
+  return loaded;
+}
+
 /** From now on, reads of the current request (or of `work`) go to the primary. */
 export function readFromPrimary(): void {
   const current = scope.getStore();
   if (current) current.primary = true;
 }
 
-/** Runs `work` with every read on the primary (command-line tools, start-up work). */
+/** Runs `work` with every read on the primary (command-line tools, start-up work, caches). */
 export function onPrimary<T>(work: () => T): T {
-  return scope.run({ primary: true }, work);
+  return scope.run({ ...scope.getStore(), primary: true }, work);
 }
 
 /** Makes `dataSource` honour the read scope; harmless without replicas. */

@@ -1,4 +1,4 @@
-import { In, type DataSource, type Repository } from "typeorm";
+import type { DataSource, Repository } from "typeorm";
 import { LeadStatusCategory, StatusType } from "../common/enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
@@ -13,6 +13,7 @@ import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { badUserInput } from "../errors";
+import type { StatusCatalog } from "../status-catalog/status-catalog";
 import { LeadStatus } from "./lead-status.entity";
 
 export interface LeadStatusFilterParams {
@@ -44,16 +45,19 @@ const LABEL = "lead status";
 export class LeadStatusService {
   private readonly repo: Repository<LeadStatus>;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly catalog: StatusCatalog,
+  ) {
     this.repo = dataSource.getRepository(LeadStatus);
   }
 
-  /** Lead statuses matching `filter`, ordered by sort, then id. */
+  /** Lead statuses matching `filter`, ordered by sort, then id (from the in-memory lists). */
   async list(filter: LeadStatusFilterParams, actor: Principal): Promise<LeadStatus[]> {
     assertAllowed(actor, Permission.ReadLeadStatuses);
-    const rows = await this.repo.find({ order: { sort: "ASC", id: "ASC" } });
+    const { leadStatuses } = await this.catalog.current();
     const term = normalizeSearchTerm(filter.search);
-    return rows.filter(
+    return leadStatuses.filter(
       (s) =>
         matchesSearch(s, term) &&
         (!filter.category || s.category === filter.category) &&
@@ -68,16 +72,26 @@ export class LeadStatusService {
   ): Promise<LeadStatus | null> {
     assertAllowed(actor, Permission.ReadLeadStatuses);
     const where = idOrCodeCondition(args);
-    return where && this.repo.findOne({ where });
+    if (!where) return null;
+    const snapshot = await this.catalog.current();
+    return (
+      ("id" in where
+        ? snapshot.leadStatusById.get(where.id)
+        : snapshot.leadStatusByCode.get(where.code)) ?? null
+    );
   }
 
   /** Lead statuses by id, for batching relation fields. */
   async findByIds(ids: readonly number[]): Promise<LeadStatus[]> {
     if (ids.length === 0) return [];
-    return this.repo.find({ where: { id: In([...ids]) } });
+    const { leadStatusById } = await this.catalog.current();
+    return ids.flatMap((id) => leadStatusById.get(id) ?? []);
   }
 
-  /** The id of the lead status with `code`; BAD_USER_INPUT naming `field` when there is none. */
+  /**
+   * The id of the lead status with `code`; BAD_USER_INPUT naming `field` when there is none.
+   * Read from the database: a change may name a lead status created a moment ago elsewhere.
+   */
   async idForCode(code: string, field: string): Promise<number> {
     const found = await findByCode(this.repo, code);
     if (!found) throw badUserInput(field, `${field}: there is no lead status with code "${code}"`);
@@ -97,7 +111,7 @@ export class LeadStatusService {
         sort: input.sort ?? (await nextSort(this.repo)),
         type: StatusType.CUSTOM,
       },
-      { actor, entityType: AuditEntityType.LEAD_STATUS },
+      { actor, entityType: AuditEntityType.LEAD_STATUS, catalog: this.catalog },
     );
     return this.repo.findOneOrFail({ where: { id } });
   }
@@ -132,7 +146,7 @@ export class LeadStatusService {
           category: input.category,
         };
       },
-      { actor, entityType: AuditEntityType.LEAD_STATUS },
+      { actor, entityType: AuditEntityType.LEAD_STATUS, catalog: this.catalog },
     );
     return this.repo.findOneOrFail({ where: { id } });
   }

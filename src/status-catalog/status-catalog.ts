@@ -1,0 +1,192 @@
+import type { DataSource, EntityManager } from "typeorm";
+import { CallStatus } from "../call-statuses/call-status.entity";
+import { onPrimary, oncePerRequest } from "../db/request-scope";
+import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { StatusRevision } from "./status-revision.entity";
+
+/** Both status lists as of one revision, with the lookups the services need. Read-only. */
+export interface StatusSnapshot {
+  /** The `status_revision` the lists are at least as new as. */
+  readonly revision: number;
+  /** Ordered by sort, then id. */
+  readonly leadStatuses: readonly LeadStatus[];
+  /** Ordered by sort, then id; each with its `leadStatus` attached. */
+  readonly callStatuses: readonly CallStatus[];
+  readonly leadStatusById: ReadonlyMap<number, LeadStatus>;
+  readonly leadStatusByCode: ReadonlyMap<string, LeadStatus>;
+  readonly callStatusById: ReadonlyMap<number, CallStatus>;
+  readonly callStatusByCode: ReadonlyMap<string, CallStatus>;
+  /** The call statuses linked to each lead status, in list order. */
+  readonly callStatusesByLeadStatusId: ReadonlyMap<number, readonly CallStatus[]>;
+}
+
+export interface StatusCatalogOptions {
+  /** Off: every request reads the lists from the database (once per request). */
+  enabled: boolean;
+  /**
+   * The longest a change made through another instance may stay unseen here, in ms. The
+   * revision row is read at most about twice per this interval, never per request.
+   */
+  refreshMs: number;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+const ORDER = { sort: "ASC", id: "ASC" } as const;
+const REVISION_ROW = 1;
+
+/**
+ * The call and lead status lists, served from memory. Every settings change bumps
+ * `status_revision` in its own transaction (`recordChange`) and, once committed, makes this
+ * instance drop its copy (`invalidate`), so the next read here sees the change. Other instances
+ * compare the revision with their copy's at most every `refreshMs / 2` (in the background while
+ * requests go on being served from memory) and never serve a copy not confirmed within
+ * `refreshMs`; after an idle spell the first request waits for one revision read.
+ *
+ * The lists are always read from the primary: the revision and the rows must come from the same
+ * place, or a lagging replica could be cached under a newer revision.
+ */
+export class StatusCatalog {
+  private snapshot?: StatusSnapshot;
+  /** When `snapshot` was last known to be current. */
+  private confirmedAt = Number.NEGATIVE_INFINITY;
+  private pending?: Promise<StatusSnapshot>;
+  /** Bumped by `invalidate`: a load begun before it must not be taken as current. */
+  private generation = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: StatusCatalogOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  /** The current lists: from memory when confirmed recently, else after one check. */
+  async current(): Promise<StatusSnapshot> {
+    if (!this.options.enabled) return oncePerRequest(this, () => this.load());
+    const fresh = this.fresh();
+    return fresh ?? this.refresh();
+  }
+
+  /**
+   * The lists when they are known to be current right now, without waiting; else undefined
+   * (and a check is started). Also starts a background check when half the interval is gone.
+   */
+  fresh(): StatusSnapshot | undefined {
+    if (!this.options.enabled || !this.snapshot) return undefined;
+    const age = this.now() - this.confirmedAt;
+    if (age >= this.options.refreshMs / 2 && !this.pending) {
+      // The failure is seen by whoever needs the lists next, when the copy has expired.
+      this.refresh().catch(() => undefined);
+    }
+    return age < this.options.refreshMs ? this.snapshot : undefined;
+  }
+
+  /**
+   * A number that changes whenever the lists served here may have changed: a response computed
+   * from the lists may be reused only while this stays the same (and `fresh()` is defined).
+   */
+  get version(): string {
+    return `${this.generation}:${this.snapshot?.revision ?? "-"}`;
+  }
+
+  /** Inside a settings change's transaction: bump the revision other instances look at. */
+  async recordChange(manager: EntityManager): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(StatusRevision)
+      .set({ revision: () => "revision + 1" })
+      .where("id = :id", { id: REVISION_ROW })
+      .execute();
+  }
+
+  /** After a settings change (committed or not): the next read loads the lists anew. */
+  invalidate(): void {
+    this.generation += 1;
+    this.snapshot = undefined;
+    this.confirmedAt = Number.NEGATIVE_INFINITY;
+    this.pending = undefined;
+  }
+
+  /** One check, shared by every caller that needs it meanwhile. */
+  private refresh(): Promise<StatusSnapshot> {
+    if (this.pending) return this.pending;
+    const generation = this.generation;
+    const pending = this.check(generation).finally(() => {
+      if (this.pending === pending) this.pending = undefined;
+    });
+    this.pending = pending;
+    return pending;
+  }
+
+  private async check(generation: number): Promise<StatusSnapshot> {
+    const known = this.snapshot;
+    const revision = known ? await this.readRevision() : undefined;
+    const snapshot = known && revision === known.revision ? known : await this.load(revision);
+    // An invalidation meanwhile (a change committed here) means this may predate that change:
+    // hand it to the callers that were already waiting, but do not keep it.
+    if (generation === this.generation) {
+      this.snapshot = snapshot;
+      this.confirmedAt = this.now();
+    }
+    return snapshot;
+  }
+
+  private readRevision(): Promise<number> {
+    return onPrimary(async () => {
+      const row = await this.dataSource
+        .getRepository(StatusRevision)
+        .findOne({ where: { id: REVISION_ROW } });
+      return row?.revision ?? 0;
+    });
+  }
+
+  /**
+   * Reads the revision first and the lists after it, so the lists are at least as new as the
+   * revision they are filed under (a change committed in between only causes one more load
+   * later). `knownRevision` saves the first read when it was just made.
+   */
+  private load(knownRevision?: number): Promise<StatusSnapshot> {
+    return onPrimary(async () => {
+      const revision = knownRevision ?? (await this.readRevision());
+      const leadStatuses = await this.dataSource.getRepository(LeadStatus).find({ order: ORDER });
+      const callStatuses = await this.dataSource.getRepository(CallStatus).find({ order: ORDER });
+      return buildSnapshot(revision, leadStatuses, callStatuses);
+    });
+  }
+}
+
+function buildSnapshot(
+  revision: number,
+  leadStatuses: LeadStatus[],
+  callStatuses: CallStatus[],
+): StatusSnapshot {
+  const leadStatusById = new Map(leadStatuses.map((s) => [s.id, s]));
+  const callStatusesByLeadStatusId = new Map<number, CallStatus[]>(
+    leadStatuses.map((s) => [s.id, []]),
+  );
+  for (const status of callStatuses) {
+    status.leadStatus =
+      status.leadStatusId === null ? null : (leadStatusById.get(status.leadStatusId) ?? null);
+    if (status.leadStatusId !== null) {
+      callStatusesByLeadStatusId.get(status.leadStatusId)?.push(status);
+    }
+  }
+  // Shared by every request from now on: nothing may change them.
+  for (const status of [...leadStatuses, ...callStatuses]) Object.freeze(status);
+  return {
+    revision,
+    leadStatuses: Object.freeze(leadStatuses),
+    callStatuses: Object.freeze(callStatuses),
+    leadStatusById,
+    leadStatusByCode: new Map(leadStatuses.map((s) => [s.code, s])),
+    callStatusById: new Map(callStatuses.map((s) => [s.id, s])),
+    callStatusByCode: new Map(callStatuses.map((s) => [s.code, s])),
+    callStatusesByLeadStatusId,
+  };
+}
