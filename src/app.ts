@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -21,6 +21,11 @@ import { describeDatabase, type AppConfig } from "./config";
 import { createDataSource, withoutQueryTimeout } from "./db/data-source";
 import { onPrimary, readFromPrimary } from "./db/request-scope";
 import { StatusCatalog } from "./status-catalog/status-catalog";
+import {
+  readsOnlyStatusLists,
+  ResponseCache,
+  type ResponseCandidate,
+} from "./graphql/response-cache";
 import {
   AppError,
   clientErrorCode,
@@ -84,7 +89,19 @@ function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
           if (operation?.operation === "mutation") readFromPrimary();
           if (contextValue) contextValue.log.operation = operationName ?? operation?.name?.value;
         },
-        async willSendResponse({ response, contextValue }) {
+        async willSendResponse({ response, contextValue, document, operation }) {
+          const candidate = contextValue?.responseCandidate;
+          if (
+            candidate &&
+            document &&
+            operation &&
+            response.body.kind === "single" &&
+            !response.body.singleResult.errors &&
+            readsOnlyStatusLists(document, operation)
+          ) {
+            candidate.reusable = true;
+            candidate.operationName = contextValue.log.operation;
+          }
           if (
             contextValue &&
             response.body.kind === "single" &&
@@ -291,14 +308,50 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   });
   await apollo.start();
 
+  // Responses of queries that read only the status lists, reused until the lists change.
+  const responseCache = new ResponseCache(catalog);
+  // What the stored-response lookup learnt about a request, for the GraphQL path to reuse.
+  const pending = new WeakMap<
+    IncomingMessage,
+    { principal: Omit<Principal, "requestId">; candidate?: ResponseCandidate }
+  >();
+
   const httpServer = http.createServer(
     createHttpHandler({
       apollo,
       bodyLimitBytes: limits.bodyLimitBytes,
       readiness: () => readiness(dataSource),
+      responses: {
+        lookup: async (req, body, log) => {
+          // A failure here is reported by the GraphQL path, which authenticates again.
+          const principal = await authenticateRequest(authenticator, req.headers).catch(
+            () => undefined,
+          );
+          if (!principal) return undefined;
+          const key = responseCache.keyOf(principal.role, req.headers.accept, body);
+          pending.set(req, {
+            principal,
+            candidate: key ? responseCache.candidate(key) : undefined,
+          });
+          const stored = key ? responseCache.lookup(key) : undefined;
+          if (!stored) return undefined;
+          Object.assign(log, {
+            role: principal.role,
+            keyPrefix: principal.keyPrefix,
+            operation: stored.operationName,
+            cache: "hit",
+          });
+          return stored.answer;
+        },
+        offer: (req, status, answer) => {
+          const candidate = pending.get(req)?.candidate;
+          if (candidate) responseCache.store(candidate, status, answer);
+        },
+      },
       context: async (req, log) => {
+        const known = pending.get(req);
         const principal = {
-          ...(await authenticateRequest(authenticator, req.headers)),
+          ...(known?.principal ?? (await authenticateRequest(authenticator, req.headers))),
           requestId: log.requestId,
         };
         log.role = principal.role;
@@ -309,6 +362,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
           principal,
           services,
           loaders: new Loaders(services),
+          responseCandidate: known?.candidate,
         };
       },
       onResponse: (log, status, durationMs) =>

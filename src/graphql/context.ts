@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { RequestLog } from "./http-handler";
+import type { ResponseCandidate } from "./response-cache";
 import type { AiService } from "../ai/ai.service";
 import type { AuditEntityType, AuditEntry } from "../audit/audit-entry.entity";
 import type { AuditService } from "../audit/audit.service";
@@ -103,4 +104,6 @@ export interface GraphQLContext {
   principal: Principal;
   services: Services;
   loaders: Loaders;
+  /** Set when this request's response may be stored for reuse (see ResponseCache). */
+  responseCandidate?: ResponseCandidate;
 }

@@ -28,6 +28,10 @@ export function requestIdFor(req: IncomingMessage): string {
   return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : randomUUID();
 }
 
+function isJson(req: IncomingMessage): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "");
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
@@ -82,6 +86,8 @@ export interface RequestLog {
   keyPrefix?: string;
   /** The `extensions.code` of each error returned, if any. */
   errorCodes?: string[];
+  /** "hit" when the answer was a stored response (nothing executed). */
+  cache?: "hit";
 }
 
 export interface HttpHandlerOptions<TContext extends BaseContext> {
@@ -94,6 +100,22 @@ export interface HttpHandlerOptions<TContext extends BaseContext> {
   /** For GET /readyz: whether the service can serve requests now. */
   readiness: () => Promise<{ ready: boolean; reason?: string }>;
   onUnexpectedError?: (error: unknown, requestId: string) => void;
+  /** Optional: answers from stored responses before GraphQL runs, and offers answers to store. */
+  responses?: StoredResponses;
+}
+
+/** A stored answer: the exact body and headers GraphQL gave the first time. */
+export interface StoredAnswer {
+  body: string;
+  contentType: string;
+  cacheControl?: string;
+}
+
+export interface StoredResponses {
+  /** A stored answer for this POST request (its parsed JSON body), if any. */
+  lookup(req: IncomingMessage, body: unknown, log: RequestLog): Promise<StoredAnswer | undefined>;
+  /** Called with every complete answer GraphQL gave. */
+  offer(req: IncomingMessage, status: number, answer: StoredAnswer): void;
 }
 
 /**
@@ -155,37 +177,58 @@ export function createHttpHandler<TContext extends BaseContext>(
           requestError(res, status, message, requestId);
           return;
         }
-        const headers = new HeaderMap();
-        for (const [key, value] of Object.entries(req.headers)) {
-          if (value !== undefined)
-            headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-        }
-        // Each request has its own read scope (replica or primary; see src/db/routing.ts).
-        withReadScope(() =>
-          options.apollo.executeHTTPGraphQLRequest({
-            httpGraphQLRequest: {
-              method: (req.method ?? "GET").toUpperCase(),
-              headers,
-              search: url.search,
-              body: "body" in req ? (req as { body?: unknown }).body : undefined,
-            },
-            context: () => options.context(req, log),
-          }),
-        )
-          .then(async (response) => {
+        const body = "body" in req ? (req as { body?: unknown }).body : undefined;
+        const execute = () => {
+          const headers = new HeaderMap();
+          for (const [key, value] of Object.entries(req.headers)) {
+            if (value !== undefined)
+              headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+          }
+          // Each request has its own read scope (replica or primary; see src/db/request-scope.ts).
+          return withReadScope(() =>
+            options.apollo.executeHTTPGraphQLRequest({
+              httpGraphQLRequest: {
+                method: (req.method ?? "GET").toUpperCase(),
+                headers,
+                search: url.search,
+                body,
+              },
+              context: () => options.context(req, log),
+            }),
+          ).then(async (response) => {
             for (const [key, value] of response.headers) res.setHeader(key, value);
             res.statusCode = response.status ?? 200;
             if (response.body.kind === "complete") {
-              const body =
+              const text =
                 res.statusCode >= 400
                   ? withRequestId(response.body.string, requestId)
                   : response.body.string;
-              if (body !== response.body.string) res.removeHeader("content-length");
-              res.end(body);
+              if (text !== response.body.string) res.removeHeader("content-length");
+              res.end(text);
+              options.responses?.offer(req, res.statusCode, {
+                body: text,
+                contentType: response.headers.get("content-type") ?? "application/json",
+                cacheControl: response.headers.get("cache-control"),
+              });
               return;
             }
             for await (const chunk of response.body.asyncIterator) res.write(chunk);
             res.end();
+          });
+        };
+        // A stored answer skips GraphQL entirely (JSON POSTs only: the CSRF rule holds).
+        const stored =
+          options.responses && req.method === "POST" && isJson(req)
+            ? options.responses.lookup(req, body, log).catch(() => undefined)
+            : Promise.resolve(undefined);
+        stored
+          .then((answer) => {
+            if (!answer) return execute();
+            res.statusCode = 200;
+            res.setHeader("content-type", answer.contentType);
+            if (answer.cacheControl) res.setHeader("cache-control", answer.cacheControl);
+            res.setHeader("content-length", Buffer.byteLength(answer.body));
+            res.end(answer.body);
           })
           .catch((error: unknown) => {
             options.onUnexpectedError?.(error, requestId);

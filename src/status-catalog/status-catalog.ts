@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { CallStatus } from "../call-statuses/call-status.entity";
 import { onPrimary, oncePerRequest } from "../db/request-scope";
+import { runWrite } from "../db/writes";
 import { LeadStatus } from "../lead-statuses/lead-status.entity";
 import { StatusRevision } from "./status-revision.entity";
 
@@ -68,7 +69,9 @@ export class StatusCatalog {
 
   /** The current lists: from memory when confirmed recently, else after one check. */
   async current(): Promise<StatusSnapshot> {
-    if (!this.options.enabled) return oncePerRequest(this, () => this.load());
+    if (!this.options.enabled) {
+      return oncePerRequest(this, () => runWrite(this.dataSource, () => this.load()));
+    }
     const fresh = this.fresh();
     return fresh ?? this.refresh();
   }
@@ -117,7 +120,9 @@ export class StatusCatalog {
   private refresh(): Promise<StatusSnapshot> {
     if (this.pending) return this.pending;
     const generation = this.generation;
-    const pending = this.check(generation).finally(() => {
+    // On SQLite the lists are read through the write gate: the one shared connection must not
+    // show them another request's uncommitted transaction.
+    const pending = runWrite(this.dataSource, () => this.check(generation)).finally(() => {
       if (this.pending === pending) this.pending = undefined;
     });
     this.pending = pending;
