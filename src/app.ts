@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError } from "graphql";
+import { GraphQLError, type ValidationRule } from "graphql";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
@@ -133,6 +133,19 @@ function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
     },
   };
 }
+
+/** The schema has no subscriptions: say so during validation, not as a failure to execute. */
+const NoSubscriptions: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation === "subscription") {
+      context.reportError(
+        new GraphQLError("Subscriptions are not supported: use a query or a mutation.", {
+          nodes: [node],
+        }),
+      );
+    }
+  },
+});
 
 /**
  * The principal of a request, or an UNAUTHENTICATED error that makes the whole response
@@ -297,7 +310,10 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     csrfPrevention: true,
     introspection: limits.introspection,
     parseOptions: { maxTokens: limits.maxTokens },
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, NoSubscriptions],
+    // Automatic persisted queries are not offered (stored responses make repeats cheap): such a
+    // request gets PERSISTED_QUERY_NOT_SUPPORTED instead of Apollo's code-less errors.
+    persistedQueries: false,
     plugins: [
       ...armor.plugins,
       requestPlugin(logger),

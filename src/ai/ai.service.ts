@@ -189,7 +189,11 @@ function fieldErrors(errors: ErrorObject[], args: unknown): FieldError[] {
     let message: string;
     if (property === "callStatusCode" && error.keyword !== "required") {
       const given = (args as { callStatusCode?: unknown }).callStatusCode;
-      message = `callStatusCode ${JSON.stringify(given)} is not one of the allowed values`;
+      // Echo a string back (shortened), never an arbitrary value: it may be huge or deeply nested.
+      message =
+        typeof given === "string"
+          ? `callStatusCode ${JSON.stringify(given.length > 64 ? `${given.slice(0, 64)}…` : given)} is not one of the allowed values`
+          : "callStatusCode must be a string: one of the allowed values";
     } else if (error.keyword === "required") {
       message = `${property} is required${property === "callStatusCode" ? "" : " for this outcome"}`;
     } else if (error.keyword === "additionalProperties") {

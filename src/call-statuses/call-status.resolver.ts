@@ -64,9 +64,13 @@ export class CallStatusResolver {
     description:
       "The lead status a lead moves to when a call is finished with this status; null when finishing leaves the lead status as it is.",
   })
-  leadStatus(@Root() status: CallStatus, @Ctx() ctx: GraphQLContext): Promise<LeadStatus | null> {
-    if (status.leadStatus !== undefined) return Promise.resolve(status.leadStatus);
-    if (status.leadStatusId === null) return Promise.resolve(null);
+  leadStatus(
+    @Root() status: CallStatus,
+    @Ctx() ctx: GraphQLContext,
+  ): LeadStatus | null | Promise<LeadStatus | null> {
+    // Attached already (the in-memory lists): answered without a promise per row.
+    if (status.leadStatus !== undefined) return status.leadStatus;
+    if (status.leadStatusId === null) return null;
     return ctx.loaders.leadStatusById.load(status.leadStatusId);
   }
 }

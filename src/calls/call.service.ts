@@ -9,7 +9,7 @@ import { isCode } from "../common/codes";
 import { parseId } from "../common/ids";
 import { findByCode } from "../common/status-persistence";
 import { resolvePage, type Page, type PageParams } from "../common/pagination";
-import { currentTimestamp, sqlDateTime } from "../common/time";
+import { currentTimestamp, isWithinStorableRange, sqlDateTime } from "../common/time";
 import { fetchPage } from "../db/pages";
 import { runTransaction } from "../db/writes";
 import { AppError, badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
@@ -133,6 +133,9 @@ export class CallService {
     }
     if (nextCallAt !== null && nextCallAt.getTime() <= Date.now()) {
       throw badUserInput("nextCallAt", "nextCallAt must be in the future");
+    }
+    if (nextCallAt !== null && !isWithinStorableRange(nextCallAt)) {
+      throw badUserInput("nextCallAt", "nextCallAt must be at most 9999-12-31T23:59:59Z");
     }
     if (status.planningTimeRequired && nextCallAt === null) {
       throw badUserInput(

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import path from "node:path";
 import type { GraphQLSchema } from "graphql";
-import { DateTimeResolver } from "graphql-scalars";
+import { DateTimeScalar } from "./date-time";
 import { buildSchema } from "type-graphql";
 import { AiResolver } from "../ai/ai.resolver";
 import {
@@ -35,7 +35,7 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
       CallStatusHistoryResolver,
       LeadStatusHistoryResolver,
     ],
-    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
   }).then((schema) => {
