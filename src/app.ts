@@ -314,6 +314,10 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     // Automatic persisted queries are not offered (stored responses make repeats cheap): such a
     // request gets PERSISTED_QUERY_NOT_SUPPORTED instead of Apollo's code-less errors.
     persistedQueries: false,
+    // main.ts owns SIGTERM/SIGINT (stop accepting, drain, close the database, exit). Apollo's own
+    // handler, installed in production, would stop Apollo first, and the service's later stop()
+    // then never returns: on MySQL the open pool kept the process alive.
+    stopOnTerminationSignals: false,
     plugins: [
       ...armor.plugins,
       requestPlugin(logger),

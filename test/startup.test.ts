@@ -21,6 +21,7 @@ import {
   withTimeout,
   type Running,
 } from "./support/processes";
+import { createTestDatabase, testDatabases } from "./support/harness";
 
 const SEEDED_CALL_STATUSES = [
   "qualified",
@@ -169,5 +170,36 @@ describe("service start-up (npm start, SQLite)", () => {
     expect(stderr).not.toContain("    at ");
     expect(running.stdout()).not.toContain("GraphQL API ready");
     expect(fs.existsSync(path.join(cwd, "data"))).toBe(false);
+  }, 60_000);
+});
+
+const describeMysql = testDatabases().includes("mariadb") ? describe : describe.skip;
+
+describeMysql("service start-up (npm start, MariaDB)", () => {
+  afterAll(cleanupProcesses);
+
+  it("in production, serves and exits 0 on SIGTERM with its database connections open", async () => {
+    const database = await createTestDatabase("mariadb");
+    try {
+      const {
+        host,
+        port,
+        username,
+        password,
+        database: name,
+      } = database.config as Extract<typeof database.config, { kind: "mysql" }>;
+      const url = `mariadb://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port}/${name}`;
+      const cwd = tempDir("cls-startup-");
+      const { running, url: graphql } = await startReadyService(cwd, {
+        NODE_ENV: "production",
+        DATABASE_URL: url,
+      });
+      // A request opens pooled connections, which would keep a process that forgot them alive.
+      await expectUnauthenticated(graphql);
+      expect(await stopService(running)).toEqual({ code: 0, signal: null });
+      expect(running.stdout()).toContain("shutting down");
+    } finally {
+      await database.drop();
+    }
   }, 60_000);
 });

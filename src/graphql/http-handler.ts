@@ -106,7 +106,8 @@ export interface HttpHandlerOptions<TContext extends BaseContext> {
 
 /** A stored answer: the exact body and headers GraphQL gave the first time. */
 export interface StoredAnswer {
-  body: string;
+  /** Kept encoded (a Buffer) when stored: nothing is re-encoded per request. */
+  body: string | Buffer;
   contentType: string;
   cacheControl?: string;
 }

@@ -113,7 +113,10 @@ export class ResponseCache {
     if (!candidate.reusable || status !== 200) return;
     if (candidate.version !== this.catalog.version) return;
     this.dropIfOutdated();
-    this.stored.set(candidate.key, { answer, operationName: candidate.operationName });
+    this.stored.set(candidate.key, {
+      answer: { ...answer, body: Buffer.from(answer.body) },
+      operationName: candidate.operationName,
+    });
   }
 
   private dropIfOutdated(): void {
