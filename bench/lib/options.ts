@@ -1,0 +1,73 @@
+/** The benchmark's settings: environment variables, with `--quick` for a smoke run. */
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Seconds of load before each measured window (not measured). */
+  warmupSeconds: number;
+  /** Seconds of each measured window. */
+  durationSeconds: number;
+  /** Seconds of the sustained run of (c) whose RSS is compared before/after. */
+  sustainedSeconds: number;
+  connections: number;
+  /** Total call statuses (the 7 system ones included) for the scale runs; 100 is the main one. */
+  sizes: number[];
+  /** Server for the MariaDB half (a fresh database is created and dropped there). */
+  mysqlUrl: string;
+  skipMysql: boolean;
+  /** Leads that `recordCallResult` cycles through. */
+  leads: number;
+  /** The whole run is aborted (children killed, databases dropped) after this many seconds. */
+  timeoutSeconds: number;
+  resultsDir: string;
+}
+
+export const MAIN_SIZE = 100;
+
+function number(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+export function readOptions(argv: string[] = process.argv.slice(2)): BenchOptions {
+  const unknown = argv.filter((arg) => arg !== "--quick");
+  if (unknown.length > 0) {
+    throw new Error(`unknown argument(s): ${unknown.join(" ")} (only --quick is understood)`);
+  }
+  const quick = argv.includes("--quick") || process.env.BENCH_QUICK === "1";
+  const sizesRaw = process.env.BENCH_SIZES?.trim() || "10,100,1000";
+  const sizes = [
+    ...new Set(
+      sizesRaw.split(",").map((part) => {
+        const size = Number(part.trim());
+        if (!Number.isInteger(size) || size < 8 || size > 5000) {
+          throw new Error(`BENCH_SIZES: each size must be a whole number from 8 to 5000`);
+        }
+        return size;
+      }),
+    ),
+  ].sort((a, b) => a - b);
+  // The main comparisons (a, b, b', c/d on MariaDB) use 100 statuses: always measured.
+  if (!sizes.includes(MAIN_SIZE)) sizes.push(MAIN_SIZE);
+  sizes.sort((a, b) => a - b);
+  return {
+    quick,
+    warmupSeconds: number("BENCH_WARMUP", quick ? 0.5 : 2, 0, 60),
+    durationSeconds: number("BENCH_DURATION", quick ? 2 : 8, 1, 600),
+    sustainedSeconds: number("BENCH_SUSTAINED", quick ? 4 : 30, 1, 3600),
+    connections: number("BENCH_CONNECTIONS", 10, 1, 1000),
+    sizes,
+    mysqlUrl: process.env.BENCH_MYSQL_URL?.trim() || "mysql://root@127.0.0.1:3306",
+    skipMysql: process.env.BENCH_SKIP_MYSQL === "1",
+    leads: number("BENCH_LEADS", 100, 1, 10_000),
+    timeoutSeconds: number("BENCH_TIMEOUT", quick ? 300 : 900, 30, 86_400),
+    resultsDir: path.resolve(REPO_ROOT, process.env.BENCH_RESULTS_DIR?.trim() || "bench-results"),
+  };
+}
