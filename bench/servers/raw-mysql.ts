@@ -5,7 +5,10 @@
  *
  *   idempotency look-up · call status by code ·
  *   START TRANSACTION · lead FOR UPDATE · lead status update (when it changes) · call insert · COMMIT ·
- *   call, lead, call status and lead status read back for the response.
+ *   call and lead read back for the response.
+ *
+ * The call and lead statuses in the response come from lists read once at start, as the service
+ * serves them from its in-memory snapshot.
  *
  * It answers with the same JSON shape. What it leaves out is everything the service adds on
  * top: authentication (a cached API key there), GraphQL parsing/validation/limits, input
@@ -76,13 +79,8 @@ async function result(callId: number): Promise<unknown> {
   const [lead] = await rows(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? LIMIT 1`, [
     call.lead_id,
   ]);
-  const [status] = await rows(`SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses WHERE id IN (?)`, [
-    [call.call_status_id],
-  ]);
-  const [leadStatus] = await rows(
-    `SELECT ${LEAD_STATUS_COLUMNS} FROM lead_statuses WHERE id IN (?)`,
-    [[lead.status_id]],
-  );
+  const status = callStatuses.get(Number(call.call_status_id))!;
+  const leadStatus = leadStatuses.get(Number(lead.status_id))!;
   return {
     leadStatusChanged: Boolean(call.lead_status_changed),
     call: {
@@ -230,8 +228,16 @@ const server = http.createServer((req, res) => {
   });
 });
 
+/** The status lists, read once (the service keeps them in memory too). */
+const callStatuses = new Map<number, Row>();
+const leadStatuses = new Map<number, Row>();
+
 async function main(): Promise<void> {
   const [version] = await rows("SELECT VERSION() AS v", []);
+  for (const row of await rows(`SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses`, []))
+    callStatuses.set(Number(row.id), row);
+  for (const row of await rows(`SELECT ${LEAD_STATUS_COLUMNS} FROM lead_statuses`, []))
+    leadStatuses.set(Number(row.id), row);
   // INSERT … RETURNING, as TypeORM uses on MariaDB; MySQL 8 has no RETURNING.
   returning = /mariadb/i.test(String(version.v));
   answer("stats", () => ({ recorded }));
