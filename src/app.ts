@@ -4,7 +4,10 @@ import type { AddressInfo } from "node:net";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type ValidationRule } from "graphql";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { DataSource } from "typeorm";
@@ -90,6 +93,8 @@ function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
           if (contextValue) contextValue.log.operation = operationName ?? operation?.name?.value;
         },
         async willSendResponse({ response, contextValue, document, operation }) {
+          // Answers depend on the caller's credential: never to be stored by a shared cache.
+          response.http.headers.set("cache-control", "no-store");
           const candidate = contextValue?.responseCandidate;
           if (
             candidate &&
@@ -321,6 +326,9 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     plugins: [
       ...armor.plugins,
       requestPlugin(logger),
+      // No cache hints are used; Apollo's cache-control plugin would still wrap every field
+      // resolver to compute them. Responses say `Cache-Control: no-store` (requestPlugin).
+      ApolloServerPluginCacheControlDisabled(),
       limits.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),

@@ -75,6 +75,20 @@ describeEachDatabase("recordCallResult", (server) => {
     return (await server.ok<{ lead: LeadData }>(LEAD, { id })).lead;
   }
 
+  it("answers with exactly what a later read returns (call and lead)", async () => {
+    const lead = await createLead();
+    const nextCallAt = new Date(Date.now() + 3 * 24 * 3600 * 1000 + 789).toISOString();
+    for (const [code, extra] of [
+      ["qualified", { comment: "  Wants a demo  " }],
+      ["voicemail", { nextCallAt, afterCallTransfer: true }],
+    ] as const) {
+      const result = await recordOk("SYSTEM", { leadId: lead.id, callStatusCode: code, ...extra });
+      expect(result.lead).toEqual(await leadOf(lead.id));
+      const stored = (await callsOf(lead.id)).calls.find((c) => c.id === result.call.id);
+      expect(result.call).toEqual(stored);
+    }
+  });
+
   async function callsOf(leadId: string): Promise<{ totalCount: number; calls: CallData[] }> {
     const data = await server.ok<{
       calls: { totalCount: number; edges: Array<{ node: CallData }> };

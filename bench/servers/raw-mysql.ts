@@ -4,8 +4,9 @@
  * statements the service runs (as its trace log shows), in the same order:
  *
  *   idempotency look-up · call status by code ·
- *   START TRANSACTION · lead FOR UPDATE · lead status update (when it changes) · call insert · COMMIT ·
- *   call and lead read back for the response.
+ *   START TRANSACTION · lead FOR UPDATE · lead status update (when it changes) · call insert · COMMIT,
+ *
+ * answering from the values it wrote (an idempotent replay reads the call and lead back).
  *
  * The call and lead statuses in the response come from lists read once at start, as the service
  * serves them from its in-memory snapshot.
@@ -79,6 +80,10 @@ async function result(callId: number): Promise<unknown> {
   const [lead] = await rows(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? LIMIT 1`, [
     call.lead_id,
   ]);
+  return resultOf(call, lead);
+}
+
+function resultOf(call: Row, lead: Row): unknown {
   const status = callStatuses.get(Number(call.call_status_id))!;
   const leadStatus = leadStatuses.get(Number(lead.status_id))!;
   return {
@@ -131,13 +136,15 @@ async function record(input: Input): Promise<unknown> {
   now.setUTCMilliseconds(0);
   const connection = await pool.getConnection();
   let callId: number;
+  let call: Row;
+  let lead: Row;
   try {
     await connection.query("START TRANSACTION");
     const [leadRows] = await connection.query(
       `SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? LIMIT 1 FOR UPDATE`,
       [leadId],
     );
-    const lead = (leadRows as Row[])[0];
+    lead = (leadRows as Row[])[0];
     if (!lead) throw new ClientError("NOT_FOUND", `no lead ${leadId}`);
     const target = status.lead_status_id as number | null;
     const changed = target !== null && target !== lead.status_id;
@@ -175,6 +182,14 @@ async function record(input: Input): Promise<unknown> {
       callId = (inserted as mysql.ResultSetHeader).insertId;
     }
     await connection.query("COMMIT");
+    call = {
+      id: callId,
+      call_status_id: status.id,
+      comment,
+      lead_status_changed: changed,
+      created_at: now,
+    };
+    if (changed) lead = { ...lead, status_id: target };
   } catch (error) {
     await connection.query("ROLLBACK").catch(() => undefined);
     throw error;
@@ -182,7 +197,7 @@ async function record(input: Input): Promise<unknown> {
     connection.release();
   }
   recorded += 1;
-  return result(callId);
+  return resultOf(call, lead);
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

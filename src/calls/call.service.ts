@@ -144,7 +144,7 @@ export class CallService {
       );
     }
 
-    let recorded: { callId: number; leadStatusChanged: boolean };
+    let recorded: CallResultData;
     try {
       recorded = await runTransaction(this.dataSource, (manager) =>
         this.store(manager, {
@@ -166,7 +166,7 @@ export class CallService {
       }
       throw error;
     }
-    return this.result(recorded.callId);
+    return recorded;
   }
 
   /** FORBIDDEN unless the caller's audience may choose `status` (ADMIN and SYSTEM: any). */
@@ -194,7 +194,7 @@ export class CallService {
       idempotencyHash: string | null;
       requestHash: string;
     },
-  ): Promise<{ callId: number; leadStatusChanged: boolean }> {
+  ): Promise<CallResultData> {
     const sqlite = this.dataSource.options.type === "better-sqlite3";
     // On SQLite the write gate already serialises transactions; elsewhere lock the lead row.
     const lead = await manager.findOne(Lead, {
@@ -208,7 +208,7 @@ export class CallService {
     if (leadStatusChanged) {
       await manager.update(Lead, { id: lead.id }, { statusId: target, updatedAt: now });
     }
-    const inserted = await manager.insert(Call, {
+    const row = {
       leadId: lead.id,
       callStatusId: values.status.id,
       comment: values.comment,
@@ -220,8 +220,15 @@ export class CallService {
       idempotencyHash: values.idempotencyHash,
       requestHash: values.idempotencyHash ? values.requestHash : null,
       createdAt: now,
-    });
-    return { callId: Number(inserted.identifiers[0].id), leadStatusChanged };
+    };
+    const inserted = await manager.insert(Call, row);
+    // The result is exactly what was written (every value is set here, in whole seconds), so it
+    // is not read back.
+    const call = manager.create(Call, { ...row, id: Number(inserted.identifiers[0].id) });
+    if (leadStatusChanged) {
+      Object.assign(lead, { statusId: target, updatedAt: now, version: lead.version + 1 });
+    }
+    return { call, lead, leadStatusChanged };
   }
 
   /**
