@@ -61,7 +61,7 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     quick,
     warmupSeconds: number("BENCH_WARMUP", quick ? 0.5 : 2, 0, 60),
     durationSeconds: number("BENCH_DURATION", quick ? 2 : 8, 1, 600),
-    sustainedSeconds: number("BENCH_SUSTAINED", quick ? 4 : 30, 1, 3600),
+    sustainedSeconds: number("BENCH_SUSTAINED", quick ? 4 : 60, 1, 3600),
     connections: number("BENCH_CONNECTIONS", 10, 1, 1000),
     sizes,
     mysqlUrl: process.env.BENCH_MYSQL_URL?.trim() || "mysql://root@127.0.0.1:3306",
