@@ -276,13 +276,14 @@ class Bench {
       clearInterval(sampler);
     }
     const afterMiB = rssMiB(pid);
-    // Growth under load: the median RSS of the run's last quarter against its first quarter.
-    // (Idle-before vs after compares an idle heap with a busy one, and a single sample can land
-    // on a garbage-collection peak.)
+    // Growth under load: the floor of the RSS (its lowest sample, right after a garbage
+    // collection) in the run's second half against its first half. Under load the RSS climbs in
+    // a sawtooth and drops at each major collection: a leak raises the floor; one sample, or
+    // idle-before vs after, lands anywhere on the teeth.
     const measured = samples.filter(Number.isFinite);
-    const quarter = Math.max(1, Math.floor(measured.length / 4));
-    const early = median(measured.slice(0, quarter));
-    const late = median(measured.slice(-quarter));
+    const half = Math.floor(measured.length / 2);
+    const early = Math.min(...measured.slice(0, half));
+    const late = Math.min(...measured.slice(half));
     const growthPct =
       measured.length >= 4
         ? Math.round(((late - early) / early) * 1000) / 10
@@ -405,19 +406,7 @@ class Bench {
     systemKey: string,
     leads: string[],
   ): Promise<string> {
-    const probe = await post(
-      service.url,
-      recordBody(this.nextRecord(leads, "probe-e")),
-      jsonHeaders(systemKey),
-    );
-    const ok =
-      probe.status === 200 &&
-      /"recordCallResult":\{"leadStatusChanged":/.test(probe.text) &&
-      !probe.text.includes('"errors"');
-    if (!ok)
-      throw new Error(
-        `e: recordCallResult failed before load: HTTP ${probe.status} ${probe.text.slice(0, 400)}`,
-      );
+    const probe = await this.probeRecord("e", service.url, systemKey, leads);
     await this.measure(
       this.writeSpec(service.url, systemKey, leads, "e"),
       { kind: "e", label: "service recordCallResult", db: "mariadb", statuses: null, items: null },
@@ -425,6 +414,29 @@ class Bench {
       true,
     );
     return probe.text;
+  }
+
+  /** One recordCallResult before the load, which must succeed; returns its response. */
+  async probeRecord(
+    kind: "e" | "f",
+    url: string,
+    apiKey: string | undefined,
+    leads: string[],
+  ): Promise<{ status: number; text: string }> {
+    const probe = await post(
+      url,
+      recordBody(this.nextRecord(leads, `probe-${kind}`)),
+      jsonHeaders(apiKey),
+    );
+    const ok =
+      probe.status === 200 &&
+      /"recordCallResult":\{"leadStatusChanged":/.test(probe.text) &&
+      !probe.text.includes('"errors"');
+    if (!ok)
+      throw new Error(
+        `${kind}: recordCallResult failed before load: HTTP ${probe.status} ${probe.text.slice(0, 400)}`,
+      );
+    return probe;
   }
 
   writeSpec(
@@ -449,19 +461,7 @@ class Bench {
       BENCH_MYSQL_DATABASE_URL: databaseUrl,
     });
     try {
-      const probe = await post(
-        raw.url,
-        recordBody(this.nextRecord(leads, "probe-f")),
-        jsonHeaders(),
-      );
-      const ok =
-        probe.status === 200 &&
-        /"recordCallResult":\{"leadStatusChanged":/.test(probe.text) &&
-        !probe.text.includes('"errors"');
-      if (!ok)
-        throw new Error(
-          `f: raw script failed before load: HTTP ${probe.status} ${probe.text.slice(0, 400)}`,
-        );
+      const probe = await this.probeRecord("f", raw.url, undefined, leads);
       this.check(
         "f answers in the shape of e",
         shapeOf(probe.text) === shapeOf(serviceReply),
@@ -626,7 +626,7 @@ async function main(): Promise<void> {
           value: bench.rss.growthPct,
           target: "flat (≤ +10 %)",
           pass: bench.rss.growthPct <= 10,
-          detail: `median first vs last quarter of ${bench.rss.seconds} s (idle before ${bench.rss.beforeMiB} MiB)`,
+          detail: `lowest RSS, 2nd vs 1st half of ${bench.rss.seconds} s (idle before ${bench.rss.beforeMiB} MiB)`,
         }
       : { name: "RSS growth", value: null, target: "flat", pass: null, detail: "not measured" },
   ];
@@ -694,9 +694,3 @@ main()
     await runCleanups();
     process.exit(1);
   });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}

@@ -182,7 +182,7 @@ export function printReport(report: BenchReport): void {
     out(
       `RSS of the service (${r.scenario}) over a sustained ${r.seconds} s run at ` +
         `${fmt(r.load.rps, 0)} req/s: before ${fmt(r.beforeMiB, 1)} MiB, after ${fmt(r.afterMiB, 1)} MiB, ` +
-        `peak ${fmt(r.peakMiB, 1)} MiB; growth under load (median of the last quarter vs the ` +
+        `peak ${fmt(r.peakMiB, 1)} MiB; growth of the floor (lowest sample of the second half vs the ` +
         `first) ${r.growthPct >= 0 ? "+" : ""}${fmt(r.growthPct, 1)} %; ` +
         `errors ${problems(r.load)}`,
     );
