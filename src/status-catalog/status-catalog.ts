@@ -91,8 +91,8 @@ export class StatusCatalog {
   }
 
   /**
-   * A number that changes whenever the lists served here may have changed: a response computed
-   * from the lists may be reused only while this stays the same (and `fresh()` is defined).
+   * A token that changes whenever the lists served here may have changed: a response computed
+   * from the lists may be reused only while it stays the same (and `fresh()` is defined).
    */
   get version(): string {
     return `${this.generation}:${this.snapshot?.revision ?? "-"}`;
