@@ -92,7 +92,7 @@ export async function insertStatus<T extends StatusRow>(
   label: string,
   explicitCode: string | null | undefined,
   values: Omit<T, "id" | "code" | "version" | "createdAt" | "updatedAt" | "showToAgent">,
-  audit: WriteContext,
+  context: WriteContext,
 ): Promise<number> {
   const now = currentTimestamp();
   for (let attempt = 1; ; attempt += 1) {
@@ -110,15 +110,15 @@ export async function insertStatus<T extends StatusRow>(
           .insert({ ...row, createdAt: now, updatedAt: now } as unknown as T);
         const id = Number(result.identifiers[0].id);
         await writeAudit(manager, {
-          actor: audit.actor,
+          actor: context.actor,
           action: AuditAction.CREATE,
-          entityType: audit.entityType,
+          entityType: context.entityType,
           entityId: id,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
-        await audit.catalog.recordChange(manager);
+        await context.catalog.recordChange(manager);
         return id;
-      }).finally(() => audit.catalog.invalidate());
+      }).finally(() => context.catalog.invalidate());
     } catch (error) {
       if (uniqueViolationColumn(error) !== "code") throw error;
       if (explicitCode) {
@@ -152,7 +152,7 @@ export async function updateStatus<T extends StatusRow>(
   id: number,
   expectedVersion: number | null | undefined,
   computeChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
-  audit: WriteContext,
+  context: WriteContext,
 ): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     const current = await repo.findOne({ where: { id } as never });
@@ -180,15 +180,15 @@ export async function updateStatus<T extends StatusRow>(
         .execute();
       if (result.affected !== 1) return false;
       await writeAudit(manager, {
-        actor: audit.actor,
+        actor: context.actor,
         action: AuditAction.UPDATE,
-        entityType: audit.entityType,
+        entityType: context.entityType,
         entityId: id,
         changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
       });
-      await audit.catalog.recordChange(manager);
+      await context.catalog.recordChange(manager);
       return true;
-    }).finally(() => audit.catalog.invalidate());
+    }).finally(() => context.catalog.invalidate());
     if (applied) return;
     if (
       (expectedVersion !== undefined && expectedVersion !== null) ||
