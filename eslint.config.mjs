@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts", "src/**/*-cli.ts", "src/main.ts", "examples/**/*.ts"],
+    files: ["test/**/*.ts", "src/cli/**/*.ts", "src/main.ts", "examples/**/*.ts"],
     rules: { "no-console": "off" },
   },
 );

@@ -17,13 +17,13 @@ import { ApiKeyService } from "./auth/api-key.service";
 import { Authenticator } from "./auth/authenticate";
 import { JwtVerifier } from "./auth/jwt";
 import type { Principal } from "./auth/principal";
-import { CallStatusService } from "./call-statuses/call-status.service";
+import { CallStatusService } from "./statuses/call-status.service";
 import { CallService } from "./calls/call.service";
 import { LeadService } from "./leads/lead.service";
 import { describeDatabase, type AppConfig } from "./config";
 import { createDataSource, withoutQueryTimeout } from "./db/data-source";
 import { onPrimary, readFromPrimary } from "./db/request-scope";
-import { StatusCatalog } from "./status-catalog/status-catalog";
+import { StatusCatalog } from "./statuses/status-catalog";
 import {
   readsOnlyStatusLists,
   ResponseCache,
@@ -35,11 +35,11 @@ import {
   formatGraphQLError,
   isDatabaseUnavailable,
   UNAVAILABLE_MESSAGE,
-} from "./errors";
+} from "./common/errors";
 import { Loaders, type GraphQLContext, type Services } from "./graphql/context";
 import { createHttpHandler, GRAPHQL_PATH } from "./graphql/http-handler";
 import { buildAppSchema } from "./graphql/schema";
-import { LeadStatusService } from "./lead-statuses/lead-status.service";
+import { LeadStatusService } from "./statuses/lead-status.service";
 import { createLogger, type Logger } from "./logger";
 
 export interface AppOptions {

@@ -1,5 +1,5 @@
 /**
- * The operators' API key CLI (`dist/src/auth/apikey-cli.js`, built with `npx tsc -p tsconfig.json`
+ * The operators' API key CLI (`dist/src/cli/apikey.js`, built with `npx tsc -p tsconfig.json`
  * before the tests run) against the running service (`dist/src/main.js`) on the same SQLite
  * database: keys it creates are accepted, keys it revokes are refused, secrets never leak.
  */

@@ -1,4 +1,4 @@
-import { UNAVAILABLE_MESSAGE } from "../src/errors";
+import { UNAVAILABLE_MESSAGE } from "../src/common/errors";
 import {
   describeEachDatabase,
   expectError,

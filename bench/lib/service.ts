@@ -6,7 +6,7 @@ import { Child, childEnv, forkChild } from "./children";
 import { waitForHttp200 } from "./graphql";
 import { REPO_ROOT } from "./options";
 
-const APIKEY_CLI = path.join(REPO_ROOT, "dist", "src", "auth", "apikey-cli.js");
+const APIKEY_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "apikey.js");
 
 /** A free TCP port on loopback (the service takes its port from PORT and cannot report it). */
 export function freePort(): Promise<number> {

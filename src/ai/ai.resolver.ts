@@ -14,7 +14,7 @@ import {
 import { IsOptional, Length } from "class-validator";
 import { CallResult } from "../calls/call.types";
 import type { CallResultData } from "../calls/call.service";
-import { Audience } from "../common/enums";
+import { Audience } from "../statuses/status.enums";
 import type { GraphQLContext } from "../graphql/context";
 import type { RecordAiCallResultParams } from "./ai.service";
 import { WarningKind, type ConfigurationWarning as Warning } from "./configuration-warnings";

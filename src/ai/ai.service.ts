@@ -3,10 +3,10 @@ import addFormats from "ajv-formats";
 import { LRUCache } from "lru-cache";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
-import type { CallStatusService } from "../call-statuses/call-status.service";
+import type { CallStatusService } from "../statuses/call-status.service";
 import type { CallResultData, CallService } from "../calls/call.service";
-import { Audience } from "../common/enums";
-import { AppError, type FieldError } from "../errors";
+import { Audience } from "../statuses/status.enums";
+import { AppError, type FieldError } from "../common/errors";
 import { configurationWarnings, type ConfigurationWarning } from "./configuration-warnings";
 import { buildOutcomeTool, ToolFormat, type OutcomeTool } from "./outcome-tool";
 

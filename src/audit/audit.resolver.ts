@@ -11,7 +11,7 @@ import {
   Root,
 } from "type-graphql";
 import { IsOptional } from "class-validator";
-import { CallStatus } from "../call-statuses/call-status.entity";
+import { CallStatus } from "../statuses/call-status.entity";
 import {
   connectionType,
   PageArgs,
@@ -19,7 +19,7 @@ import {
   type ConnectionShape,
 } from "../graphql/connection";
 import type { GraphQLContext } from "../graphql/context";
-import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { LeadStatus } from "../statuses/lead-status.entity";
 import { AuditEntityType, AuditEntry } from "./audit-entry.entity";
 import { AUDIT_CURSOR, type AuditFilterParams } from "./audit.service";
 

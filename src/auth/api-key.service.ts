@@ -6,7 +6,7 @@ import { currentTimestamp, sqlDateTime } from "../common/time";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import { runTransaction, runWrite } from "../db/writes";
-import { AppError, notFound, uniqueViolationColumn } from "../errors";
+import { AppError, notFound, uniqueViolationColumn } from "../common/errors";
 import type { Logger } from "../logger";
 import { ApiKey } from "./api-key.entity";
 import { assertAllowed, Permission } from "./permissions";

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { AppError } from "../errors";
+import { AppError } from "../common/errors";
 import type { ApiKeyService } from "./api-key.service";
 import { looksLikeJwt, type JwtVerifier } from "./jwt";
 import type { Principal } from "./principal";

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AuthConfig } from "../config";
-import { AppError } from "../errors";
+import { AppError } from "../common/errors";
 import { Role, type Principal } from "./principal";
 
 type JwtConfig = NonNullable<AuthConfig["jwt"]>;

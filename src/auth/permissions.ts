@@ -2,8 +2,8 @@
  * The permission matrix (README "Access control") and the audience scoping of call statuses, in
  * one place. Services call these; resolvers never check roles themselves.
  */
-import { Audience } from "../common/enums";
-import { AppError } from "../errors";
+import { Audience } from "../statuses/status.enums";
+import { AppError } from "../common/errors";
 import { Role, type Principal } from "./principal";
 
 export enum Permission {

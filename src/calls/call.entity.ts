@@ -9,7 +9,7 @@ import {
   PrimaryGeneratedColumn,
 } from "typeorm";
 import { Role } from "../auth/principal";
-import { CallStatus } from "../call-statuses/call-status.entity";
+import { CallStatus } from "../statuses/call-status.entity";
 import { Lead } from "../leads/lead.entity";
 
 @ObjectType({ description: "A finished call attempt and the outcome recorded for it." })

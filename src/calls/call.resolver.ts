@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import { CallStatus } from "../call-statuses/call-status.entity";
+import { CallStatus } from "../statuses/call-status.entity";
 import { PageArgs, toConnection, type ConnectionShape } from "../graphql/connection";
 import type { GraphQLContext } from "../graphql/context";
 import { Lead } from "../leads/lead.entity";

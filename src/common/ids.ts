@@ -1,4 +1,4 @@
-import { badUserInput } from "../errors";
+import { badUserInput } from "./errors";
 import { INT32_MAX } from "./validation";
 
 /** Parses a GraphQL `ID`; anything but a positive 32-bit integer is bad input naming `field`. */

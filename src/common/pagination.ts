@@ -1,4 +1,4 @@
-import { badUserInput } from "../errors";
+import { badUserInput } from "./errors";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

@@ -4,7 +4,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import bodyParser from "body-parser";
 import cors from "cors";
 import { withReadScope } from "../db/request-scope";
-import { INTERNAL_ERROR_MESSAGE } from "../errors";
+import { INTERNAL_ERROR_MESSAGE } from "../common/errors";
 
 export const GRAPHQL_PATH = "/graphql";
 export const REQUEST_ID_HEADER = "x-request-id";

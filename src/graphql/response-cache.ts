@@ -2,7 +2,7 @@ import { Kind, type DocumentNode, type OperationDefinitionNode, visit, BREAK } f
 import { LRUCache } from "lru-cache";
 import type { Role } from "../auth/principal";
 import type { StoredAnswer } from "./http-handler";
-import type { StatusCatalog } from "../status-catalog/status-catalog";
+import type { StatusCatalog } from "../statuses/status-catalog";
 
 /**
  * Root fields whose answer depends on nothing but the status lists and the caller's role

@@ -12,8 +12,8 @@ import {
 import { ApiKeyResolver } from "../auth/api-key.resolver";
 import { CallResolver } from "../calls/call.resolver";
 import { LeadResolver } from "../leads/lead.resolver";
-import { CallStatusResolver } from "../call-statuses/call-status.resolver";
-import { LeadStatusResolver } from "../lead-statuses/lead-status.resolver";
+import { CallStatusResolver } from "../statuses/call-status.resolver";
+import { LeadStatusResolver } from "../statuses/lead-status.resolver";
 import { projectRoot } from "../common/paths";
 
 /** Where the committed SDL lives (`npm run schema` writes it). */

@@ -10,7 +10,7 @@ import {
   UpdateDateColumn,
   VersionColumn,
 } from "typeorm";
-import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { LeadStatus } from "../statuses/lead-status.entity";
 
 @ObjectType({
   description:

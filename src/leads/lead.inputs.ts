@@ -1,6 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import { IsOptional, Matches, MaxLength } from "class-validator";
-import { LeadStatusCategory } from "../common/enums";
+import { LeadStatusCategory } from "../statuses/status.enums";
 import type { CreateLeadParams, LeadFilterParams } from "./lead.service";
 
 @InputType({ description: "A new lead." })

@@ -3,7 +3,7 @@ import { CallConnection } from "../calls/call.types";
 import { CALL_CURSOR } from "../calls/call.service";
 import { PageArgs, toConnection, type ConnectionShape } from "../graphql/connection";
 import type { GraphQLContext } from "../graphql/context";
-import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { LeadStatus } from "../statuses/lead-status.entity";
 import type { Call } from "../calls/call.entity";
 import { Lead } from "./lead.entity";
 import { CreateLeadInput, LeadFilter } from "./lead.inputs";

@@ -1,17 +1,17 @@
 import { In, type DataSource, type Repository } from "typeorm";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
-import { LeadStatusCategory } from "../common/enums";
+import { LeadStatusCategory } from "../statuses/status.enums";
 import type { Page, PageParams } from "../common/pagination";
 import { isCode } from "../common/codes";
 import { parseId } from "../common/ids";
-import { findByCode } from "../common/status-persistence";
+import { findByCode } from "../statuses/status-persistence";
 import { currentTimestamp } from "../common/time";
 import { fetchPage } from "../db/pages";
 import { containsSql, searchPattern } from "../db/search-sql";
 import { runWrite } from "../db/writes";
-import { badUserInput, conflict, uniqueViolationColumn } from "../errors";
-import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { badUserInput, conflict, uniqueViolationColumn } from "../common/errors";
+import { LeadStatus } from "../statuses/lead-status.entity";
 import { Lead } from "./lead.entity";
 
 export interface CreateLeadParams {

@@ -12,7 +12,7 @@ import path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const MAIN = path.join(REPO_ROOT, "dist", "src", "main.js");
-export const APIKEY_CLI = path.join(REPO_ROOT, "dist", "src", "auth", "apikey-cli.js");
+export const APIKEY_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "apikey.js");
 export const START_TIMEOUT_MS = 30_000;
 
 /** A whole API key anywhere in a text. */
@@ -144,7 +144,7 @@ export async function runProcess(
   return { ...exit, stdout: running.stdout(), stderr: running.stderr() };
 }
 
-/** Runs the compiled API key CLI (`node dist/src/auth/apikey-cli.js ARGS`) in `cwd`. */
+/** Runs the compiled API key CLI (`node dist/src/cli/apikey.js ARGS`) in `cwd`. */
 export function runApiKeyCli(
   cwd: string,
   args: string[],

@@ -9,10 +9,10 @@ import { parseArgs } from "node:util";
 import { ConfigError, describeDatabase, loadConfig } from "../config";
 import { createDataSource, withoutQueryTimeout } from "../db/data-source";
 import { onPrimary } from "../db/request-scope";
-import { AppError } from "../errors";
+import { AppError } from "../common/errors";
 import { createLogger } from "../logger";
-import { ApiKeyService } from "./api-key.service";
-import { CLI_OPERATOR, Role } from "./principal";
+import { ApiKeyService } from "../auth/api-key.service";
+import { CLI_OPERATOR, Role } from "../auth/principal";
 
 const USAGE = `usage:
   apikey create --role ${Object.values(Role).join("|")} --name NAME

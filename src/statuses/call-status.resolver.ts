@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { GraphQLContext } from "../graphql/context";
-import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { LeadStatus } from "./lead-status.entity";
 import { CallStatus } from "./call-status.entity";
 import {
   CallStatusFilter,

@@ -1,8 +1,8 @@
 import { Field, ObjectType } from "type-graphql";
 import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
-import { AgentVisibility } from "../common/enums";
-import { StatusBase } from "../common/status-base.entity";
-import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { AgentVisibility } from "./status.enums";
+import { StatusBase } from "./status-base.entity";
+import { LeadStatus } from "./lead-status.entity";
 
 @ObjectType({
   description:

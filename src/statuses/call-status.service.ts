@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from "typeorm";
-import { AgentVisibility, StatusType } from "../common/enums";
+import { AgentVisibility, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
 import {
@@ -7,12 +7,12 @@ import {
   insertStatus,
   nextSort,
   updateStatus,
-} from "../common/status-persistence";
+} from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
-import type { LeadStatusService } from "../lead-statuses/lead-status.service";
-import type { StatusCatalog } from "../status-catalog/status-catalog";
+import type { LeadStatusService } from "./lead-status.service";
+import type { StatusCatalog } from "./status-catalog";
 import { CallStatus } from "./call-status.entity";
 import { isVisibleTo, type AudienceFilterParams } from "./visibility";
 

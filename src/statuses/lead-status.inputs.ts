@@ -1,6 +1,6 @@
 import { Field, InputType, Int } from "type-graphql";
 import { IsEnum, IsOptional, MaxLength } from "class-validator";
-import { LeadStatusCategory, StatusType } from "../common/enums";
+import { LeadStatusCategory, StatusType } from "./status.enums";
 import {
   IsColor,
   IsExpectedVersion,

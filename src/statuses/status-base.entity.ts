@@ -6,7 +6,7 @@ import {
   UpdateDateColumn,
   VersionColumn,
 } from "typeorm";
-import { StatusType } from "./enums";
+import { StatusType } from "./status.enums";
 
 /**
  * The columns and fields call statuses and lead statuses share. Each entity declares its own

@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from "typeorm";
-import { LeadStatusCategory, StatusType } from "../common/enums";
+import { LeadStatusCategory, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
 import {
@@ -8,12 +8,12 @@ import {
   insertStatus,
   nextSort,
   updateStatus,
-} from "../common/status-persistence";
+} from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
-import { badUserInput } from "../errors";
-import type { StatusCatalog } from "../status-catalog/status-catalog";
+import { badUserInput } from "../common/errors";
+import type { StatusCatalog } from "./status-catalog";
 import { LeadStatus } from "./lead-status.entity";
 
 export interface LeadStatusFilterParams {

@@ -1,8 +1,8 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { CallStatus } from "../call-statuses/call-status.entity";
+import { CallStatus } from "./call-status.entity";
 import { onPrimary, oncePerRequest } from "../db/request-scope";
 import { runWrite } from "../db/writes";
-import { LeadStatus } from "../lead-statuses/lead-status.entity";
+import { LeadStatus } from "./lead-status.entity";
 import { StatusRevision } from "./status-revision.entity";
 
 /** Both status lists as of one revision, with the lookups the services need. Read-only. */

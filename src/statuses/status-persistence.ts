@@ -8,12 +8,12 @@ import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import type { Principal } from "../auth/principal";
 import { runTransaction } from "../db/writes";
-import type { StatusCatalog } from "../status-catalog/status-catalog";
-import { badUserInput, conflict, notFound, uniqueViolationColumn } from "../errors";
-import { codeBaseFromTitle, isCode, uniqueCode } from "./codes";
-import { parseId } from "./ids";
-import { currentTimestamp } from "./time";
-import { INT32_MAX } from "./validation";
+import type { StatusCatalog } from "./status-catalog";
+import { badUserInput, conflict, notFound, uniqueViolationColumn } from "../common/errors";
+import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
+import { parseId } from "../common/ids";
+import { currentTimestamp } from "../common/time";
+import { INT32_MAX } from "../common/validation";
 
 /** The columns every status has. */
 export interface StatusRow extends ObjectLiteral {

@@ -1,7 +1,7 @@
 import { ArgsType, Field, InputType, Int } from "type-graphql";
 import { IsBoolean, IsEnum, IsOptional, Matches, MaxLength } from "class-validator";
 import { CODE_PATTERN, CODE_RULE_TEXT } from "../common/codes";
-import { AgentVisibility, Audience, StatusType } from "../common/enums";
+import { AgentVisibility, Audience, StatusType } from "./status.enums";
 import {
   DESCRIPTION_MAX_LENGTH,
   IsExpectedVersion,

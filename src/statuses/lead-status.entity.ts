@@ -1,7 +1,7 @@
 import { Field, ObjectType } from "type-graphql";
 import { Column, Entity, Index } from "typeorm";
-import { LeadStatusCategory } from "../common/enums";
-import { StatusBase } from "../common/status-base.entity";
+import { LeadStatusCategory } from "./status.enums";
+import { StatusBase } from "./status-base.entity";
 
 @ObjectType({
   description:

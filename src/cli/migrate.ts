@@ -4,11 +4,11 @@
  */
 import { ConfigError, describeDatabase, loadConfig } from "../config";
 import { createLogger } from "../logger";
-import { createDataSource, withoutQueryTimeout } from "./data-source";
+import { createDataSource, withoutQueryTimeout } from "../db/data-source";
 
 async function main(command: string | undefined): Promise<number> {
   if (command !== "run" && command !== "revert" && command !== "show") {
-    console.error("usage: migrate-cli run | revert | show");
+    console.error("usage: migrate run | revert | show");
     return 2;
   }
   const config = loadConfig();

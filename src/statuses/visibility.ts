@@ -1,5 +1,5 @@
 import type { CallStatus } from "./call-status.entity";
-import { AgentVisibility, Audience } from "../common/enums";
+import { AgentVisibility, Audience } from "./status.enums";
 
 /** Which audience is choosing an outcome (DESIGN.md §2, `visibleTo`). */
 export interface AudienceFilterParams {

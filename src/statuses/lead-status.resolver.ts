@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import { CallStatus } from "../call-statuses/call-status.entity";
-import { AudienceArgs } from "../call-statuses/call-status.inputs";
+import { CallStatus } from "./call-status.entity";
+import { AudienceArgs } from "./call-status.inputs";
 import type { GraphQLContext } from "../graphql/context";
 import { LeadStatus } from "./lead-status.entity";
 import {
