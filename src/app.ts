@@ -1,46 +1,134 @@
+/**
+ * The composition root: the one place that lists the features' entities, migrations, resolvers
+ * and services and wires them to the infrastructure (database, HTTP, GraphQL). It builds the
+ * whole service without listening; `main.ts` listens, tests start it on a port of their own.
+ */
 import "reflect-metadata";
-import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, type ValidationRule } from "graphql";
-import {
-  ApolloServerPluginCacheControlDisabled,
-  ApolloServerPluginLandingPageDisabled,
-} from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import { ApolloArmor } from "@escape.tech/graphql-armor";
+import type { Server } from "node:http";
+import type { FastifyInstance } from "fastify";
+import type { GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
+import { CreateStatusTables1764100000000 } from "../migrations/1764100000000-CreateStatusTables";
+import { SeedSystemStatuses1764100000001 } from "../migrations/1764100000001-SeedSystemStatuses";
+import { CreateApiKeys1764100000002 } from "../migrations/1764100000002-CreateApiKeys";
+import { CreateLeadsAndCalls1764100000003 } from "../migrations/1764100000003-CreateLeadsAndCalls";
+import { CreateAuditLog1764100000004 } from "../migrations/1764100000004-CreateAuditLog";
+import { CreateStatusRevision1764100000005 } from "../migrations/1764100000005-CreateStatusRevision";
+import { AiResolver } from "./ai/ai.resolver";
 import { AiService } from "./ai/ai.service";
+import { AuditEntry } from "./audit/audit-entry.entity";
+import {
+  AuditResolver,
+  CallStatusHistoryResolver,
+  LeadStatusHistoryResolver,
+} from "./audit/audit.resolver";
 import { AuditService } from "./audit/audit.service";
+import { ApiKey } from "./auth/api-key.entity";
+import { ApiKeyResolver } from "./auth/api-key.resolver";
 import { ApiKeyService } from "./auth/api-key.service";
 import { Authenticator } from "./auth/authenticate";
 import { JwtVerifier } from "./auth/jwt";
-import type { Principal } from "./auth/principal";
-import { CallStatusService } from "./statuses/call-status.service";
+import { Call } from "./calls/call.entity";
+import { CallResolver } from "./calls/call.resolver";
 import { CallService } from "./calls/call.service";
+import { describeDatabase, type AppConfig, type DatabaseConfig } from "./config";
+import { createContext, type GraphQLContext, type Services } from "./context";
+import {
+  createDataSource,
+  withoutQueryTimeout,
+  type DataSourceHooks,
+  type DatabaseModel,
+} from "./db/data-source";
+import { readiness } from "./db/health";
+import { onPrimary } from "./db/request-scope";
+import { createApolloServer } from "./graphql/apollo";
+import { authenticationFailure } from "./graphql/errors";
+import { ResponseCache } from "./graphql/response-cache";
+import { GRAPHQL_PATH, registerGraphQLRoute } from "./graphql/route";
+import { buildGraphQLSchema } from "./graphql/schema";
+import { createHttpServer } from "./http/server";
+import { Lead } from "./leads/lead.entity";
+import { LeadResolver } from "./leads/lead.resolver";
 import { LeadService } from "./leads/lead.service";
-import { describeDatabase, type AppConfig } from "./config";
-import { createDataSource, withoutQueryTimeout } from "./db/data-source";
-import { onPrimary, readFromPrimary } from "./db/request-scope";
-import { StatusCatalog } from "./statuses/status-catalog";
-import {
-  readsOnlyStatusLists,
-  ResponseCache,
-  type ResponseCandidate,
-} from "./graphql/response-cache";
-import {
-  AppError,
-  clientErrorCode,
-  formatGraphQLError,
-  isDatabaseUnavailable,
-  UNAVAILABLE_MESSAGE,
-} from "./common/errors";
-import { Loaders, type GraphQLContext, type Services } from "./graphql/context";
-import { createHttpHandler, GRAPHQL_PATH } from "./graphql/http-handler";
-import { buildAppSchema } from "./graphql/schema";
-import { LeadStatusService } from "./statuses/lead-status.service";
 import { createLogger, type Logger } from "./logger";
+import { CallStatus } from "./statuses/call-status.entity";
+import { CallStatusResolver } from "./statuses/call-status.resolver";
+import { CallStatusService } from "./statuses/call-status.service";
+import { LeadStatus } from "./statuses/lead-status.entity";
+import { LeadStatusResolver } from "./statuses/lead-status.resolver";
+import { LeadStatusService } from "./statuses/lead-status.service";
+import { StatusCatalog } from "./statuses/status-catalog";
+import { StatusRevision } from "./statuses/status-revision.entity";
+
+/** The tables and their history. */
+export const DATABASE_MODEL: DatabaseModel = {
+  entities: [LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry, StatusRevision],
+  migrations: [
+    CreateStatusTables1764100000000,
+    SeedSystemStatuses1764100000001,
+    CreateApiKeys1764100000002,
+    CreateLeadsAndCalls1764100000003,
+    CreateAuditLog1764100000004,
+    CreateStatusRevision1764100000005,
+  ],
+};
+
+/** The service's database (not yet connected): for the command-line tools and tests. */
+export function createAppDataSource(
+  db: DatabaseConfig,
+  hooks: DataSourceHooks = {},
+): Promise<DataSource> {
+  return createDataSource(db, DATABASE_MODEL, hooks);
+}
+
+let schema: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema, built once per process from the resolvers' decorators. */
+export function buildAppSchema(): Promise<GraphQLSchema> {
+  schema ??= buildGraphQLSchema({
+    resolvers: [
+      CallStatusResolver,
+      LeadStatusResolver,
+      ApiKeyResolver,
+      LeadResolver,
+      CallResolver,
+      AiResolver,
+      AuditResolver,
+      CallStatusHistoryResolver,
+      LeadStatusHistoryResolver,
+    ],
+    queryDescription:
+      "Reading call statuses, lead statuses, leads, calls, API keys and the audit trail.",
+    mutationDescription:
+      "Managing call statuses, lead statuses and API keys, creating leads and recording call results. Statuses are never deleted: hide a call status by turning its visibility off.",
+  });
+  return schema;
+}
+
+/** The services, one of each per app. */
+function createServices(
+  config: AppConfig,
+  dataSource: DataSource,
+  catalog: StatusCatalog,
+  logger: Logger,
+): Services {
+  const leadStatuses = new LeadStatusService(dataSource, catalog);
+  const callStatuses = new CallStatusService(dataSource, leadStatuses, catalog);
+  const calls = new CallService(dataSource);
+  return {
+    leadStatuses,
+    callStatuses,
+    leads: new LeadService(dataSource),
+    calls,
+    ai: new AiService(callStatuses, calls),
+    audit: new AuditService(dataSource),
+    apiKeys: new ApiKeyService(dataSource, {
+      cacheSeconds: config.auth.apiKeyCacheSeconds,
+      logger,
+    }),
+  };
+}
 
 export interface AppOptions {
   logger?: Logger;
@@ -55,11 +143,13 @@ export interface App {
   logger: Logger;
   dataSource: DataSource;
   services: Services;
-  /** The HTTP server, not yet listening. */
-  httpServer: http.Server;
+  /** The HTTP framework instance, routes registered, not yet listening. */
+  http: FastifyInstance;
+  /** Its node:http server. */
+  httpServer: Server;
   /** Starts listening; resolves to the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting, ends open connections, closes the database. */
+  /** Stops accepting, lets requests in flight finish (within the shutdown timeout), closes the database. */
   close(): Promise<void>;
 }
 
@@ -69,145 +159,6 @@ export class StartupError extends Error {
     super(message, options);
     this.name = "StartupError";
   }
-}
-
-/** Logs unexpected errors, puts the request id on every error, and notes the operation for the request log. */
-function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const code = clientErrorCode(error);
-            const requestId = contextValue?.requestId;
-            if (code === "INTERNAL_SERVER_ERROR") {
-              logger.error({ err: error.originalError ?? error, requestId }, "unexpected error");
-            } else if (code === "SERVICE_UNAVAILABLE") {
-              logger.warn({ err: error.originalError?.message, requestId }, "database unavailable");
-            }
-          }
-        },
-        async didResolveOperation({ operationName, operation, contextValue }) {
-          // A mutation reads what it writes: all its reads go to the primary, not a replica.
-          if (operation?.operation === "mutation") readFromPrimary();
-          if (contextValue) contextValue.log.operation = operationName ?? operation?.name?.value;
-        },
-        async willSendResponse({ response, contextValue, document, operation }) {
-          // Answers depend on the caller's credential: never to be stored by a shared cache.
-          response.http.headers.set("cache-control", "no-store");
-          const candidate = contextValue?.responseCandidate;
-          if (
-            candidate &&
-            document &&
-            operation &&
-            response.body.kind === "single" &&
-            !response.body.singleResult.errors &&
-            readsOnlyStatusLists(document, operation)
-          ) {
-            candidate.reusable = true;
-            candidate.operationName = contextValue.log.operation;
-          }
-          if (
-            contextValue &&
-            response.body.kind === "single" &&
-            response.body.singleResult.errors
-          ) {
-            contextValue.log.errorCodes = response.body.singleResult.errors.map((e) =>
-              String(e.extensions?.code ?? "INTERNAL_SERVER_ERROR"),
-            );
-          }
-          // Every error carries the request id, so a client can quote it when reporting a problem.
-          if (response.body.kind !== "single" || !response.body.singleResult.errors) return;
-          // Nothing could be answered because the database is away: say so at the HTTP level too
-          // (load balancers and retrying clients look at the status), as the auth phase does.
-          const { data, errors } = response.body.singleResult;
-          if (
-            (data === null || data === undefined) &&
-            errors.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE")
-          ) {
-            response.http.status = 503;
-            response.http.headers.set("retry-after", "5");
-          }
-          const requestId = contextValue?.requestId;
-          response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
-            ...error,
-            extensions: { ...error.extensions, requestId },
-          }));
-        },
-      };
-    },
-  };
-}
-
-/** The schema has no subscriptions: say so during validation, not as a failure to execute. */
-const NoSubscriptions: ValidationRule = (context) => ({
-  OperationDefinition(node) {
-    if (node.operation === "subscription") {
-      context.reportError(
-        new GraphQLError("Subscriptions are not supported: use a query or a mutation.", {
-          nodes: [node],
-        }),
-      );
-    }
-  },
-});
-
-/**
- * The principal of a request, or an UNAUTHENTICATED error that makes the whole response
- * HTTP 401 with a `WWW-Authenticate` challenge.
- */
-async function authenticateRequest(
-  authenticator: Authenticator,
-  headers: IncomingHttpHeaders,
-): Promise<Principal> {
-  try {
-    return await authenticator.authenticate(headers);
-  } catch (error) {
-    if (error instanceof AppError && error.code === "UNAUTHENTICATED") {
-      throw new GraphQLError(error.message, {
-        extensions: {
-          code: "UNAUTHENTICATED",
-          http: {
-            status: 401,
-            headers: new HeaderMap([["www-authenticate", 'Bearer realm="graphql"']]),
-          },
-        },
-      });
-    }
-    // The key could not be checked: the whole request is unavailable, not failed (never a 500).
-    if (isDatabaseUnavailable(error)) {
-      throw new GraphQLError(UNAVAILABLE_MESSAGE, {
-        extensions: {
-          code: "SERVICE_UNAVAILABLE",
-          http: { status: 503, headers: new HeaderMap([["retry-after", "5"]]) },
-        },
-      });
-    }
-    throw error;
-  }
-}
-
-/** Ready when the database answers and no migration is pending. */
-async function readiness(dataSource: DataSource): Promise<{ ready: boolean; reason?: string }> {
-  try {
-    await withTimeout(dataSource.query("SELECT 1"), 2000);
-    if (await withTimeout(dataSource.showMigrations(), 2000)) {
-      return { ready: false, reason: "migrations pending" };
-    }
-    return { ready: true };
-  } catch {
-    return { ready: false, reason: "database unreachable" };
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /** Quick start outside production: one ADMIN key when none exists, printed once in the log. */
@@ -222,7 +173,6 @@ async function createBootstrapKey(services: Services, logger: Logger): Promise<s
     if (logger.isLevelEnabled("warn")) logger.warn(line);
     else if (logger.level !== "silent") process.stderr.write(`${line}\n`);
   }
-
   return key;
 }
 
@@ -230,7 +180,7 @@ async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   const where = describeDatabase(config.database);
   let dataSource: DataSource;
   try {
-    dataSource = await createDataSource(config.database, { logger, onQuery: options.onQuery });
+    dataSource = await createAppDataSource(config.database, { logger, onQuery: options.onQuery });
     await dataSource.initialize();
   } catch (error) {
     const detail = (error as { code?: string }).code ?? (error as Error).message;
@@ -253,11 +203,10 @@ async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   return dataSource;
 }
 
-/** Builds the whole service — database, schema, GraphQL server, HTTP listener — without listening. */
+/** Builds the whole service — database, schema, GraphQL server, HTTP server — without listening. */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   const dataSource = await connect(config, options, logger);
-
   try {
     return await assemble(config, logger, dataSource);
   } catch (error) {
@@ -268,21 +217,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 
 async function assemble(config: AppConfig, logger: Logger, dataSource: DataSource): Promise<App> {
   const catalog = new StatusCatalog(dataSource, config.statusCache);
-  const leadStatuses = new LeadStatusService(dataSource, catalog);
-  const callStatuses = new CallStatusService(dataSource, leadStatuses, catalog);
-  const calls = new CallService(dataSource);
-  const services: Services = {
-    leadStatuses,
-    callStatuses,
-    leads: new LeadService(dataSource),
-    calls,
-    ai: new AiService(callStatuses, calls),
-    audit: new AuditService(dataSource),
-    apiKeys: new ApiKeyService(dataSource, {
-      cacheSeconds: config.auth.apiKeyCacheSeconds,
-      logger,
-    }),
-  };
+  const services = createServices(config, dataSource, catalog, logger);
   let jwt: JwtVerifier | undefined;
   try {
     jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt) : undefined;
@@ -295,110 +230,31 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
       ? null
       : await onPrimary(() => createBootstrapKey(services, logger));
 
-  const limits = config.graphql;
-  const armor = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth },
-    maxAliases: { n: limits.maxAliases },
-    maxDirectives: { n: limits.maxDirectives },
-    // Tokens are limited by graphql-js's own parser (parseOptions below): armor's token plugin
-    // turns a plain syntax error into an HTTP 500 on Apollo 5.
-    maxTokens: { enabled: false },
-    costLimit: { maxCost: limits.maxCost },
-    // Suggestions would reveal the schema that turning introspection off hides.
-    blockFieldSuggestion: { enabled: !limits.introspection },
-  }).protect();
-  const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildAppSchema(),
-    formatError: formatGraphQLError,
-    includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    csrfPrevention: true,
-    introspection: limits.introspection,
-    parseOptions: { maxTokens: limits.maxTokens },
-    validationRules: [...armor.validationRules, NoSubscriptions],
-    // Automatic persisted queries are not offered (stored responses make repeats cheap): such a
-    // request gets PERSISTED_QUERY_NOT_SUPPORTED instead of Apollo's code-less errors.
-    persistedQueries: false,
-    // main.ts owns SIGTERM/SIGINT (stop accepting, drain, close the database, exit). Apollo's own
-    // handler, installed in production, would stop Apollo first, and the service's later stop()
-    // then never returns: on MySQL the open pool kept the process alive.
-    stopOnTerminationSignals: false,
-    plugins: [
-      ...armor.plugins,
-      requestPlugin(logger),
-      // No cache hints are used; Apollo's cache-control plugin would still wrap every field
-      // resolver to compute them. Responses say `Cache-Control: no-store` (requestPlugin).
-      ApolloServerPluginCacheControlDisabled(),
-      limits.sandbox
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
-        : ApolloServerPluginLandingPageDisabled(),
-    ],
+  const http = await createHttpServer({
+    logger,
+    bodyLimitBytes: config.graphql.bodyLimitBytes,
+    readiness: () => readiness(dataSource),
   });
-  await apollo.start();
-
-  // Responses of queries that read only the status lists, reused until the lists change.
-  const responseCache = new ResponseCache(catalog);
-  // What the stored-response lookup learnt about a request, for the GraphQL path to reuse.
-  const pending = new WeakMap<
-    IncomingMessage,
-    { principal: Omit<Principal, "requestId">; candidate?: ResponseCandidate }
-  >();
-
-  const httpServer = http.createServer(
-    createHttpHandler({
-      apollo,
-      bodyLimitBytes: limits.bodyLimitBytes,
-      readiness: () => readiness(dataSource),
-      responses: {
-        lookup: async (req, body, log) => {
-          // A failure here is reported by the GraphQL path, which authenticates again.
-          const principal = await authenticateRequest(authenticator, req.headers).catch(
-            () => undefined,
-          );
-          if (!principal) return undefined;
-          const key = responseCache.keyOf(principal.role, req.headers.accept, body);
-          pending.set(req, {
-            principal,
-            candidate: key ? responseCache.candidate(key) : undefined,
-          });
-          const stored = key ? responseCache.lookup(key) : undefined;
-          if (!stored) return undefined;
-          Object.assign(log, {
-            role: principal.role,
-            keyPrefix: principal.keyPrefix,
-            operation: stored.operationName,
-            cache: "hit",
-          });
-          return stored.answer;
-        },
-        offer: (req, status, answer) => {
-          const candidate = pending.get(req)?.candidate;
-          if (candidate) responseCache.store(candidate, status, answer);
-        },
-      },
-      context: async (req, log) => {
-        const known = pending.get(req);
-        const principal = {
-          ...(known?.principal ?? (await authenticateRequest(authenticator, req.headers))),
-          requestId: log.requestId,
-        };
-        log.role = principal.role;
-        log.keyPrefix = principal.keyPrefix;
-        return {
-          requestId: log.requestId,
-          log,
-          principal,
-          services,
-          loaders: new Loaders(services),
-          responseCandidate: known?.candidate,
-        };
-      },
-      onResponse: (log, status, durationMs) =>
-        logger.info({ ...log, status, durationMs: Math.round(durationMs * 10) / 10 }, "request"),
-      onUnexpectedError: (error, requestId) =>
-        logger.error({ err: error, requestId }, "unexpected error"),
-    }),
-  );
+  const apollo = await createApolloServer<GraphQLContext>({
+    schema: await buildAppSchema(),
+    limits: config.graphql,
+    logger,
+    http,
+    drainTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+  });
+  registerGraphQLRoute(http, {
+    apollo,
+    authenticate: (request) => authenticator.authenticate(request.headers),
+    context: async (base, caller) => {
+      const principal = await caller.catch((error: unknown) => {
+        throw authenticationFailure(error);
+      });
+      return createContext(base, { ...principal, requestId: base.requestId }, services);
+    },
+    // Responses of queries that read only the status lists, reused until the lists change.
+    responses: new ResponseCache(catalog),
+  });
+  await http.ready();
 
   let closing: Promise<void> | undefined;
   return {
@@ -407,33 +263,17 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     logger,
     dataSource,
     services,
-    httpServer,
-    listen(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off("error", reject);
-          const address = httpServer.address() as AddressInfo;
-          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve(`http://${shownHost}:${address.port}${GRAPHQL_PATH}`);
-        });
-      });
+    http,
+    httpServer: http.server,
+    async listen(port = config.port, host = config.host) {
+      await http.listen({ port, host });
+      const address = http.server.address() as AddressInfo;
+      const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      return `http://${shownHost}:${address.port}${GRAPHQL_PATH}`;
     },
     close() {
       closing ??= (async () => {
-        // Stop accepting; let in-flight requests finish, for at most the shutdown timeout.
-        await new Promise<void>((resolve) => {
-          if (!httpServer.listening) return resolve();
-          const force = setTimeout(() => {
-            logger.warn("shutdown timeout reached: closing the remaining connections");
-            httpServer.closeAllConnections();
-          }, config.shutdownTimeoutSeconds * 1000);
-          httpServer.close(() => {
-            clearTimeout(force);
-            resolve();
-          });
-          httpServer.closeIdleConnections();
-        });
+        // Apollo drains the HTTP server (see graphql/apollo.ts), then stops.
         await apollo.stop();
         if (dataSource.isInitialized) await dataSource.destroy();
       })();

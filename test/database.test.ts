@@ -1,5 +1,7 @@
 import type { DataSource } from "typeorm";
-import { createDataSource, MIGRATIONS } from "../src/db/data-source";
+import { createAppDataSource, DATABASE_MODEL } from "../src/app";
+
+const MIGRATIONS = DATABASE_MODEL.migrations;
 import { createLogger } from "../src/logger";
 import { SeedSystemStatuses1764100000001 } from "../migrations/1764100000001-SeedSystemStatuses";
 import { createTestDatabase, describeEachDatabase, type TestDatabase } from "./support/harness";
@@ -86,7 +88,7 @@ describeEachDatabase("database", (server) => {
 
     beforeAll(async () => {
       database = await createTestDatabase(server.kind);
-      dataSource = await createDataSource(database.config, {
+      dataSource = await createAppDataSource(database.config, {
         logger: createLogger({ logLevel: "silent" }),
       });
       await dataSource.initialize();
@@ -167,7 +169,7 @@ describeEachDatabase("database", (server) => {
   if (server.kind === "mariadb") {
     it("refuses to build the tables in a database that is not utf8mb4, saying how to fix it", async () => {
       const database = await createTestDatabase("mariadb");
-      const dataSource = await createDataSource(database.config, {
+      const dataSource = await createAppDataSource(database.config, {
         logger: createLogger({ logLevel: "silent" }),
       });
       try {

@@ -9,7 +9,8 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import { emitSchemaDefinitionFile } from "type-graphql";
-import { buildAppSchema, SCHEMA_FILE } from "../src/graphql/schema";
+import { buildAppSchema } from "../src/app";
+import { SCHEMA_FILE } from "../src/graphql/schema";
 
 describe("schema.graphql", () => {
   let schema: GraphQLSchema;

@@ -15,10 +15,11 @@ import { IsOptional, Length } from "class-validator";
 import { CallResult } from "../calls/call.types";
 import type { CallResultData } from "../calls/call.service";
 import { Audience } from "../statuses/status.enums";
-import type { GraphQLContext } from "../graphql/context";
+import type { GraphQLContext } from "../context";
 import type { RecordAiCallResultParams } from "./ai.service";
 import { WarningKind, type ConfigurationWarning as Warning } from "./configuration-warnings";
 import { ToolFormat, type OutcomeTool } from "./outcome-tool";
+import { Reusable } from "../graphql/response-cache";
 
 registerEnumType(ToolFormat, {
   name: "ToolFormat",
@@ -54,6 +55,7 @@ registerEnumType(WarningKind, {
   },
 });
 
+@Reusable()
 @ObjectType({
   description:
     "The function-calling tool an AI agent uses to report a call's outcome, built from the call statuses open to it right now.",
@@ -87,6 +89,7 @@ class CallOutcomeTool implements Omit<OutcomeTool, "allowedCodes" | "format"> {
   allowedCodes!: string[];
 }
 
+@Reusable()
 @ObjectType({ description: "A setting that would confuse agents or AI agents." })
 class ConfigurationWarning implements Warning {
   @Field(() => WarningKind, { description: "What the warning is about." })
@@ -132,6 +135,7 @@ class RecordAiCallResultInput implements RecordAiCallResultParams {
 
 @Resolver()
 export class AiResolver {
+  @Reusable()
   @Query(() => CallOutcomeTool, {
     description:
       "The function-calling tool for reporting a call's outcome (AI_AGENT; ADMIN may preview it for an audience).",
@@ -166,6 +170,7 @@ export class AiResolver {
     return ctx.services.ai.record(input, ctx.principal);
   }
 
+  @Reusable()
   @Query(() => [ConfigurationWarning], {
     description: "Settings that would confuse agents or AI agents (ADMIN).",
   })

@@ -18,10 +18,11 @@ import {
   toConnection,
   type ConnectionShape,
 } from "../graphql/connection";
-import type { GraphQLContext } from "../graphql/context";
+import type { GraphQLContext } from "../context";
 import { LeadStatus } from "../statuses/lead-status.entity";
 import { AuditEntityType, AuditEntry } from "./audit-entry.entity";
 import { AUDIT_CURSOR, type AuditFilterParams } from "./audit.service";
+import { Reusable } from "../graphql/response-cache";
 
 const AuditEntryConnection = connectionType(AuditEntry, "AuditEntry", "audit entry");
 
@@ -79,6 +80,7 @@ const HISTORY_DESCRIPTION = "Every change of this status, oldest first (ADMIN)."
 
 @Resolver(() => CallStatus)
 export class CallStatusHistoryResolver {
+  @Reusable(false)
   @FieldResolver(() => [AuditEntry], { description: HISTORY_DESCRIPTION })
   history(@Root() status: CallStatus, @Ctx() ctx: GraphQLContext): Promise<AuditEntry[]> {
     return ctx.loaders.historyOf(AuditEntityType.CALL_STATUS, status.id, ctx.principal);
@@ -87,6 +89,7 @@ export class CallStatusHistoryResolver {
 
 @Resolver(() => LeadStatus)
 export class LeadStatusHistoryResolver {
+  @Reusable(false)
   @FieldResolver(() => [AuditEntry], { description: HISTORY_DESCRIPTION })
   history(@Root() status: LeadStatus, @Ctx() ctx: GraphQLContext): Promise<AuditEntry[]> {
     return ctx.loaders.historyOf(AuditEntityType.LEAD_STATUS, status.id, ctx.principal);

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from "type-graphql";
-import type { GraphQLContext } from "../graphql/context";
+import type { GraphQLContext } from "../context";
 import { ApiKey } from "./api-key.entity";
 import { CreateApiKeyInput } from "./api-key.inputs";
 import { Role } from "./principal";

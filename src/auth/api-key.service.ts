@@ -5,8 +5,10 @@ import { parseId } from "../common/ids";
 import { currentTimestamp, sqlDateTime } from "../common/time";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
+import { outsideRequest } from "../db/request-scope";
 import { runTransaction, runWrite } from "../db/writes";
-import { AppError, notFound, uniqueViolationColumn } from "../common/errors";
+import { AppError, notFound } from "../common/errors";
+import { uniqueViolationColumn } from "../db/errors";
 import type { Logger } from "../logger";
 import { ApiKey } from "./api-key.entity";
 import { assertAllowed, Permission } from "./permissions";
@@ -154,16 +156,19 @@ export class ApiKeyService {
     this.lastUsedWrites.set(id, now);
     const at = currentTimestamp();
     const threshold = new Date(at.getTime() - LAST_USED_WRITE_INTERVAL_MS);
-    runWrite(this.repo.manager.connection, () =>
-      this.repo
-        .createQueryBuilder()
-        .update()
-        .set({ lastUsedAt: at })
-        .where("id = :id AND (last_used_at IS NULL OR last_used_at <= :threshold)", {
-          id,
-          threshold: sqlDateTime(threshold),
-        })
-        .execute(),
+    // Not part of the request that triggered it: it must not make that request reload anything.
+    outsideRequest(() =>
+      runWrite(this.repo.manager.connection, () =>
+        this.repo
+          .createQueryBuilder()
+          .update()
+          .set({ lastUsedAt: at })
+          .where("id = :id AND (last_used_at IS NULL OR last_used_at <= :threshold)", {
+            id,
+            threshold: sqlDateTime(threshold),
+          })
+          .execute(),
+      ),
     ).catch((error: unknown) => {
       this.lastUsedWrites.delete(id);
       this.options.logger?.warn(

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { CallStatus } from "../statuses/call-status.entity";
 import { PageArgs, toConnection, type ConnectionShape } from "../graphql/connection";
-import type { GraphQLContext } from "../graphql/context";
+import type { GraphQLContext } from "../context";
 import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
 import { CallFilter, RecordCallResultInput } from "./call.inputs";

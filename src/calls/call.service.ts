@@ -12,7 +12,8 @@ import { resolvePage, type Page, type PageParams } from "../common/pagination";
 import { currentTimestamp, isWithinStorableRange, sqlDateTime } from "../common/time";
 import { fetchPage } from "../db/pages";
 import { runTransaction } from "../db/writes";
-import { AppError, badUserInput, conflict, notFound, uniqueViolationColumn } from "../common/errors";
+import { AppError, badUserInput, conflict, notFound } from "../common/errors";
+import { uniqueViolationColumn } from "../db/errors";
 import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
 

@@ -7,7 +7,8 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { ConfigError, describeDatabase, loadConfig } from "../config";
-import { createDataSource, withoutQueryTimeout } from "../db/data-source";
+import { createAppDataSource } from "../app";
+import { withoutQueryTimeout } from "../db/data-source";
 import { onPrimary } from "../db/request-scope";
 import { AppError } from "../common/errors";
 import { createLogger } from "../logger";
@@ -48,7 +49,7 @@ async function run(argv: string[]): Promise<void> {
 
   const config = loadConfig();
   const logger = createLogger({ logLevel: "warn" }, process.stderr);
-  const dataSource = await createDataSource(config.database, { logger });
+  const dataSource = await createAppDataSource(config.database, { logger });
   await dataSource.initialize();
   try {
     if (config.migrationsRun) {

@@ -1,6 +1,7 @@
 /** `npm run schema`: writes the sorted SDL to schema.graphql (committed; a test checks it). */
 import { emitSchemaDefinitionFile } from "type-graphql";
-import { buildAppSchema, SCHEMA_FILE } from "../graphql/schema";
+import { buildAppSchema } from "../app";
+import { SCHEMA_FILE } from "../graphql/schema";
 
 async function main(): Promise<void> {
   await emitSchemaDefinitionFile(SCHEMA_FILE, await buildAppSchema(), { sortedSchema: true });

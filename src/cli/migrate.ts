@@ -4,7 +4,8 @@
  */
 import { ConfigError, describeDatabase, loadConfig } from "../config";
 import { createLogger } from "../logger";
-import { createDataSource, withoutQueryTimeout } from "../db/data-source";
+import { createAppDataSource } from "../app";
+import { withoutQueryTimeout } from "../db/data-source";
 
 async function main(command: string | undefined): Promise<number> {
   if (command !== "run" && command !== "revert" && command !== "show") {
@@ -13,7 +14,7 @@ async function main(command: string | undefined): Promise<number> {
   }
   const config = loadConfig();
   const logger = createLogger({ logLevel: "warn" });
-  const dataSource = await createDataSource(config.database, { logger });
+  const dataSource = await createAppDataSource(config.database, { logger });
   await dataSource.initialize();
   try {
     console.log(`database: ${describeDatabase(config.database)}`);

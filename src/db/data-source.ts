@@ -2,33 +2,23 @@ import "reflect-metadata";
 import fs from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
-import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from "typeorm";
-import { CallStatus } from "../statuses/call-status.entity";
+import {
+  DataSource,
+  type DataSourceOptions,
+  type Logger as TypeOrmLogger,
+  type MigrationInterface,
+} from "typeorm";
 import { DEFAULT_DATABASE_TIMEOUT_SECONDS, type DatabaseConfig } from "../config";
-import { LeadStatus } from "../statuses/lead-status.entity";
 import type { Logger } from "../logger";
-import { CreateStatusTables1764100000000 } from "../../migrations/1764100000000-CreateStatusTables";
-import { SeedSystemStatuses1764100000001 } from "../../migrations/1764100000001-SeedSystemStatuses";
-import { CreateApiKeys1764100000002 } from "../../migrations/1764100000002-CreateApiKeys";
-import { CreateLeadsAndCalls1764100000003 } from "../../migrations/1764100000003-CreateLeadsAndCalls";
-import { CreateAuditLog1764100000004 } from "../../migrations/1764100000004-CreateAuditLog";
-import { CreateStatusRevision1764100000005 } from "../../migrations/1764100000005-CreateStatusRevision";
-import { ApiKey } from "../auth/api-key.entity";
-import { AuditEntry } from "../audit/audit-entry.entity";
-import { Call } from "../calls/call.entity";
-import { Lead } from "../leads/lead.entity";
-import { StatusRevision } from "../statuses/status-revision.entity";
 import { routeReads } from "./request-scope";
 
-export const ENTITIES = [LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry, StatusRevision];
-export const MIGRATIONS = [
-  CreateStatusTables1764100000000,
-  SeedSystemStatuses1764100000001,
-  CreateApiKeys1764100000002,
-  CreateLeadsAndCalls1764100000003,
-  CreateAuditLog1764100000004,
-  CreateStatusRevision1764100000005,
-];
+/** What the database holds: the composition root (src/app.ts) lists them. */
+export interface DatabaseModel {
+  /** Entity classes. */
+  entities: Array<new () => object>;
+  /** Migration classes, oldest first. */
+  migrations: Array<new () => MigrationInterface>;
+}
 
 export interface DataSourceHooks {
   logger?: Logger;
@@ -96,11 +86,12 @@ async function detectMysqlFlavour(
 /** Builds (does not connect) the DataSource for the configured database. */
 export async function createDataSource(
   db: DatabaseConfig,
+  model: DatabaseModel,
   hooks: DataSourceHooks = {},
 ): Promise<DataSource> {
   const common = {
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: model.entities,
+    migrations: model.migrations,
     migrationsTableName: "migrations",
     migrationsTransactionMode: "each" as const,
     synchronize: false,

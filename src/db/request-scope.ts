@@ -10,7 +10,7 @@ import type { DataSource } from "typeorm";
  */
 interface ReadScope {
   primary: boolean;
-  /** Values loaded once per request (see `oncePerRequest`). */
+  /** Values made once per request (see `perRequest`). */
   memo?: Map<object, unknown>;
 }
 
@@ -22,19 +22,31 @@ export function withReadScope<T>(work: () => T): T {
 }
 
 /**
- * `load()`, at most once per request for the same `key` (the same promise is shared); outside a
- * request, every call loads.
+ * `create()`, at most once per request for the same `key` (the value is shared by the rest of the
+ * request, until a write forgets it); outside a request, every call creates.
  */
-export function oncePerRequest<T>(key: object, load: () => Promise<T>): Promise<T> {
+export function perRequest<T>(key: object, create: () => T): T {
   const current = scope.getStore();
-  if (!current) return load();
+  if (!current) return create();
   current.memo ??= new Map();
-  let loaded = current.memo.get(key) as Promise<T> | undefined;
-  if (!loaded) {
-    loaded = load();
-    current.memo.set(key, loaded);
-  }
-  return loaded;
+  if (current.memo.has(key)) return current.memo.get(key) as T;
+  const value = create();
+  current.memo.set(key, value);
+  return value;
+}
+
+/**
+ * After a write: what the current request loaded before it (its per-request values, batched
+ * lookups) may be stale, so it is loaded again when next needed. A mutation with several fields
+ * thus answers each field from the data as it is after that field's write.
+ */
+export function forgetRequestValues(): void {
+  scope.getStore()?.memo?.clear();
+}
+
+/** Runs `work` outside any request (background work started by a request must not share it). */
+export function outsideRequest<T>(work: () => T): T {
+  return scope.exit(work);
 }
 
 /** From now on, reads of the current request (or of `work`) go to the primary. */

@@ -1,5 +1,6 @@
 import { Mutex } from "async-mutex";
 import type { DataSource, EntityManager } from "typeorm";
+import { forgetRequestValues } from "./request-scope";
 
 /**
  * TypeORM drives better-sqlite3 through ONE shared connection: two transactions started by two
@@ -20,10 +21,21 @@ function gateOf(dataSource: DataSource): Mutex | undefined {
   return gate;
 }
 
-/** Runs a write (one or more statements outside a transaction) through the SQLite gate. */
-export function runWrite<T>(dataSource: DataSource, write: () => Promise<T>): Promise<T> {
+/**
+ * Runs `read` through the SQLite gate, so that it never sees another request's uncommitted
+ * transaction on the shared connection. Reads that must be consistent with writes use it.
+ */
+export function readThroughGate<T>(dataSource: DataSource, read: () => Promise<T>): Promise<T> {
   const gate = gateOf(dataSource);
-  return gate ? gate.runExclusive(write) : write();
+  return gate ? gate.runExclusive(read) : read();
+}
+
+/**
+ * Runs a write (one or more statements outside a transaction) through the SQLite gate. Whatever
+ * the request loaded before is forgotten afterwards (see `forgetRequestValues`).
+ */
+export function runWrite<T>(dataSource: DataSource, write: () => Promise<T>): Promise<T> {
+  return readThroughGate(dataSource, write).finally(forgetRequestValues);
 }
 
 /** Runs `work` in a transaction (through the SQLite gate); commits when it resolves. */

@@ -1,57 +1,101 @@
-import { Kind, type DocumentNode, type OperationDefinitionNode, visit, BREAK } from "graphql";
+import {
+  BREAK,
+  getNamedType,
+  isObjectType,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
+import { Extensions } from "type-graphql";
 import { LRUCache } from "lru-cache";
-import type { Role } from "../auth/principal";
-import type { StoredAnswer } from "./http-handler";
-import type { StatusCatalog } from "../statuses/status-catalog";
+
+/** The field and type extension that says whether an answer may be stored (see `Reusable`). */
+const EXTENSION = "reusableResponse";
 
 /**
- * Root fields whose answer depends on nothing but the status lists and the caller's role
- * (every audience rule is a function of the role, see `scopeAudience`).
+ * Declares that a field's answer (on a class: the answer of every field of that object type)
+ * depends on nothing but the data behind the `ReusableSource` and the caller's role, so a whole
+ * response made only of such fields may be stored and served again until that data changes.
+ * `@Reusable(false)` on a field that reads anything else (the audit trail, leads, calls)
+ * overrides its type's mark. A query with any field that is not marked, on itself or on its
+ * type, is never stored: a field added later is safe until someone says otherwise.
  */
-const LIST_ROOT_FIELDS = new Set([
-  "callStatuses",
-  "callStatus",
-  "leadStatuses",
-  "leadStatus",
-  "callOutcomeTool",
-  "configurationWarnings",
-  "__typename",
-]);
-/** Fields below those that read something else (the audit trail). */
-const OTHER_DATA_FIELDS = new Set(["history"]);
+export function Reusable(reusable = true): MethodDecorator & PropertyDecorator & ClassDecorator {
+  return Extensions({ [EXTENSION]: reusable });
+}
+
+/** What stored answers are computed from: a version that moves whenever that data may change. */
+export interface ReusableSource {
+  /** Off: nothing is stored. */
+  readonly enabled: boolean;
+  /** A token that changes whenever the data may have changed. */
+  readonly version: string;
+  /** Truthy while the data is known to be current right now (else nothing is served). */
+  fresh(): unknown;
+}
 
 /**
- * True when `operation` is a query that reads only the status lists, so its response may be
- * reused for the same caller role until the lists change. Conservative: fragments at the root,
- * any field outside the lists, a mutation or a subscription make it false.
+ * True when `operation` is a query whose every field is marked `@Reusable()` (on the field, or
+ * on the object type it belongs to, the field's own mark winning). `__typename` is always fine.
+ * Results are kept per parsed document (Apollo reuses the document of a repeated query).
  */
-export function readsOnlyStatusLists(
+export function isReusableOperation(
+  schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
 ): boolean {
   if (operation.operation !== "query") return false;
-  for (const selection of operation.selectionSet.selections) {
-    if (selection.kind !== Kind.FIELD || !LIST_ROOT_FIELDS.has(selection.name.value)) return false;
+  let known = verdicts.get(document);
+  if (known === undefined) {
+    known = everyFieldReusable(schema, document);
+    verdicts.set(document, known);
   }
-  let other = false;
-  visit(document, {
-    Field(node) {
-      if (OTHER_DATA_FIELDS.has(node.name.value)) {
-        other = true;
-        return BREAK;
-      }
-      return undefined;
-    },
-  });
-  return !other;
+  return known;
+}
+
+const verdicts = new WeakMap<DocumentNode, boolean>();
+
+function everyFieldReusable(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let reusable = true;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (node.name.value === "__typename") return undefined;
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        const own = field?.extensions?.[EXTENSION];
+        const inherited =
+          parent && isObjectType(getNamedType(parent)) ? parent.extensions?.[EXTENSION] : undefined;
+        if ((own ?? inherited) !== true) {
+          reusable = false;
+          return BREAK;
+        }
+        return undefined;
+      },
+    }),
+  );
+  return reusable;
+}
+
+/** A stored answer: the exact body and headers GraphQL gave the first time. */
+export interface StoredAnswer {
+  /** Kept encoded: nothing is re-encoded per request. */
+  body: Buffer;
+  contentType: string;
+  cacheControl?: string;
 }
 
 /** A response being computed that may be stored once it is known to be reusable. */
 export interface ResponseCandidate {
   key: string;
-  /** The lists' version when the request began (`StatusCatalog.version`). */
+  /** The source's version when the request began. */
   version: string;
-  /** Set once the operation is known to read only the status lists and to have succeeded. */
+  /** Set once the operation is known to be reusable and to have succeeded. */
   reusable: boolean;
   operationName?: string;
 }
@@ -61,31 +105,31 @@ interface StoredResponse {
   operationName?: string;
 }
 
-/** Total size of the stored bodies (characters); the least recently used go first. */
-const MAX_STORED_CHARS = 64 * 1024 * 1024;
+/** Total size of the stored bodies (bytes); the least recently used go first. */
+const MAX_STORED_BYTES = 64 * 1024 * 1024;
 
 /**
- * Whole GraphQL responses of queries that read only the status lists, keyed by the caller's role
- * and the exact request (document, operation name, variables). An answer is reused only while
- * the lists it was computed from are current: it is dropped as soon as the catalog's version
- * moves (a change here, or one seen from another instance), and not served when the lists have
- * not been confirmed within the catalog's refresh interval. On a hit nothing is parsed,
- * validated or executed; the request is still authenticated.
+ * Whole GraphQL responses of reusable queries, keyed by the caller's role and the exact request
+ * (document, operation name, variables). An answer is reused only while the data it was computed
+ * from is current: it is dropped as soon as the source's version moves (a change here, or one
+ * seen from another instance), and not served while the source is not confirmed current. On a
+ * hit nothing is parsed, validated or executed; the request is still authenticated.
  */
 export class ResponseCache {
   private readonly stored = new LRUCache<string, StoredResponse>({
-    maxSize: MAX_STORED_CHARS,
+    maxSize: MAX_STORED_BYTES,
     sizeCalculation: (value, key) => value.answer.body.length + key.length,
   });
   private storedVersion?: string;
 
-  constructor(private readonly catalog: StatusCatalog) {}
+  constructor(private readonly source: ReusableSource) {}
 
   /**
-   * The key of a parsed POST body for `role` (and the `Accept` header, which picks the response's
-   * content type); undefined when the body is not a plain query.
+   * The key of a parsed POST body for a caller with `role` (and the `Accept` header, which picks
+   * the response's content type); undefined when the body is not a plain query.
    */
-  keyOf(role: Role, accept: string | undefined, body: unknown): string | undefined {
+  keyOf(role: string, accept: string | undefined, body: unknown): string | undefined {
+    if (!this.source.enabled) return undefined;
     if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
     const { query, operationName, variables, extensions } = body as Record<string, unknown>;
     if (typeof query !== "string" || extensions !== undefined) return undefined;
@@ -94,33 +138,28 @@ export class ResponseCache {
 
   /** A stored response for `key` that is still current, if any. */
   lookup(key: string): StoredResponse | undefined {
-    if (!this.catalog.enabled) return undefined;
     this.dropIfOutdated();
     if (this.stored.size === 0) return undefined;
-    // Only while the lists are confirmed current (this also keeps them checked in time).
-    if (!this.catalog.fresh()) return undefined;
+    // Only while the data is confirmed current (this also keeps it checked in time).
+    if (!this.source.fresh()) return undefined;
     return this.stored.get(key);
   }
 
-  /** Starts a candidate for a request that missed; `undefined` when caching is off. */
-  candidate(key: string): ResponseCandidate | undefined {
-    if (!this.catalog.enabled) return undefined;
-    return { key, version: this.catalog.version, reusable: false };
+  /** Starts a candidate for a request that missed. */
+  candidate(key: string): ResponseCandidate {
+    return { key, version: this.source.version, reusable: false };
   }
 
-  /** Stores a finished response when it is reusable and the lists did not move meanwhile. */
+  /** Stores a finished response when it is reusable and the data did not move meanwhile. */
   store(candidate: ResponseCandidate, status: number, answer: StoredAnswer): void {
     if (!candidate.reusable || status !== 200) return;
-    if (candidate.version !== this.catalog.version) return;
+    if (candidate.version !== this.source.version) return;
     this.dropIfOutdated();
-    this.stored.set(candidate.key, {
-      answer: { ...answer, body: Buffer.from(answer.body) },
-      operationName: candidate.operationName,
-    });
+    this.stored.set(candidate.key, { answer, operationName: candidate.operationName });
   }
 
   private dropIfOutdated(): void {
-    const version = this.catalog.version;
+    const version = this.source.version;
     if (this.storedVersion !== version) {
       this.stored.clear();
       this.storedVersion = version;

@@ -1,55 +1,33 @@
 import "reflect-metadata";
 import path from "node:path";
 import type { GraphQLSchema } from "graphql";
-import { DateTimeScalar } from "./date-time";
-import { buildSchema } from "type-graphql";
-import { AiResolver } from "../ai/ai.resolver";
-import {
-  AuditResolver,
-  CallStatusHistoryResolver,
-  LeadStatusHistoryResolver,
-} from "../audit/audit.resolver";
-import { ApiKeyResolver } from "../auth/api-key.resolver";
-import { CallResolver } from "../calls/call.resolver";
-import { LeadResolver } from "../leads/lead.resolver";
-import { CallStatusResolver } from "../statuses/call-status.resolver";
-import { LeadStatusResolver } from "../statuses/lead-status.resolver";
+import { buildSchema, type NonEmptyArray } from "type-graphql";
 import { projectRoot } from "../common/paths";
+import { DateTimeScalar } from "./date-time";
 
 /** Where the committed SDL lives (`npm run schema` writes it). */
 export const SCHEMA_FILE = path.join(projectRoot(), "schema.graphql");
 
-let cached: Promise<GraphQLSchema> | undefined;
+export interface SchemaDefinition {
+  // Resolver classes, as type-graphql takes them.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  resolvers: NonEmptyArray<Function>;
+  /** Descriptions of the root types (type-graphql has no option for them). */
+  queryDescription: string;
+  mutationDescription: string;
+}
 
-/** The executable schema, built once per process from the resolvers' decorators. */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({
-    resolvers: [
-      CallStatusResolver,
-      LeadStatusResolver,
-      ApiKeyResolver,
-      LeadResolver,
-      CallResolver,
-      AiResolver,
-      AuditResolver,
-      CallStatusHistoryResolver,
-      LeadStatusHistoryResolver,
-    ],
+/** The executable schema, built from the resolvers' decorators, with input validation on. */
+export async function buildGraphQLSchema(definition: SchemaDefinition): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: definition.resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
-  }).then((schema) => {
-    // type-graphql has no option for the root types' descriptions.
-    const query = schema.getQueryType();
-    const mutation = schema.getMutationType();
-    if (query)
-      query.description =
-        "Reading call statuses, lead statuses, leads, calls, API keys and the audit trail.";
-    if (mutation) {
-      mutation.description =
-        "Managing call statuses, lead statuses and API keys, creating leads and recording call results. Statuses are never deleted: hide a call status by turning its visibility off.";
-    }
-    return schema;
   });
-  return cached;
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  if (query) query.description = definition.queryDescription;
+  if (mutation) mutation.description = definition.mutationDescription;
+  return schema;
 }

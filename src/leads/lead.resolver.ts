@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { CallConnection } from "../calls/call.types";
 import { CALL_CURSOR } from "../calls/call.service";
 import { PageArgs, toConnection, type ConnectionShape } from "../graphql/connection";
-import type { GraphQLContext } from "../graphql/context";
+import type { GraphQLContext } from "../context";
 import { LeadStatus } from "../statuses/lead-status.entity";
 import type { Call } from "../calls/call.entity";
 import { Lead } from "./lead.entity";

@@ -10,7 +10,8 @@ import { currentTimestamp } from "../common/time";
 import { fetchPage } from "../db/pages";
 import { containsSql, searchPattern } from "../db/search-sql";
 import { runWrite } from "../db/writes";
-import { badUserInput, conflict, uniqueViolationColumn } from "../common/errors";
+import { badUserInput, conflict } from "../common/errors";
+import { uniqueViolationColumn } from "../db/errors";
 import { LeadStatus } from "../statuses/lead-status.entity";
 import { Lead } from "./lead.entity";
 

@@ -3,7 +3,9 @@ import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
 import { AgentVisibility } from "./status.enums";
 import { StatusBase } from "./status-base.entity";
 import { LeadStatus } from "./lead-status.entity";
+import { Reusable } from "../graphql/response-cache";
 
+@Reusable()
 @ObjectType({
   description:
     'The outcome of a call attempt ("Qualified", "Voicemail", …). Finishing a call with it moves the lead to the linked lead status, if any. Call statuses are never deleted: hide one by turning its visibility off.',

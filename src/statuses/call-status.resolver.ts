@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { GraphQLContext } from "../graphql/context";
+import type { GraphQLContext } from "../context";
 import { LeadStatus } from "./lead-status.entity";
 import { CallStatus } from "./call-status.entity";
 import {
@@ -7,9 +7,11 @@ import {
   CreateCallStatusInput,
   UpdateCallStatusInput,
 } from "./call-status.inputs";
+import { Reusable } from "../graphql/response-cache";
 
 @Resolver(() => CallStatus)
 export class CallStatusResolver {
+  @Reusable()
   @Query(() => [CallStatus], {
     description: "Call statuses, ordered by `sort`, then id. Optionally filtered.",
   })
@@ -24,6 +26,7 @@ export class CallStatusResolver {
     return ctx.services.callStatuses.list(filter ?? {}, ctx.principal);
   }
 
+  @Reusable()
   @Query(() => CallStatus, {
     nullable: true,
     description: "One call status by id or by code (give exactly one). Null when there is none.",

@@ -2,12 +2,7 @@ import type { DataSource, Repository } from "typeorm";
 import { AgentVisibility, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
-import {
-  idOrCodeCondition,
-  insertStatus,
-  nextSort,
-  updateStatus,
-} from "./status-persistence";
+import { idOrCodeCondition, insertStatus, nextSort, updateStatus } from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";

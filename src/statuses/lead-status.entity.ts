@@ -2,7 +2,9 @@ import { Field, ObjectType } from "type-graphql";
 import { Column, Entity, Index } from "typeorm";
 import { LeadStatusCategory } from "./status.enums";
 import { StatusBase } from "./status-base.entity";
+import { Reusable } from "../graphql/response-cache";
 
+@Reusable()
 @ObjectType({
   description:
     'A lead\'s overall state in the workflow ("New", "In progress", "Qualified", …). A call status may be linked to one; finishing a call with that call status moves the lead here.',

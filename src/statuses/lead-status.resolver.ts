@@ -1,16 +1,18 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { CallStatus } from "./call-status.entity";
 import { AudienceArgs } from "./call-status.inputs";
-import type { GraphQLContext } from "../graphql/context";
+import type { GraphQLContext } from "../context";
 import { LeadStatus } from "./lead-status.entity";
 import {
   CreateLeadStatusInput,
   LeadStatusFilter,
   UpdateLeadStatusInput,
 } from "./lead-status.inputs";
+import { Reusable } from "../graphql/response-cache";
 
 @Resolver(() => LeadStatus)
 export class LeadStatusResolver {
+  @Reusable()
   @Query(() => [LeadStatus], {
     description: "Lead statuses, ordered by `sort`, then id. Optionally filtered.",
   })
@@ -25,6 +27,7 @@ export class LeadStatusResolver {
     return ctx.services.leadStatuses.list(filter ?? {}, ctx.principal);
   }
 
+  @Reusable()
   @Query(() => LeadStatus, {
     nullable: true,
     description: "One lead status by id or by code (give exactly one). Null when there is none.",

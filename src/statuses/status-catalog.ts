@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { CallStatus } from "./call-status.entity";
-import { onPrimary, oncePerRequest } from "../db/request-scope";
-import { runWrite } from "../db/writes";
+import { onPrimary, perRequest } from "../db/request-scope";
+import { readThroughGate } from "../db/writes";
 import { LeadStatus } from "./lead-status.entity";
 import { StatusRevision } from "./status-revision.entity";
 
@@ -70,7 +70,7 @@ export class StatusCatalog {
   /** The current lists: from memory when confirmed recently, else after one check. */
   async current(): Promise<StatusSnapshot> {
     if (!this.options.enabled) {
-      return oncePerRequest(this, () => runWrite(this.dataSource, () => this.load()));
+      return perRequest(this, () => readThroughGate(this.dataSource, () => this.load()));
     }
     const fresh = this.fresh();
     return fresh ?? this.refresh();
@@ -122,7 +122,7 @@ export class StatusCatalog {
     const generation = this.generation;
     // On SQLite the lists are read through the write gate: the one shared connection must not
     // show them another request's uncommitted transaction.
-    const pending = runWrite(this.dataSource, () => this.check(generation)).finally(() => {
+    const pending = readThroughGate(this.dataSource, () => this.check(generation)).finally(() => {
       if (this.pending === pending) this.pending = undefined;
     });
     this.pending = pending;

@@ -1,0 +1,82 @@
+/**
+ * What database driver errors (mysql2 and better-sqlite3, as wrapped by TypeORM) mean for a
+ * client: a duplicate key is a CONFLICT on a field, an unreachable or refusing database is
+ * SERVICE_UNAVAILABLE. Driver text never leaves this module.
+ */
+import { AppError, conflict, serviceUnavailable } from "../common/errors";
+
+interface DriverErrorShape {
+  code?: unknown;
+  errno?: unknown;
+  message?: unknown;
+  driverError?: DriverErrorShape;
+}
+
+function driverErrorOf(error: unknown): DriverErrorShape | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const shape = error as DriverErrorShape;
+  return shape.driverError ?? shape;
+}
+
+/**
+ * For a unique-key violation, the column it concerns (`code`, …), or `"unknown"` when the driver
+ * does not say; `undefined` for any other error. Relies on the index naming `UQ_<table>_<column>`.
+ */
+export function uniqueViolationColumn(error: unknown): string | undefined {
+  const driver = driverErrorOf(error);
+  if (!driver) return undefined;
+  const message = typeof driver.message === "string" ? driver.message : "";
+  if (driver.code === "ER_DUP_ENTRY" || driver.errno === 1062) {
+    // MariaDB: for key 'UQ_call_statuses_code'; MySQL 8: for key 'call_statuses.UQ_call_statuses_code'
+    const key = /for key '(?:[^.']+\.)?([^']+)'/.exec(message)?.[1];
+    return key?.match(/^UQ_[a-z]+_statuses_(.+)$/)?.[1] ?? key?.replace(/^UQ_/, "") ?? "unknown";
+  }
+  if (
+    driver.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    driver.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+  ) {
+    // UNIQUE constraint failed: call_statuses.code
+    return /constraint failed: [^.]+\.(\w+)/.exec(message)?.[1] ?? "unknown";
+  }
+  return undefined;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ER_CON_COUNT_ERROR",
+  "ER_SERVER_SHUTDOWN",
+  "ER_LOCK_WAIT_TIMEOUT",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+]);
+
+/** True when the database could not be reached or is temporarily refusing work. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const driver = driverErrorOf(error);
+  if (!driver) return false;
+  if (typeof driver.code === "string" && UNAVAILABLE_CODES.has(driver.code)) return true;
+  const message = typeof driver.message === "string" ? driver.message : "";
+  return /Pool is closed|Connection lost|Connection is not established|Can't add new command when connection is in closed state|connection is not open|Driver not Connected/i.test(
+    message,
+  );
+}
+
+/** The domain error a driver error stands for, or undefined when it is unexpected. */
+export function domainErrorOf(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  const uniqueColumn = uniqueViolationColumn(error);
+  if (uniqueColumn !== undefined) {
+    return conflict(`Another record already uses this ${uniqueColumn}.`, uniqueColumn);
+  }
+  if (isDatabaseUnavailable(error)) return serviceUnavailable();
+  return undefined;
+}

@@ -1,0 +1,128 @@
+import type { ApolloServer } from "@apollo/server";
+import { fastifyApolloHandler } from "@as-integrations/fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { withReadScope } from "../db/request-scope";
+import type { RequestContext } from "./context";
+import type { ResponseCache, ResponseCandidate } from "./response-cache";
+
+export const GRAPHQL_PATH = "/graphql";
+
+/** Who is calling, as far as this layer needs to know (for the log and the stored responses). */
+export interface Caller {
+  role: string;
+  keyPrefix?: string;
+}
+
+export interface GraphQLRouteOptions<TCaller extends Caller, TContext extends RequestContext> {
+  apollo: ApolloServer<TContext>;
+  /** Establishes the caller from the request headers; rejects when it cannot. */
+  authenticate: (request: FastifyRequest) => Promise<TCaller>;
+  /**
+   * The GraphQL context of one request, from its authentication (a rejected promise when the
+   * request could not be authenticated: the context must then throw the error to answer with).
+   */
+  context: (
+    base: RequestContext,
+    caller: Promise<TCaller>,
+    request: FastifyRequest,
+  ) => Promise<TContext>;
+  /** Stored answers of reusable queries, served before GraphQL runs. */
+  responses?: ResponseCache;
+}
+
+/** What the hooks of one request learnt, for the handler and the response hook. */
+interface Pending<TCaller> {
+  caller: Promise<TCaller>;
+  candidate?: ResponseCandidate;
+}
+
+function isJsonPost(request: FastifyRequest): boolean {
+  return (
+    request.method === "POST" &&
+    /^application\/json\s*(;|$)/i.test(request.headers["content-type"] ?? "")
+  );
+}
+
+/**
+ * Apollo puts no request id on the errors it answers before any plugin runs (batching, CSRF,
+ * unsupported method, authentication); they get it here, like every other error.
+ */
+function withRequestId(body: string, requestId: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
+    if (!Array.isArray(parsed.errors)) return body;
+    for (const error of parsed.errors) error.extensions = { ...error.extensions, requestId };
+    return JSON.stringify(parsed);
+  } catch {
+    return body;
+  }
+}
+
+/**
+ * GraphQL at `/graphql` through Apollo (`@as-integrations/fastify`). Each request is authenticated
+ * once, in a hook: a stored answer of the same query for the same role is sent from there,
+ * without parsing or executing anything; otherwise Apollo runs it with a context built from that
+ * same authentication, inside the request's own read scope (replica or primary, see
+ * `db/request-scope.ts`). Complete answers are offered to the stored responses on the way out.
+ */
+export function registerGraphQLRoute<TCaller extends Caller, TContext extends RequestContext>(
+  app: FastifyInstance,
+  options: GraphQLRouteOptions<TCaller, TContext>,
+): void {
+  const pending = new WeakMap<FastifyRequest, Pending<TCaller>>();
+  const handler = fastifyApolloHandler(options.apollo, {
+    context: (request) => {
+      const known = pending.get(request);
+      const caller = known?.caller ?? options.authenticate(request);
+      const base: RequestContext = {
+        requestId: request.id,
+        log: request.requestLog,
+        responseCandidate: known?.candidate,
+      };
+      return options.context(base, caller, request);
+    },
+  });
+  const responses = options.responses;
+
+  app.route({
+    method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    url: GRAPHQL_PATH,
+    preHandler: async (request, reply) => {
+      const caller = options.authenticate(request);
+      // Failures are answered by the context (or not at all, for the Sandbox page).
+      caller.catch(() => undefined);
+      const entry: Pending<TCaller> = { caller };
+      pending.set(request, entry);
+      const who = await caller.catch(() => undefined);
+      if (!who) return;
+      Object.assign(request.requestLog, { role: who.role, keyPrefix: who.keyPrefix });
+
+      if (!responses || !isJsonPost(request)) return;
+      const key = responses.keyOf(who.role, request.headers.accept, request.body);
+      if (!key) return;
+      const stored = responses.lookup(key);
+      if (!stored) {
+        entry.candidate = responses.candidate(key);
+        return;
+      }
+      Object.assign(request.requestLog, { operation: stored.operationName, cache: "hit" });
+      reply.header("content-type", stored.answer.contentType);
+      if (stored.answer.cacheControl) reply.header("cache-control", stored.answer.cacheControl);
+      return reply.code(200).send(stored.answer.body);
+    },
+    handler: (request, reply) =>
+      withReadScope(() => handler.call(app, request as never, reply as never)),
+    onSend: async (request, reply, payload) => {
+      if (typeof payload !== "string") return payload;
+      const candidate = pending.get(request)?.candidate;
+      if (candidate && responses) {
+        responses.store(candidate, reply.statusCode, {
+          body: Buffer.from(payload),
+          contentType: String(reply.getHeader("content-type") ?? "application/json"),
+          cacheControl: reply.getHeader("cache-control") as string | undefined,
+        });
+      }
+      return reply.statusCode >= 400 ? withRequestId(payload, request.id) : payload;
+    },
+  });
+}

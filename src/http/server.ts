@@ -1,0 +1,188 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import cors from "@fastify/cors";
+import { INTERNAL_ERROR_MESSAGE } from "../common/errors";
+import type { Logger } from "../logger";
+
+export const REQUEST_ID_HEADER = "x-request-id";
+
+/** What one request's log line says; filled in as the request goes (never secrets or content). */
+export interface RequestLog {
+  method: string;
+  path: string;
+  operation?: string;
+  role?: string;
+  keyPrefix?: string;
+  /** The `extensions.code` of each error returned, if any. */
+  errorCodes?: string[];
+  /** "hit" when the answer was a stored response (nothing executed). */
+  cache?: "hit";
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** This request's log line, written once when the response is finished. */
+    requestLog: RequestLog;
+  }
+}
+
+export interface HttpServerOptions {
+  logger: Logger;
+  /** Largest request body accepted, in bytes (larger: 413). */
+  bodyLimitBytes: number;
+  /** For GET /readyz: whether the service can serve requests now. */
+  readiness: () => Promise<{ ready: boolean; reason?: string }>;
+}
+
+/** A client-supplied request id is kept only when short and plain; otherwise a new one is made. */
+function requestIdFor(req: IncomingMessage): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const value = Array.isArray(given) ? given[0] : given;
+  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : randomUUID();
+}
+
+/**
+ * One log line per request, written by Fastify's own logger when the response is finished:
+ * request id, method, path, what the GraphQL layer learnt (operation, caller, error codes),
+ * status and duration. Fastify's default "incoming"/"completed" pair is replaced by it.
+ */
+class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override routeNotFound(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const line = {
+      ...request.requestLog,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    if (error) request.log.error({ ...line, err: error }, "request");
+    else request.log.info(line, "request");
+  }
+}
+
+/** An error body in the GraphQL shape, so clients parse every error the same way. */
+export function errorBody(message: string, code: string, requestId: string) {
+  return { errors: [{ message, extensions: { code, requestId } }] };
+}
+
+/** The status and message a client gets for a request Fastify could not take in. */
+function describeRequestError(error: FastifyError): { status: number; message: string } {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { status: 413, message: "Request body is too large." };
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return { status: 400, message: "Request body is not valid JSON." };
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return { status: 400, message: "The Content-Length header does not match the body." };
+    case "UNSUPPORTED_CHARSET":
+      return { status: 415, message: "Unsupported body encoding; send UTF-8 JSON." };
+    default: {
+      const status = error.statusCode ?? 500;
+      return status >= 400 && status < 500
+        ? { status, message: "Bad request." }
+        : { status: 500, message: INTERNAL_ERROR_MESSAGE };
+    }
+  }
+}
+
+/**
+ * The HTTP server (Fastify) without any route of a feature: request ids (a sane client
+ * `X-Request-Id` is kept, else one is generated, and it is echoed on every response), CORS, a
+ * bounded UTF-8 JSON body, `/healthz` and `/readyz`, a JSON 404, and JSON errors for requests that
+ * cannot be taken in — never a 500 or a stack trace for a malformed request. The GraphQL route is
+ * registered on it by `graphql/route.ts`.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new RequestLogController({ requestIdLogLabel: "requestId" }),
+    genReqId: requestIdFor,
+    bodyLimit: options.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Connections are closed by `App.close()` (drain, then a deadline); Fastify keeps serving
+    // the requests in flight meanwhile.
+    return503OnClosing: false,
+  }) as unknown as FastifyInstance;
+
+  // While closing, answers in flight end their connection, so that a keep-alive client does not
+  // hold the shutdown until the deadline.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
+
+  app.decorateRequest("requestLog", null as unknown as RequestLog);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    request.requestLog = { method: request.method, path: request.url.split("?", 1)[0] };
+  });
+
+  await app.register(cors, {
+    methods: ["GET", "HEAD", "POST"],
+    // Every OPTIONS request is answered as a preflight (204), as browsers expect of an API.
+    strictPreflight: false,
+  });
+
+  // Only UTF-8 JSON is parsed; any other body is read (within the limit) and handed on empty, so
+  // that GraphQL answers it with its own error (CSRF prevention, wrong content type).
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const charset = /;\s*charset=([^;\s]*)/i.exec(request.headers["content-type"] ?? "")?.[1];
+    if (charset !== undefined && !/^"?utf-?8"?$/i.test(charset)) {
+      return done(Object.assign(new Error("unsupported charset"), { code: "UNSUPPORTED_CHARSET" }));
+    }
+    parseJson(request, body as string, done);
+  });
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, _body, done) =>
+    done(null, undefined),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, message } = describeRequestError(error);
+    if (status >= 500) request.log.error({ err: error }, "unexpected error");
+    return reply
+      .code(status)
+      .send(
+        errorBody(message, status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST", request.id),
+      );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(errorBody("Not found. GraphQL is served at /graphql.", "NOT_FOUND", request.id)),
+  );
+
+  // Health checks: no credentials, no GraphQL.
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    const { ready, reason } = await options.readiness().catch(() => ({
+      ready: false,
+      reason: undefined,
+    }));
+    return reply
+      .code(ready ? 200 : 503)
+      .send(ready ? { status: "ready" } : { status: "unavailable", reason });
+  });
+
+  return app;
+}
