@@ -31,72 +31,81 @@ export interface Services {
   audit: AuditService;
 }
 
-/** Per-request batching of relation fields, so lists cost a bounded number of SQL statements. */
-export class Loaders {
-  readonly leadStatusById: DataLoader<number, LeadStatus | null>;
-  readonly callStatusById: DataLoader<number, CallStatus | null>;
-  readonly leadById: DataLoader<number, Lead | null>;
-  private readonly callPages = new Map<string, DataLoader<number, Page<Call>>>();
-  private readonly histories = new Map<AuditEntityType, DataLoader<number, AuditEntry[]>>();
-  private readonly callStatusesByLeadStatus = new Map<string, DataLoader<number, CallStatus[]>>();
+/** Looks up rows by id, for batching relation fields. */
+function byIds<T extends { id: number }>(find: (ids: readonly number[]) => Promise<T[]>) {
+  return async (ids: readonly number[]) => {
+    const byId = new Map((await find(ids)).map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  };
+}
 
-  constructor(private readonly services: Services) {
-    this.leadStatusById = new DataLoader(async (ids) => {
-      const rows = await services.leadStatuses.findByIds(ids);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
-    this.callStatusById = new DataLoader(async (ids) => {
-      const rows = await services.callStatuses.findByIds(ids);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
-    this.leadById = new DataLoader(async (ids) => {
-      const rows = await services.leads.findByIds(ids);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
+/**
+ * Per-request batching of relation fields, so lists cost a bounded number of SQL statements.
+ * The batches live in the request's scope (see `perRequest`): a write of the request forgets
+ * them, so a mutation's later fields never see what was loaded before its earlier fields wrote.
+ */
+export class Loaders {
+  constructor(private readonly services: Services) {}
+
+  /** The loader named `name` of the current request, made with `batch` on first use. */
+  private loader<K, V>(name: string, batch: DataLoader.BatchLoadFn<K, V>): DataLoader<K, V> {
+    const loaders = perRequest(this, () => new Map<string, DataLoader<unknown, unknown>>());
+    let loader = loaders.get(name) as DataLoader<K, V> | undefined;
+    if (!loader) {
+      loader = new DataLoader(batch);
+      loaders.set(name, loader as DataLoader<unknown, unknown>);
+    }
+    return loader;
+  }
+
+  leadStatus(id: number): Promise<LeadStatus | null> {
+    const { leadStatuses } = this.services;
+    return this.loader(
+      "leadStatus",
+      byIds((ids) => leadStatuses.findByIds(ids)),
+    ).load(id);
+  }
+
+  callStatus(id: number): Promise<CallStatus | null> {
+    const { callStatuses } = this.services;
+    return this.loader(
+      "callStatus",
+      byIds((ids) => callStatuses.findByIds(ids)),
+    ).load(id);
+  }
+
+  lead(id: number): Promise<Lead | null> {
+    const { leads } = this.services;
+    return this.loader(
+      "lead",
+      byIds((ids) => leads.findByIds(ids)),
+    ).load(id);
   }
 
   /** The audit history of a record; one batch per kind of record. */
   historyOf(type: AuditEntityType, id: number, principal: Principal): Promise<AuditEntry[]> {
-    let loader = this.histories.get(type);
-    if (!loader) {
-      loader = new DataLoader(async (ids) => {
-        const byId = await this.services.audit.historyOf(type, ids, principal);
-        return ids.map((entityId) => byId.get(entityId) ?? []);
-      });
-      this.histories.set(type, loader);
-    }
-    return loader.load(id);
+    return this.loader<number, AuditEntry[]>(`history:${type}`, async (ids) => {
+      const byId = await this.services.audit.historyOf(type, ids, principal);
+      return ids.map((entityId) => byId.get(entityId) ?? []);
+    }).load(id);
   }
 
   /** A page of a lead's calls; the leads of one list asking the same page share one batch. */
   callsOfLead(leadId: number, page: PageParams): Promise<Page<Call>> {
-    const key = `${page.first ?? ""}|${page.after ?? ""}`;
-    let loader = this.callPages.get(key);
-    if (!loader) {
-      loader = new DataLoader(async (ids) => {
-        const pages = await this.services.calls.pagesForLeads(ids, page);
-        return ids.map((id) => pages.get(id)!);
-      });
-      this.callPages.set(key, loader);
-    }
-    return loader.load(leadId);
+    const key = `calls:${page.first ?? ""}|${page.after ?? ""}`;
+    return this.loader<number, Page<Call>>(key, async (ids) => {
+      const pages = await this.services.calls.pagesForLeads(ids, page);
+      return ids.map((id) => pages.get(id)!);
+    }).load(leadId);
   }
 
   /** Call statuses of a lead status offered to `audience`; one loader per distinct audience. */
   callStatusesOf(leadStatusId: number, audience: AudienceFilterParams): Promise<CallStatus[]> {
-    const key = `${audience.visibleTo ?? ""}|${audience.afterCallTransfer === true}`;
-    let loader = this.callStatusesByLeadStatus.get(key);
-    if (!loader) {
-      loader = new DataLoader(async (ids) => {
-        const grouped = await this.services.callStatuses.listByLeadStatusIds(ids, audience);
-        return ids.map((id) => grouped.get(id) ?? []);
-      });
-      this.callStatusesByLeadStatus.set(key, loader);
-    }
-    return loader.load(leadStatusId);
+    const key = `callStatuses:${audience.visibleTo ?? ""}|${audience.afterCallTransfer === true}`;
+    return this.loader<number, CallStatus[]>(key, async (ids) => {
+      const grouped = await this.services.callStatuses.listByLeadStatusIds(ids, audience);
+      return ids.map((id) => grouped.get(id) ?? []);
+    }).load(leadStatusId);
   }
 }
 
@@ -104,11 +113,8 @@ export interface GraphQLContext extends RequestContext {
   /** Who is calling; every operation is authenticated before it runs. */
   principal: Principal;
   services: Services;
-  /**
-   * Per-request batching. Made anew after every write of the request (see `perRequest`), so a
-   * mutation's later fields never see what was loaded before its earlier fields wrote.
-   */
-  readonly loaders: Loaders;
+  /** Per-request batching of relation fields. */
+  loaders: Loaders;
 }
 
 /** The context of one authenticated request. */
@@ -121,8 +127,6 @@ export function createContext(
     ...base,
     principal,
     services,
-    get loaders() {
-      return perRequest(Loaders, () => new Loaders(services));
-    },
+    loaders: new Loaders(services),
   };
 }

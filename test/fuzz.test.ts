@@ -1551,9 +1551,8 @@ function problemsOf(request: Sent, status: number, headers: Headers, text: strin
       problems.push(`leak: ${JSON.stringify(match[0])}`);
   }
 
-  // Node's HTTP parser refuses a request line or headers over 16 KB itself (431, empty body),
-  // before the service sees the request.
-  if (status === 431 && text === "") return problems;
+  // Node's HTTP parser refuses a request line or headers over 16 KB before any route sees the
+  // request; the service still answers that (431) in JSON with a request id.
 
   if (!headers.get("x-request-id")) problems.push("no X-Request-Id header");
   const contentType = headers.get("content-type") ?? "";

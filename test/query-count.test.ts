@@ -128,3 +128,20 @@ describeEachDatabaseKind("SQL statements per request once the cached lists expir
     expect(server.queries[0]).toMatch(/status_revision/);
   });
 });
+
+describeEachDatabaseKind("authentication cost", (kind) => {
+  const server = new TestServer(kind);
+  beforeAll(() => server.start({ auth: { apiKeyCacheSeconds: 5 } }));
+  afterAll(() => server.stop());
+
+  it("looks a well-formed but unknown API key up once per request", async () => {
+    const unknown = `csk_0badc0de_${"A".repeat(43)}`;
+    for (const query of ["{ callStatuses { code } }", "{ viewer { role } }"]) {
+      server.resetQueries();
+      const response = await server.gql(query, undefined, { "x-api-key": unknown });
+      expect(response.status).toBe(401);
+      const lookups = server.queries.filter((sql) => /\bapi_keys\b/.test(sql));
+      expect(lookups).toHaveLength(1);
+    }
+  });
+});

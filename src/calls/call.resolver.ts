@@ -40,7 +40,7 @@ export class CallResolver {
 
   @FieldResolver(() => Lead, { description: "The lead that was called." })
   async lead(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<Lead> {
-    const lead = await ctx.loaders.leadById.load(call.leadId);
+    const lead = await ctx.loaders.lead(call.leadId);
     if (!lead) throw new Error(`call ${call.id} references missing lead ${call.leadId}`);
     return lead;
   }
@@ -50,7 +50,7 @@ export class CallResolver {
       "The call status the call was finished with, as it is now (a later rename shows here).",
   })
   async status(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<CallStatus> {
-    const status = await ctx.loaders.callStatusById.load(call.callStatusId);
+    const status = await ctx.loaders.callStatus(call.callStatusId);
     if (!status)
       throw new Error(`call ${call.id} references missing call status ${call.callStatusId}`);
     return status;

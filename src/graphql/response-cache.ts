@@ -133,7 +133,12 @@ export class ResponseCache {
     if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
     const { query, operationName, variables, extensions } = body as Record<string, unknown>;
     if (typeof query !== "string" || extensions !== undefined) return undefined;
-    return JSON.stringify([role, accept ?? "", query, operationName ?? null, variables ?? null]);
+    try {
+      return JSON.stringify([role, accept ?? "", query, operationName ?? null, variables ?? null]);
+    } catch {
+      // Variables nested too deeply to encode: not worth storing (GraphQL refuses them anyway).
+      return undefined;
+    }
   }
 
   /** A stored response for `key` that is still current, if any. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import Fastify, {
   LogController,
   type FastifyError,
@@ -100,6 +101,37 @@ function describeRequestError(error: FastifyError): { status: number; message: s
 }
 
 /**
+ * A request Node's HTTP parser refused before any route could see it (headers too large, a
+ * malformed request line, a timeout): answered in the same JSON shape, with a request id.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? 431
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? 408
+        : 400;
+  const message =
+    status === 431
+      ? "Request headers are too large."
+      : status === 408
+        ? "The request took too long to arrive."
+        : "Malformed HTTP request.";
+  const requestId = randomUUID();
+  const body = JSON.stringify(errorBody(message, "BAD_REQUEST", requestId));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
  * The HTTP server (Fastify) without any route of a feature: request ids (a sane client
  * `X-Request-Id` is kept, else one is generated, and it is echoed on every response), CORS, a
  * bounded UTF-8 JSON body, `/healthz` and `/readyz`, a JSON 404, and JSON errors for requests that
@@ -111,6 +143,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance: options.logger,
     logController: new RequestLogController({ requestIdLogLabel: "requestId" }),
     genReqId: requestIdFor,
+    clientErrorHandler: answerClientError,
     bodyLimit: options.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
     // Connections are closed by `App.close()` (drain, then a deadline); Fastify keeps serving

@@ -48,7 +48,7 @@ export class LeadResolver {
 
   @FieldResolver(() => LeadStatus, { description: "The lead's current status." })
   async status(@Root() lead: Lead, @Ctx() ctx: GraphQLContext): Promise<LeadStatus> {
-    const status = await ctx.loaders.leadStatusById.load(lead.statusId);
+    const status = await ctx.loaders.leadStatus(lead.statusId);
     if (!status) throw new Error(`lead ${lead.id} references missing lead status ${lead.statusId}`);
     return status;
   }

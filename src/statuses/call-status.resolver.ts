@@ -74,6 +74,6 @@ export class CallStatusResolver {
     // Attached already (the in-memory lists): answered without a promise per row.
     if (status.leadStatus !== undefined) return status.leadStatus;
     if (status.leadStatusId === null) return null;
-    return ctx.loaders.leadStatusById.load(status.leadStatusId);
+    return ctx.loaders.leadStatus(status.leadStatusId);
   }
 }
