@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * The system statuses that ship with the product (DESIGN.md §1). This data is frozen here on
+ * The system statuses that ship with the product. This data is frozen here on
  * purpose: a later change to the shipped statuses is a new migration, never an edit of this one.
  */
 const LEAD_STATUSES = [

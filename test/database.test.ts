@@ -29,7 +29,7 @@ async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
 }
 
 describeEachDatabase("database", (server) => {
-  it("starts with the 7 system call statuses and 4 system lead statuses of DESIGN.md", async () => {
+  it("starts with the 7 system call statuses and 4 system lead statuses the product ships with", async () => {
     const data = await server.ok<{
       callStatuses: Array<Record<string, unknown> & { leadStatus: { code: string } | null }>;
       leadStatuses: Array<Record<string, unknown>>;

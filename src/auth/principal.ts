@@ -1,6 +1,6 @@
 import { registerEnumType } from "type-graphql";
 
-/** The kinds of callers (DESIGN.md §1). */
+/** The kinds of callers. */
 export enum Role {
   ADMIN = "ADMIN",
   AGENT = "AGENT",

@@ -1,5 +1,5 @@
 /**
- * The one definition of status search (DESIGN.md §2): a case-insensitive substring of the title
+ * The one definition of status search: a case-insensitive substring of the title
  * or the code. Unicode-aware (Cyrillic included) and free of SQL wildcards (`%` and `_` are
  * literal), because it runs in JavaScript on every database alike.
  */

@@ -36,7 +36,7 @@ export interface WriteContext {
 export const SORT_STEP = 10;
 
 /**
- * `where` for a lookup by exactly one of `id` or `code` (DESIGN.md §2); bad input otherwise.
+ * `where` for a lookup by exactly one of `id` or `code`; bad input otherwise.
  * Null when the code is not well-formed, so cannot match (see `isCode`).
  */
 export function idOrCodeCondition(args: {

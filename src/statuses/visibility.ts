@@ -1,7 +1,7 @@
 import type { CallStatus } from "./call-status.entity";
 import { AgentVisibility, Audience } from "./status.enums";
 
-/** Which audience is choosing an outcome (DESIGN.md §2, `visibleTo`). */
+/** Which audience is choosing an outcome (the `visibleTo` filter). */
 export interface AudienceFilterParams {
   visibleTo?: Audience | null;
   afterCallTransfer?: boolean | null;
