@@ -28,6 +28,11 @@ export type DatabaseConfig =
          * the statement fails as SERVICE_UNAVAILABLE and its connection is thrown away.
          */
         queryTimeoutMs?: number;
+        /**
+         * How many times a transaction that failed on a deadlock or lock conflict is tried in all
+         * before the client gets SERVICE_UNAVAILABLE (default 4).
+         */
+        transactionAttempts?: number;
       });
 
 /** Where one MySQL/MariaDB server is and how to log in. */
@@ -276,6 +281,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       DATABASE_REPLICA_URLS: replicaUrls({ default: [] }),
       DATABASE_CONNECT_TIMEOUT_SECONDS: databaseTimeout,
       DATABASE_QUERY_TIMEOUT_SECONDS: databaseTimeout,
+      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 4 }),
       MIGRATIONS_RUN: flag({ default: true }),
       SHUTDOWN_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 600, unit: "seconds" })({ default: 10 }),
       API_KEY_CACHE_SECONDS: wholeNumber({ min: 0, max: 60, unit: "seconds" })({ default: 5 }),
@@ -310,9 +316,10 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
 
   // Reading a variable that failed validation throws: these checks read only those that passed.
   if (!problems.has("DATABASE_URL") && env.DATABASE_URL.kind === "sqlite") {
-    // Settings of the MySQL/MariaDB pool: SQLite never reads them.
+    // MySQL/MariaDB-only settings: SQLite never reads them.
     problems.delete("DATABASE_CONNECT_TIMEOUT_SECONDS");
     problems.delete("DATABASE_QUERY_TIMEOUT_SECONDS");
+    problems.delete("DATABASE_TRANSACTION_ATTEMPTS");
     if (problems.has("DATABASE_REPLICA_URLS") || env.DATABASE_REPLICA_URLS.length > 0) {
       const problem = "read replicas need a MySQL/MariaDB primary in DATABASE_URL";
       problems.set("DATABASE_REPLICA_URLS", problem);
@@ -340,6 +347,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
             ...(env.DATABASE_REPLICA_URLS.length > 0 && { replicas: env.DATABASE_REPLICA_URLS }),
             connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
             queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_SECONDS * 1000,
+            transactionAttempts: env.DATABASE_TRANSACTION_ATTEMPTS,
           },
     migrationsRun: env.MIGRATIONS_RUN,
     shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
