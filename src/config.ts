@@ -46,11 +46,14 @@ export interface MysqlEndpoint {
 
 export const DEFAULT_DATABASE_TIMEOUT_SECONDS = 10;
 
+const NODE_ENVS = ["development", "production", "test"] as const;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
 export interface AppConfig {
   port: number;
   host: string;
-  nodeEnv: "development" | "production" | "test";
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  nodeEnv: (typeof NODE_ENVS)[number];
+  logLevel: (typeof LOG_LEVELS)[number];
   database: DatabaseConfig;
   /** Apply pending migrations when the service starts. */
   migrationsRun: boolean;
@@ -115,9 +118,6 @@ export interface AuthConfig {
 }
 
 export const DEFAULT_SQLITE_PATH = "data/statuses.db";
-
-const NODE_ENVS = ["development", "production", "test"] as const;
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** A configuration problem; `lines` are ready to print, one per bad variable. */
 export class ConfigError extends Error {
