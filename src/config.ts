@@ -1,5 +1,5 @@
 import path from "node:path";
-import { bool, cleanEnv, EnvError, host, makeValidator, num, port, str } from "envalid";
+import { bool, cleanEnv, EnvError, host, makeExactValidator, str } from "envalid";
 
 /** Where and how to reach the database, parsed from `DATABASE_URL`. */
 export type DatabaseConfig =
@@ -28,6 +28,11 @@ export type DatabaseConfig =
          * the statement fails as SERVICE_UNAVAILABLE and its connection is thrown away.
          */
         queryTimeoutMs?: number;
+        /**
+         * How many times a transaction that failed on a deadlock or lock conflict is tried in all
+         * before the client gets SERVICE_UNAVAILABLE (default 4).
+         */
+        transactionAttempts?: number;
       });
 
 /** Where one MySQL/MariaDB server is and how to log in. */
@@ -41,11 +46,14 @@ export interface MysqlEndpoint {
 
 export const DEFAULT_DATABASE_TIMEOUT_SECONDS = 10;
 
+const NODE_ENVS = ["development", "production", "test"] as const;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
 export interface AppConfig {
   port: number;
   host: string;
-  nodeEnv: "development" | "production" | "test";
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  nodeEnv: (typeof NODE_ENVS)[number];
+  logLevel: (typeof LOG_LEVELS)[number];
   database: DatabaseConfig;
   /** Apply pending migrations when the service starts. */
   migrationsRun: boolean;
@@ -111,41 +119,6 @@ export interface AuthConfig {
 
 export const DEFAULT_SQLITE_PATH = "data/statuses.db";
 
-const NODE_ENVS = ["development", "production", "test"] as const;
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-
-/** How to set each variable right, for variables validated by envalid's built-in validators. */
-const RULES: Record<string, string> = {
-  PORT: "must be a whole number from 1 to 65535",
-  HOST: "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0",
-  NODE_ENV: `must be one of ${NODE_ENVS.join(", ")}`,
-  LOG_LEVEL: `must be one of ${LOG_LEVELS.join(", ")}`,
-  MIGRATIONS_RUN: "must be true or false",
-  API_KEY_CACHE_SECONDS: "must be a whole number of seconds from 0 to 60",
-  GRAPHQL_INTROSPECTION: "must be true or false",
-  GRAPHQL_SANDBOX: "must be true or false",
-  STATUS_CACHE_ENABLED: "must be true or false",
-  STATUS_CACHE_REFRESH_MS: "must be a whole number of milliseconds from 10 to 60000",
-};
-
-/** Database timeouts in whole seconds: variable → config key. */
-const DATABASE_TIMEOUTS = {
-  DATABASE_CONNECT_TIMEOUT_SECONDS: "connectTimeoutMs",
-  DATABASE_QUERY_TIMEOUT_SECONDS: "queryTimeoutMs",
-} as const;
-
-/** Positive whole-number limits: variable → [config key, largest sensible value]. */
-const LIMITS = {
-  GRAPHQL_MAX_DEPTH: ["maxDepth", 100],
-  GRAPHQL_MAX_ALIASES: ["maxAliases", 1000],
-  GRAPHQL_MAX_DIRECTIVES: ["maxDirectives", 1000],
-  GRAPHQL_MAX_TOKENS: ["maxTokens", 1_000_000],
-  GRAPHQL_MAX_COST: ["maxCost", 10_000_000],
-  HTTP_BODY_LIMIT_KB: ["bodyLimitBytes", 100 * 1024],
-} as const;
-
-const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 10;
-
 /** A configuration problem; `lines` are ready to print, one per bad variable. */
 export class ConfigError extends Error {
   constructor(public readonly lines: string[]) {
@@ -179,11 +152,12 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
         : `not a URL — use mysql://user:pass@host:3306/db, sqlite:PATH, or leave unset for the embedded SQLite database`,
     );
   }
+  const expected = `expected ${scheme}://user:pass@host:3306/database`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new EnvError(`not a valid URL — expected ${scheme}://user:pass@host:3306/database`);
+    throw new EnvError(`not a valid URL — ${expected}`);
   }
   const decode = (text: string, what: string) => {
     try {
@@ -195,189 +169,212 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
     }
   };
   const database = decode(url.pathname.replace(/^\//, ""), "database name");
-  if (!url.hostname)
-    throw new EnvError(`missing host — expected ${scheme}://user:pass@host:3306/database`);
-  if (!database || database.includes("/")) {
-    throw new EnvError(`missing database name — expected ${scheme}://user:pass@host:3306/database`);
-  }
-  const portNumber = url.port ? Number(url.port) : 3306;
+  if (!url.hostname) throw new EnvError(`missing host — ${expected}`);
+  if (!database || database.includes("/"))
+    throw new EnvError(`missing database name — ${expected}`);
   return {
     kind: "mysql",
     flavour: scheme,
     host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port: portNumber,
+    port: url.port ? Number(url.port) : 3306,
     username: decode(url.username || "root", "user name"),
     password: decode(url.password, "password"),
     database,
   };
 }
 
-const databaseUrl = makeValidator<DatabaseConfig>((input) => parseDatabaseUrl(input));
+/**
+ * A validator whose one complaint, `problem`, says what a valid value is: envalid's own messages
+ * quote the value, which may be a secret. `read` returns undefined, or throws, for a bad value.
+ */
+function rule<T>(problem: string, read: (value: string) => T | undefined) {
+  return makeExactValidator<T>((value) => {
+    try {
+      const result = read(value);
+      if (result !== undefined) return result;
+    } catch {
+      // Worded as `problem`.
+    }
+    throw new EnvError(problem);
+  });
+}
+
+/** Digits only: `Number()` would also take signs, fractions, exponents and hex. */
+function wholeNumber({ min, max, unit }: { min: number; max: number; unit?: string }) {
+  const of = unit ? ` of ${unit}` : "";
+  return rule(`must be a whole number${of} from ${min} to ${max}`, (value) => {
+    const number = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+    return number >= min && number <= max ? number : undefined;
+  });
+}
+
+function oneOf<T extends string>(choices: readonly T[]) {
+  return rule(`must be one of ${choices.join(", ")}`, (value) => choices.find((c) => c === value));
+}
+
+/** envalid's spellings (true/false, yes/no, on/off, t/f, 1/0), in any case. */
+const flag = rule("must be true or false", (value) => bool()._parse(value.toLowerCase()));
+
+const hostName = rule(
+  "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0",
+  host()._parse,
+);
+
+const databaseSeconds = wholeNumber({ min: 1, max: 3600, unit: "seconds" });
+const databaseTimeout = databaseSeconds({ default: DEFAULT_DATABASE_TIMEOUT_SECONDS });
+
+/** A short HS256 secret can be guessed offline from any one token signed with it. */
+const jwtSecret = rule(
+  "must be at least 32 bytes long (HS256 needs a strong shared secret)",
+  (value) => (Buffer.byteLength(value) >= 32 ? value : undefined),
+);
+
+/** One-line values carry the key's line breaks as "\n". */
+const pemPublicKey = rule(
+  'must be a PEM public key starting with "-----BEGIN PUBLIC KEY-----"',
+  (value) => {
+    const pem = value.replace(/\\n/g, "\n").trim();
+    return pem.startsWith("-----BEGIN PUBLIC KEY-----") ? pem : undefined;
+  },
+);
+
+const databaseUrl = makeExactValidator((value) => parseDatabaseUrl(value));
+
+/** Comma-separated, each like DATABASE_URL; a bad one is named by its place, not its text. */
+const replicaUrls = makeExactValidator<MysqlEndpoint[]>((value) => {
+  const problems: string[] = [];
+  const urls = value.split(/\s*,\s*/).filter((url) => url !== "");
+  const replicas = urls.flatMap((url, index) => {
+    try {
+      const replica = parseDatabaseUrl(url);
+      if (replica.kind !== "mysql") throw new EnvError("must be a mysql:// or mariadb:// URL");
+      const { host, port, username, password, database } = replica;
+      return [{ host, port, username, password, database }];
+    } catch (error) {
+      if (!(error instanceof EnvError)) throw error;
+      problems.push(`replica ${index + 1}: ${error.message}`);
+      return [];
+    }
+  });
+  if (problems.length > 0) throw new EnvError(problems.join("; "));
+  return replicas;
+});
 
 /**
  * Reads and validates the environment. Throws `ConfigError` listing every bad variable, one line
  * each (`NAME: problem`), and never echoes a value that might hold a password.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const lines: string[] = [];
-  const parsed = cleanEnv(
-    env,
+export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
+  // A blank value means the default, so that .env.example can list every variable.
+  const given = Object.fromEntries(
+    Object.entries(input).flatMap(([name, value]) => (value?.trim() ? [[name, value.trim()]] : [])),
+  );
+  const problems = new Map<string, string>();
+  const env = cleanEnv(
+    given,
     {
-      PORT: port({ default: 4000, desc: "HTTP port" }),
-      HOST: host({ default: "127.0.0.1", desc: "Interface to listen on" }),
-      NODE_ENV: str({ choices: NODE_ENVS, default: "development" }),
-      LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info" }),
-      DATABASE_URL: databaseUrl({ default: { kind: "sqlite", path: "" } }),
-      DATABASE_REPLICA_URLS: str({ default: "" }),
-      DATABASE_CONNECT_TIMEOUT_SECONDS: str({ default: "" }),
-      DATABASE_QUERY_TIMEOUT_SECONDS: str({ default: "" }),
-      MIGRATIONS_RUN: bool({ default: true }),
-      API_KEY_CACHE_SECONDS: num({ default: 5 }),
-      SHUTDOWN_TIMEOUT_SECONDS: str({ default: "" }),
-      STATUS_CACHE_ENABLED: bool({ default: true }),
-      STATUS_CACHE_REFRESH_MS: str({ default: "1000" }),
-      JWT_SECRET: str({ default: "" }),
-      JWT_PUBLIC_KEY: str({ default: "" }),
+      PORT: wholeNumber({ min: 1, max: 65535 })({ default: 4000 }),
+      HOST: hostName({ default: "127.0.0.1" }),
+      NODE_ENV: oneOf(NODE_ENVS)({ default: "development" }),
+      LOG_LEVEL: oneOf(LOG_LEVELS)({ default: "info" }),
+      DATABASE_URL: databaseUrl({ default: parseDatabaseUrl("") }),
+      DATABASE_REPLICA_URLS: replicaUrls({ default: [] }),
+      DATABASE_CONNECT_TIMEOUT_SECONDS: databaseTimeout,
+      DATABASE_QUERY_TIMEOUT_SECONDS: databaseTimeout,
+      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 4 }),
+      MIGRATIONS_RUN: flag({ default: true }),
+      SHUTDOWN_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 600, unit: "seconds" })({ default: 10 }),
+      API_KEY_CACHE_SECONDS: wholeNumber({ min: 0, max: 60, unit: "seconds" })({ default: 5 }),
+      STATUS_CACHE_ENABLED: flag({ default: true }),
+      STATUS_CACHE_REFRESH_MS: wholeNumber({ min: 10, max: 60_000, unit: "milliseconds" })({
+        default: 1000,
+      }),
+      JWT_SECRET: jwtSecret({ default: undefined }),
+      JWT_PUBLIC_KEY: pemPublicKey({ default: undefined }),
       JWT_ROLE_CLAIM: str({ default: "role" }),
-      JWT_ISSUER: str({ default: "" }),
-      JWT_AUDIENCE: str({ default: "" }),
-      GRAPHQL_INTROSPECTION: str({ default: "" }),
-      GRAPHQL_SANDBOX: str({ default: "" }),
-      ...Object.fromEntries(Object.keys(LIMITS).map((name) => [name, str({ default: "" })])),
+      JWT_ISSUER: str({ default: undefined }),
+      JWT_AUDIENCE: str({ default: undefined }),
+      // Unset: the GraphQL defaults, some of which depend on NODE_ENV.
+      GRAPHQL_INTROSPECTION: flag({ default: undefined }),
+      GRAPHQL_SANDBOX: flag({ default: undefined }),
+      GRAPHQL_MAX_DEPTH: wholeNumber({ min: 1, max: 100 })({ default: undefined }),
+      GRAPHQL_MAX_ALIASES: wholeNumber({ min: 1, max: 1000 })({ default: undefined }),
+      GRAPHQL_MAX_DIRECTIVES: wholeNumber({ min: 1, max: 1000 })({ default: undefined }),
+      GRAPHQL_MAX_TOKENS: wholeNumber({ min: 1, max: 1_000_000 })({ default: undefined }),
+      GRAPHQL_MAX_COST: wholeNumber({ min: 1, max: 10_000_000 })({ default: undefined }),
+      HTTP_BODY_LIMIT_KB: wholeNumber({ min: 1, max: 100 * 1024 })({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
         for (const [name, error] of Object.entries(errors)) {
-          if (!error) continue;
-          // Our own validators explain themselves; envalid's built-in messages are replaced by
-          // the rule, so that a line never echoes a raw value (it might be a secret).
-          const rule = RULES[name];
-          lines.push(
-            `${name}: ${rule ?? (error instanceof EnvError ? error.message : "invalid value")}`,
-          );
+          // Ours are worded not to quote the value; anything else might.
+          problems.set(name, error instanceof EnvError ? error.message : "invalid value");
         }
       },
     },
   );
-  // envalid's result throws on reading a variable that failed validation: stop here first.
-  if (lines.length > 0) throw new ConfigError(lines);
-  const cacheSeconds = parsed.API_KEY_CACHE_SECONDS;
-  if (!(Number.isInteger(cacheSeconds) && cacheSeconds >= 0 && cacheSeconds <= 60)) {
-    lines.push(`API_KEY_CACHE_SECONDS: ${RULES.API_KEY_CACHE_SECONDS}`);
-  }
-  const refreshRaw = parsed.STATUS_CACHE_REFRESH_MS.trim();
-  const refreshMs = /^[0-9]+$/.test(refreshRaw) ? Number(refreshRaw) : NaN;
-  if (!(refreshMs >= 10 && refreshMs <= 60_000)) {
-    lines.push(`STATUS_CACHE_REFRESH_MS: ${RULES.STATUS_CACHE_REFRESH_MS}`);
-  }
-  const jwtSecret = parsed.JWT_SECRET.trim();
-  // PEM keys in one-line env values usually carry "\n" for line breaks.
-  const jwtPublicKey = parsed.JWT_PUBLIC_KEY.replace(/\\n/g, "\n").trim();
-  if (jwtSecret && jwtPublicKey) {
-    lines.push(
-      "JWT_SECRET: set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256), not both",
-    );
-  } else if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
-    lines.push("JWT_SECRET: must be at least 32 bytes long (HS256 needs a strong shared secret)");
-  } else if (jwtPublicKey && !jwtPublicKey.startsWith("-----BEGIN PUBLIC KEY-----")) {
-    lines.push(
-      'JWT_PUBLIC_KEY: must be a PEM public key starting with "-----BEGIN PUBLIC KEY-----"',
-    );
-  }
-  const graphql = graphqlDefaults(parsed.NODE_ENV);
-  // Empty means "the default for NODE_ENV" (so that .env.example can list them blank).
-  for (const [name, key] of [
-    ["GRAPHQL_INTROSPECTION", "introspection"],
-    ["GRAPHQL_SANDBOX", "sandbox"],
-  ] as const) {
-    const raw = parsed[name].trim().toLowerCase();
-    if (raw === "") continue;
-    if (!/^(true|false|1|0|yes|no)$/.test(raw)) lines.push(`${name}: ${RULES[name]}`);
-    else graphql[key] = ["true", "1", "yes"].includes(raw);
-  }
-  for (const [name, [key, max]] of Object.entries(LIMITS)) {
-    const raw = String((parsed as Record<string, unknown>)[name] ?? "").trim();
-    if (raw === "") continue;
-    const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= 1 && value <= max)) {
-      lines.push(`${name}: must be a whole number from 1 to ${max}`);
-      continue;
-    }
-    graphql[key] = key === "bodyLimitBytes" ? value * 1024 : value;
-  }
-  const shutdownRaw = parsed.SHUTDOWN_TIMEOUT_SECONDS.trim();
-  const shutdownTimeoutSeconds =
-    shutdownRaw === ""
-      ? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS
-      : /^[0-9]+$/.test(shutdownRaw)
-        ? Number(shutdownRaw)
-        : NaN;
-  if (!(shutdownTimeoutSeconds >= 1 && shutdownTimeoutSeconds <= 600)) {
-    lines.push("SHUTDOWN_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 600");
-  }
-  const database =
-    parsed.DATABASE_URL.kind === "sqlite" && parsed.DATABASE_URL.path === ""
-      ? parseDatabaseUrl("")
-      : parsed.DATABASE_URL;
-  if (database.kind === "mysql") {
-    for (const [name, key] of Object.entries(DATABASE_TIMEOUTS)) {
-      const raw = String((parsed as Record<string, unknown>)[name] ?? "").trim();
-      const seconds =
-        raw === "" ? DEFAULT_DATABASE_TIMEOUT_SECONDS : /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
-      if (!(seconds >= 1 && seconds <= 3600)) {
-        lines.push(`${name}: must be a whole number of seconds from 1 to 3600`);
-      } else database[key] = seconds * 1000;
-    }
-  }
-  const replicaUrls = parsed.DATABASE_REPLICA_URLS.split(",")
-    .map((url) => url.trim())
-    .filter((url) => url !== "");
-  if (replicaUrls.length > 0) {
-    if (database.kind !== "mysql") {
-      lines.push(
-        "DATABASE_REPLICA_URLS: read replicas need a MySQL/MariaDB primary in DATABASE_URL",
-      );
-    } else {
-      database.replicas = [];
-      replicaUrls.forEach((url, index) => {
-        try {
-          const replica = parseDatabaseUrl(url);
-          if (replica.kind !== "mysql") throw new EnvError("must be a mysql:// or mariadb:// URL");
-          const { host, port, username, password, database: name } = replica;
-          database.replicas?.push({ host, port, username, password, database: name });
-        } catch (error) {
-          lines.push(
-            `DATABASE_REPLICA_URLS: replica ${index + 1}: ${error instanceof EnvError ? error.message : "invalid URL"}`,
-          );
-        }
-      });
-    }
-  }
-  if (lines.length > 0) throw new ConfigError(lines);
 
+  // Reading a variable that failed validation throws: these checks read only those that passed.
+  if (!problems.has("DATABASE_URL") && env.DATABASE_URL.kind === "sqlite") {
+    // MySQL/MariaDB-only settings: SQLite never reads them.
+    problems.delete("DATABASE_CONNECT_TIMEOUT_SECONDS");
+    problems.delete("DATABASE_QUERY_TIMEOUT_SECONDS");
+    problems.delete("DATABASE_TRANSACTION_ATTEMPTS");
+    if (problems.has("DATABASE_REPLICA_URLS") || env.DATABASE_REPLICA_URLS.length > 0) {
+      const problem = "read replicas need a MySQL/MariaDB primary in DATABASE_URL";
+      problems.set("DATABASE_REPLICA_URLS", problem);
+    }
+  }
+  if (given.JWT_SECRET && given.JWT_PUBLIC_KEY) {
+    const problem = "set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256), not both";
+    problems.set("JWT_SECRET", problem);
+  }
+  if (problems.size > 0) {
+    throw new ConfigError([...problems].map(([name, problem]) => `${name}: ${problem}`));
+  }
+
+  const graphql = graphqlDefaults(env.NODE_ENV);
   return {
-    port: parsed.PORT,
-    host: parsed.HOST,
-    nodeEnv: parsed.NODE_ENV,
-    logLevel: parsed.LOG_LEVEL,
-    database,
-    migrationsRun: parsed.MIGRATIONS_RUN,
-    shutdownTimeoutSeconds,
+    port: env.PORT,
+    host: env.HOST,
+    nodeEnv: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    database:
+      env.DATABASE_URL.kind === "sqlite"
+        ? env.DATABASE_URL
+        : {
+            ...env.DATABASE_URL,
+            ...(env.DATABASE_REPLICA_URLS.length > 0 && { replicas: env.DATABASE_REPLICA_URLS }),
+            connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+            queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_SECONDS * 1000,
+            transactionAttempts: env.DATABASE_TRANSACTION_ATTEMPTS,
+          },
+    migrationsRun: env.MIGRATIONS_RUN,
+    shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
     auth: {
-      apiKeyCacheSeconds: cacheSeconds,
+      apiKeyCacheSeconds: env.API_KEY_CACHE_SECONDS,
       jwt:
-        jwtSecret || jwtPublicKey
+        env.JWT_SECRET || env.JWT_PUBLIC_KEY
           ? {
-              secret: jwtSecret || undefined,
-              publicKey: jwtPublicKey || undefined,
-              roleClaim: parsed.JWT_ROLE_CLAIM.trim() || "role",
-              issuer: parsed.JWT_ISSUER.trim() || undefined,
-              audience: parsed.JWT_AUDIENCE.trim() || undefined,
+              secret: env.JWT_SECRET,
+              publicKey: env.JWT_PUBLIC_KEY,
+              roleClaim: env.JWT_ROLE_CLAIM,
+              issuer: env.JWT_ISSUER,
+              audience: env.JWT_AUDIENCE,
             }
           : undefined,
     },
-    graphql,
-    statusCache: { enabled: parsed.STATUS_CACHE_ENABLED, refreshMs },
+    graphql: {
+      maxDepth: env.GRAPHQL_MAX_DEPTH ?? graphql.maxDepth,
+      maxAliases: env.GRAPHQL_MAX_ALIASES ?? graphql.maxAliases,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES ?? graphql.maxDirectives,
+      maxTokens: env.GRAPHQL_MAX_TOKENS ?? graphql.maxTokens,
+      maxCost: env.GRAPHQL_MAX_COST ?? graphql.maxCost,
+      introspection: env.GRAPHQL_INTROSPECTION ?? graphql.introspection,
+      sandbox: env.GRAPHQL_SANDBOX ?? graphql.sandbox,
+      bodyLimitBytes: (env.HTTP_BODY_LIMIT_KB ?? graphql.bodyLimitBytes / 1024) * 1024,
+    },
+    statusCache: { enabled: env.STATUS_CACHE_ENABLED, refreshMs: env.STATUS_CACHE_REFRESH_MS },
   };
 }
 

@@ -141,6 +141,7 @@ describe("DATABASE_URL parsing", () => {
       ...expected,
       connectTimeoutMs: 10_000,
       queryTimeoutMs: 10_000,
+      transactionAttempts: 4,
     });
   });
 
@@ -332,6 +333,47 @@ describe("database timeouts and read replicas", () => {
     );
     expect(line).toMatch(/^DATABASE_REPLICA_URLS: replica 2: unsupported scheme "postgres"/);
     expect(line).not.toContain("topsecret");
+  });
+});
+
+describe("DATABASE_TRANSACTION_ATTEMPTS", () => {
+  const PRIMARY = "mysql://app:secret@primary.example:3306/statuses";
+
+  it("defaults to 4 attempts for a MySQL/MariaDB primary", () => {
+    expect(loadConfig({ DATABASE_URL: PRIMARY }).database).toMatchObject({
+      transactionAttempts: 4,
+    });
+    expect(
+      loadConfig({ DATABASE_URL: PRIMARY, DATABASE_TRANSACTION_ATTEMPTS: "" }).database,
+    ).toMatchObject({ transactionAttempts: 4 });
+  });
+
+  it.each([
+    ["1", 1],
+    ["10", 10],
+    [" 7 ", 7],
+  ])("reads %p as %p", (value, attempts) => {
+    expect(
+      loadConfig({ DATABASE_URL: PRIMARY, DATABASE_TRANSACTION_ATTEMPTS: value }).database,
+    ).toMatchObject({ transactionAttempts: attempts });
+  });
+
+  it.each(["0", "11", "-1", "2.5", "1e1", "three"])("refuses %p with one exact line", (value) => {
+    expect(
+      onlyLine(
+        { DATABASE_URL: PRIMARY, DATABASE_TRANSACTION_ATTEMPTS: value },
+        "DATABASE_TRANSACTION_ATTEMPTS",
+      ),
+    ).toBe("DATABASE_TRANSACTION_ATTEMPTS: must be a whole number from 1 to 10");
+  });
+
+  it("applies to MySQL/MariaDB only, like the database timeouts", () => {
+    const database = loadConfig({
+      DATABASE_URL: "sqlite::memory:",
+      DATABASE_TRANSACTION_ATTEMPTS: "11",
+    }).database;
+    expect(database).toEqual({ kind: "sqlite", path: ":memory:" });
+    expect(database).not.toHaveProperty("transactionAttempts");
   });
 });
 
