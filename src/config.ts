@@ -265,9 +265,12 @@ const replicaUrls = makeExactValidator<MysqlEndpoint[]>((value) => {
  * each (`NAME: problem`), and never echoes a value that might hold a password.
  */
 export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
-  // A blank value means the default, so that .env.example can list every variable.
+  // A blank value means the default, so that .env.example can list every variable — except
+  // NODE_ENV: a blank one in production must not quietly turn on development's introspection.
   const given = Object.fromEntries(
-    Object.entries(input).flatMap(([name, value]) => (value?.trim() ? [[name, value.trim()]] : [])),
+    Object.entries(input).flatMap(([name, value]) =>
+      value?.trim() || (name === "NODE_ENV" && value !== undefined) ? [[name, value.trim()]] : [],
+    ),
   );
   const problems = new Map<string, string>();
   const env = cleanEnv(

@@ -476,3 +476,11 @@ describe("GraphQL settings", () => {
     expect(onlyLine(env, variable)).toMatch(pattern);
   });
 });
+
+describe("a blank NODE_ENV", () => {
+  it("is refused rather than taken as development (which turns introspection on)", () => {
+    expect(onlyLine({ NODE_ENV: " " }, "NODE_ENV")).toBe(
+      "NODE_ENV: must be one of development, production, test",
+    );
+  });
+});
