@@ -13,6 +13,7 @@ import { CreateApiKeys1764100000002 } from "../../migrations/1764100000002-Creat
 import { CreateLeadsAndCalls1764100000003 } from "../../migrations/1764100000003-CreateLeadsAndCalls";
 import { CreateAuditLog1764100000004 } from "../../migrations/1764100000004-CreateAuditLog";
 import { CreateStatusRevision1764100000005 } from "../../migrations/1764100000005-CreateStatusRevision";
+import { ExactKeys1764100000006 } from "../../migrations/1764100000006-ExactKeys";
 import { ApiKey } from "../auth/api-key.entity";
 import { AuditEntry } from "../audit/audit-entry.entity";
 import { Call } from "../calls/call.entity";
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   CreateLeadsAndCalls1764100000003,
   CreateAuditLog1764100000004,
   CreateStatusRevision1764100000005,
+  ExactKeys1764100000006,
 ];
 
 export interface DataSourceHooks {
