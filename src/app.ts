@@ -15,6 +15,7 @@ import { CreateApiKeys1764100000002 } from "../migrations/1764100000002-CreateAp
 import { CreateLeadsAndCalls1764100000003 } from "../migrations/1764100000003-CreateLeadsAndCalls";
 import { CreateAuditLog1764100000004 } from "../migrations/1764100000004-CreateAuditLog";
 import { CreateStatusRevision1764100000005 } from "../migrations/1764100000005-CreateStatusRevision";
+import { ExactKeys1764100000006 } from "../migrations/1764100000006-ExactKeys";
 import { AiResolver } from "./ai/ai.resolver";
 import { AiService } from "./ai/ai.service";
 import { AuditEntry } from "./audit/audit-entry.entity";
@@ -71,6 +72,7 @@ export const DATABASE_MODEL: DatabaseModel = {
     CreateLeadsAndCalls1764100000003,
     CreateAuditLog1764100000004,
     CreateStatusRevision1764100000005,
+    ExactKeys1764100000006,
   ],
 };
 

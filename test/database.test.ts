@@ -142,6 +142,7 @@ describeEachDatabase("database", (server) => {
         "CreateLeadsAndCalls1764100000003",
         "CreateAuditLog1764100000004",
         "CreateStatusRevision1764100000005",
+        "ExactKeys1764100000006",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

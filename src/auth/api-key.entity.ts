@@ -24,6 +24,7 @@ export class ApiKey {
     description:
       "The key's first characters (e.g. `csk_1a2b3c4d`), to recognise it in lists and logs. Not a secret.",
   })
+  // Exact (utf8mb4_bin) on MySQL/MariaDB; see migrations/1764100000006-ExactKeys.ts.
   @Index("UQ_api_keys_prefix", { unique: true })
   @Column({ type: "varchar", length: 32, update: false })
   prefix!: string;

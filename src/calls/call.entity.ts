@@ -66,6 +66,7 @@ export class Call {
   recordedBy!: string;
 
   /** SHA-256 of (recorder, idempotency key); unique, so a retried request cannot record twice. */
+  // Exact (utf8mb4_bin) on MySQL/MariaDB; see migrations/1764100000006-ExactKeys.ts.
   @Index("UQ_calls_idempotency", { unique: true })
   @Column({ name: "idempotency_hash", type: "varchar", length: 64, nullable: true })
   idempotencyHash!: string | null;

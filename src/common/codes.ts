@@ -8,8 +8,9 @@ export const CODE_RULE_TEXT =
 
 /**
  * True for a well-formed code. Every stored code is one, so a lookup by anything else can only
- * miss — checked in code because MySQL's default collations would compare "QUALIFIED" or
- * "qualified " equal to "qualified" while SQLite would not.
+ * miss — checked in code too: the code columns are binary on MySQL/MariaDB (so "QUALIFIED" is
+ * not "qualified" there either), but `utf8mb4_bin` pads with spaces, so "qualified " would still
+ * equal "qualified" there while SQLite would not.
  */
 export function isCode(value: string): boolean {
   return CODE_PATTERN.test(value);

@@ -27,6 +27,7 @@ export class Lead {
     nullable: true,
     description: "The lead's id in the system it comes from (CRM, import). Unique when given.",
   })
+  // Exact (utf8mb4_bin) on MySQL/MariaDB; see migrations/1764100000006-ExactKeys.ts.
   @Index("UQ_leads_external_id", { unique: true })
   @Column({ name: "external_id", type: "varchar", length: 255, nullable: true })
   externalId!: string | null;

@@ -22,6 +22,7 @@ export abstract class StatusBase {
     description:
       "Symbolic code (system ID), e.g. `voicemail` or `in_progress`. Unique among statuses of its kind and never changes after creation.",
   })
+  // Exact (utf8mb4_bin) on MySQL/MariaDB; see migrations/1764100000006-ExactKeys.ts.
   @Column({ type: "varchar", length: 64, update: false })
   code!: string;
 
