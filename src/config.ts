@@ -28,6 +28,11 @@ export type DatabaseConfig =
          * the statement fails as SERVICE_UNAVAILABLE and its connection is thrown away.
          */
         queryTimeoutMs?: number;
+        /**
+         * How many times in all a transaction is tried when it fails with a deadlock or a lock
+         * wait timeout (default 4); then the request fails as SERVICE_UNAVAILABLE.
+         */
+        transactionAttempts?: number;
       });
 
 /** Where one MySQL/MariaDB server is and how to log in. */

@@ -19,6 +19,7 @@ import { Call } from "../calls/call.entity";
 import { Lead } from "../leads/lead.entity";
 import { StatusRevision } from "../status-catalog/status-revision.entity";
 import { routeReads } from "./request-scope";
+import { DEFAULT_TRANSACTION_ATTEMPTS, setTransactionAttempts } from "./writes";
 
 export const ENTITIES = [LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry, StatusRevision];
 export const MIGRATIONS = [
@@ -151,7 +152,10 @@ export async function createDataSource(
     };
   }
   const dataSource = new DataSource(options);
-  if (db.kind === "mysql") boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (db.kind === "mysql") {
+    boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+    setTransactionAttempts(dataSource, db.transactionAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS);
+  }
   routeReads(dataSource);
   return dataSource;
 }
