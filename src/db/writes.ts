@@ -58,8 +58,9 @@ function backoff(attempt: number): Promise<void> {
  * Runs `work` in a transaction (through the SQLite gate); commits when it resolves.
  *
  * A transaction that fails with a deadlock or a lock wait timeout (MySQL/MariaDB; on a Galera
- * cluster also a certification conflict at COMMIT) was rolled back: it is run again from the
- * start, on a fresh transaction, up to the data source's `transactionAttempts` in all (see
+ * cluster also a certification conflict at COMMIT) is rolled back whole (a lock wait timeout
+ * undoes only its statement on the server; TypeORM's ROLLBACK does the rest) and run again from
+ * the start, on a fresh transaction, up to the data source's `transactionAttempts` in all (see
  * `setTransactionAttempts`), with a short jittered backoff in between. The last failure is thrown
  * as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than
  * once: it must do nothing outside the database — whatever must happen once (a cache
