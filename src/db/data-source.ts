@@ -11,6 +11,7 @@ import {
 import { DEFAULT_DATABASE_TIMEOUT_SECONDS, type DatabaseConfig } from "../config";
 import type { Logger } from "../logger";
 import { routeReads } from "./request-scope";
+import { DEFAULT_TRANSACTION_ATTEMPTS, setTransactionAttempts } from "./writes";
 
 /** What the database holds: the composition root (src/app.ts) lists them. */
 export interface DatabaseModel {
@@ -142,7 +143,10 @@ export async function createDataSource(
     };
   }
   const dataSource = new DataSource(options);
-  if (db.kind === "mysql") boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+  if (db.kind === "mysql") {
+    boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+    setTransactionAttempts(dataSource, db.transactionAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS);
+  }
   routeReads(dataSource);
   return dataSource;
 }

@@ -54,16 +54,40 @@ const UNAVAILABLE_CODES = new Set([
   "PROTOCOL_SEQUENCE_TIMEOUT",
   "ER_CON_COUNT_ERROR",
   "ER_SERVER_SHUTDOWN",
-  "ER_LOCK_WAIT_TIMEOUT",
   "SQLITE_BUSY",
   "SQLITE_LOCKED",
 ]);
 
-/** True when the database could not be reached or is temporarily refusing work. */
+/**
+ * MySQL/MariaDB lock conflicts: a deadlock (1213, also what a multi-primary Galera cluster reports
+ * for a certification conflict at COMMIT) and a lock wait timeout (1205).
+ */
+const LOCK_CONFLICT_CODES = new Set(["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"]);
+const LOCK_CONFLICT_ERRNOS = new Set([1213, 1205]);
+
+/**
+ * True for a deadlock or a lock wait timeout: the transaction lost a race for row locks and may
+ * succeed when run again from the start (`runTransaction` does so). When it keeps losing, it is
+ * answered like an outage (`isDatabaseUnavailable`): SERVICE_UNAVAILABLE, retry later.
+ */
+export function isLockConflict(error: unknown): boolean {
+  const driver = driverErrorOf(error);
+  if (!driver) return false;
+  return (
+    (typeof driver.code === "string" && LOCK_CONFLICT_CODES.has(driver.code)) ||
+    (typeof driver.errno === "number" && LOCK_CONFLICT_ERRNOS.has(driver.errno))
+  );
+}
+
+/**
+ * True when the database could not be reached or is temporarily refusing work (lock conflicts
+ * that outlasted their retries included).
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const driver = driverErrorOf(error);
   if (!driver) return false;
   if (typeof driver.code === "string" && UNAVAILABLE_CODES.has(driver.code)) return true;
+  if (isLockConflict(driver)) return true;
   const message = typeof driver.message === "string" ? driver.message : "";
   return /Pool is closed|Connection lost|Connection is not established|Can't add new command when connection is in closed state|connection is not open|Driver not Connected/i.test(
     message,

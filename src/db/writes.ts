@@ -1,5 +1,6 @@
 import { Mutex } from "async-mutex";
 import type { DataSource, EntityManager } from "typeorm";
+import { isLockConflict } from "./errors";
 import { forgetRequestValues } from "./request-scope";
 
 /**
@@ -38,10 +39,56 @@ export function runWrite<T>(dataSource: DataSource, write: () => Promise<T>): Pr
   return readThroughGate(dataSource, write).finally(forgetRequestValues);
 }
 
-/** Runs `work` in a transaction (through the SQLite gate); commits when it resolves. */
-export function runTransaction<T>(
+/** Tries of a transaction in all when the configuration says nothing. */
+export const DEFAULT_TRANSACTION_ATTEMPTS = 4;
+
+/** Tries of a transaction in all, per data source (set where it is created). */
+const transactionAttempts = new WeakMap<DataSource, number>();
+
+/** How many times in all `runTransaction` tries a transaction on `dataSource` (at least 1). */
+export function setTransactionAttempts(dataSource: DataSource, attempts: number): void {
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new RangeError(`transactionAttempts must be a whole number ≥ 1, not ${attempts}`);
+  }
+  transactionAttempts.set(dataSource, attempts);
+}
+
+function attemptsOf(dataSource: DataSource): number {
+  // SQLite runs one transaction at a time (the gate): it has no deadlocks to retry.
+  if (gateOf(dataSource)) return 1;
+  return transactionAttempts.get(dataSource) ?? DEFAULT_TRANSACTION_ATTEMPTS;
+}
+
+/** Before try `attempt + 1`: a few ms after the first failure, doubling up to 50 ms, jittered. */
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(5 * 2 ** (attempt - 1), 50);
+  const ms = ceiling / 2 + (Math.random() * ceiling) / 2;
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs `work` in a transaction (through the SQLite gate); commits when it resolves.
+ *
+ * A transaction that fails with a deadlock or a lock wait timeout (MySQL/MariaDB; on a Galera
+ * cluster also a certification conflict at COMMIT) is rolled back whole and run again from the
+ * start, on a fresh transaction, up to the data source's `transactionAttempts` in all (see
+ * `setTransactionAttempts`), with a short jittered backoff in between. The last failure is thrown
+ * as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than
+ * once: it must do nothing outside the database — whatever must happen once (a cache
+ * invalidation, say) belongs after `runTransaction` settles.
+ */
+export async function runTransaction<T>(
   dataSource: DataSource,
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
-  return runWrite(dataSource, () => dataSource.transaction(work));
+  const attempts = attemptsOf(dataSource);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      // The gate (SQLite) is held for one try at a time, never during the backoff.
+      return await runWrite(dataSource, () => dataSource.transaction(work));
+    } catch (error) {
+      if (attempt >= attempts || !isLockConflict(error)) throw error;
+      await backoff(attempt);
+    }
+  }
 }

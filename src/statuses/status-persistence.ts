@@ -104,7 +104,8 @@ export async function insertStatus<T extends StatusRow>(
     }
     const row = { ...values, code };
     try {
-      // The row, its audit entry and the lists' revision are committed together.
+      // The row, its audit entry and the lists' revision are committed together. The callback
+      // may run more than once (a deadlock retry): the cache is invalidated once, after it all.
       return await runTransaction(repo.manager.connection, async (manager) => {
         const result = await manager
           .getRepository(repo.target)
@@ -171,7 +172,8 @@ export async function updateStatus<T extends StatusRow>(
     );
     if (changed.length === 0) return;
 
-    // The change (only if nobody changed the row meanwhile) and its audit entry, together.
+    // The change (only if nobody changed the row meanwhile) and its audit entry, together; the
+    // cache is invalidated after the last try, not inside the callback (it may run again).
     const applied = await runTransaction(repo.manager.connection, async (manager) => {
       const result = await manager
         .createQueryBuilder()
