@@ -235,6 +235,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   const http = await createHttpServer({
     logger,
     bodyLimitBytes: config.graphql.bodyLimitBytes,
+    timeouts: config.http,
     readiness: () => readiness(dataSource),
   });
   const apollo = await createApolloServer<GraphQLContext>({

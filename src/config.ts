@@ -59,6 +59,7 @@ export interface AppConfig {
   migrationsRun: boolean;
   /** On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut. */
   shutdownTimeoutSeconds: number;
+  http: HttpTimeouts;
   auth: AuthConfig;
   graphql: GraphqlConfig;
   statusCache: StatusCacheConfig;
@@ -101,6 +102,27 @@ export function graphqlDefaults(nodeEnv: AppConfig["nodeEnv"]): GraphqlConfig {
   };
 }
 
+/**
+ * How long a client may take, so that slow or idle clients cannot hold connections (and the
+ * service's memory) for as long as they like.
+ */
+export interface HttpTimeouts {
+  /** From the connection's first byte to the end of the request headers. */
+  headersTimeoutMs: number;
+  /** From the first byte to the end of the whole request (headers and body). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+}
+
+/** The defaults of the HTTP timeouts. */
+export const httpTimeoutDefaults: HttpTimeouts = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  // Longer than the idle timeout of common load balancers (60 s), which must close first.
+  keepAliveTimeoutMs: 65_000,
+};
+
 export interface AuthConfig {
   /**
    * How long a verified API key is remembered by one instance, in seconds. Bounds how long a key
@@ -114,6 +136,8 @@ export interface AuthConfig {
     roleClaim: string;
     issuer?: string;
     audience?: string;
+    /** The longest lifetime a token may have: `exp` at most this long after `iat`. */
+    maxAgeSeconds: number;
   };
 }
 
@@ -287,6 +311,15 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 4 }),
       MIGRATIONS_RUN: flag({ default: true }),
       SHUTDOWN_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 600, unit: "seconds" })({ default: 10 }),
+      HTTP_HEADERS_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 300, unit: "seconds" })({
+        default: httpTimeoutDefaults.headersTimeoutMs / 1000,
+      }),
+      HTTP_REQUEST_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 3600, unit: "seconds" })({
+        default: httpTimeoutDefaults.requestTimeoutMs / 1000,
+      }),
+      HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 3600, unit: "seconds" })({
+        default: httpTimeoutDefaults.keepAliveTimeoutMs / 1000,
+      }),
       API_KEY_CACHE_SECONDS: wholeNumber({ min: 0, max: 60, unit: "seconds" })({ default: 5 }),
       STATUS_CACHE_ENABLED: flag({ default: true }),
       STATUS_CACHE_REFRESH_MS: wholeNumber({ min: 10, max: 60_000, unit: "milliseconds" })({
@@ -297,6 +330,9 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       JWT_ROLE_CLAIM: str({ default: "role" }),
       JWT_ISSUER: str({ default: undefined }),
       JWT_AUDIENCE: str({ default: undefined }),
+      JWT_MAX_AGE_SECONDS: wholeNumber({ min: 60, max: 604_800, unit: "seconds" })({
+        default: 3600,
+      }),
       // Unset: the GraphQL defaults, some of which depend on NODE_ENV.
       GRAPHQL_INTROSPECTION: flag({ default: undefined }),
       GRAPHQL_SANDBOX: flag({ default: undefined }),
@@ -328,6 +364,14 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.set("DATABASE_REPLICA_URLS", problem);
     }
   }
+  if (
+    !problems.has("HTTP_HEADERS_TIMEOUT_SECONDS") &&
+    !problems.has("HTTP_REQUEST_TIMEOUT_SECONDS") &&
+    env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS
+  ) {
+    const problem = "must not be longer than HTTP_REQUEST_TIMEOUT_SECONDS (the whole request)";
+    problems.set("HTTP_HEADERS_TIMEOUT_SECONDS", problem);
+  }
   if (given.JWT_SECRET && given.JWT_PUBLIC_KEY) {
     const problem = "set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256), not both";
     problems.set("JWT_SECRET", problem);
@@ -354,6 +398,11 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
           },
     migrationsRun: env.MIGRATIONS_RUN,
     shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    },
     auth: {
       apiKeyCacheSeconds: env.API_KEY_CACHE_SECONDS,
       jwt:
@@ -364,6 +413,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
               roleClaim: env.JWT_ROLE_CLAIM,
               issuer: env.JWT_ISSUER,
               audience: env.JWT_AUDIENCE,
+              maxAgeSeconds: env.JWT_MAX_AGE_SECONDS,
             }
           : undefined,
     },

@@ -542,14 +542,19 @@ describeEachDatabaseKind("JWT", (kind) => {
       server.start({
         auth: {
           apiKeyCacheSeconds: 5,
-          jwt: { secret: HS_SECRET, roleClaim: "https://example.com/role", audience: "statuses" },
+          jwt: {
+            secret: HS_SECRET,
+            roleClaim: "https://example.com/role",
+            audience: "statuses",
+            maxAgeSeconds: 3600,
+          },
         },
       }),
     );
     afterAll(() => server.stop());
     const claims = (role: unknown) => ({ "https://example.com/role": role, aud: "statuses" });
 
-    it("accepts a valid token: its claim gives the role, its subject the actor", async () => {
+    it("accepts a valid token: its claim gives the role, its subject (namespaced) the actor", async () => {
       const t = await token(claims("AGENT"), { sub: "agent-42" });
       const response = await server.gql(
         `{ viewer { role actorId keyPrefix } callStatuses { code } }`,
@@ -558,7 +563,7 @@ describeEachDatabaseKind("JWT", (kind) => {
       );
       expect(response.errors).toBeUndefined();
       expect(response.data).toEqual({
-        viewer: { role: "AGENT", actorId: "agent-42", keyPrefix: null },
+        viewer: { role: "AGENT", actorId: "jwt:agent-42", keyPrefix: null },
         callStatuses: [{ code: "qualified" }, { code: "disqualified" }],
       });
       const lower = await token(claims("ai_agent"));
@@ -594,6 +599,7 @@ describeEachDatabaseKind("JWT", (kind) => {
         async () =>
           new SignJWT(claims("ADMIN"))
             .setProtectedHeader({ alg: "HS256" })
+            .setIssuedAt()
             .setSubject("u")
             .setExpirationTime("10m")
             .setNotBefore("5m")
@@ -648,10 +654,16 @@ describeEachDatabaseKind("JWT", (kind) => {
     const esServer = new TestServer(kind);
     beforeAll(async () => {
       await rsServer.start({
-        auth: { apiKeyCacheSeconds: 5, jwt: { publicKey: rsaPem, roleClaim: "role" } },
+        auth: {
+          apiKeyCacheSeconds: 5,
+          jwt: { publicKey: rsaPem, roleClaim: "role", maxAgeSeconds: 3600 },
+        },
       });
       await esServer.start({
-        auth: { apiKeyCacheSeconds: 5, jwt: { publicKey: ecPem, roleClaim: "role" } },
+        auth: {
+          apiKeyCacheSeconds: 5,
+          jwt: { publicKey: ecPem, roleClaim: "role", maxAgeSeconds: 3600 },
+        },
       });
     });
     afterAll(async () => {

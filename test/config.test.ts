@@ -33,6 +33,7 @@ describe("loadConfig defaults", () => {
       logLevel: "info",
       migrationsRun: true,
       shutdownTimeoutSeconds: 10,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 },
       database: { kind: "sqlite", path: path.resolve(process.cwd(), "data/statuses.db") },
       auth: { apiKeyCacheSeconds: 5, jwt: undefined },
       graphql: graphqlDefaults("development"),
@@ -63,6 +64,10 @@ describe("loadConfig defaults", () => {
         JWT_AUDIENCE: "statuses",
         STATUS_CACHE_ENABLED: "false",
         STATUS_CACHE_REFRESH_MS: "250",
+        JWT_MAX_AGE_SECONDS: "900",
+        HTTP_HEADERS_TIMEOUT_SECONDS: "5",
+        HTTP_REQUEST_TIMEOUT_SECONDS: "20",
+        HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: "75",
       }),
     ).toEqual({
       port: 8080,
@@ -71,6 +76,7 @@ describe("loadConfig defaults", () => {
       logLevel: "debug",
       migrationsRun: false,
       shutdownTimeoutSeconds: 10,
+      http: { headersTimeoutMs: 5000, requestTimeoutMs: 20_000, keepAliveTimeoutMs: 75_000 },
       database: { kind: "sqlite", path: ":memory:" },
       auth: {
         apiKeyCacheSeconds: 0,
@@ -80,6 +86,7 @@ describe("loadConfig defaults", () => {
           roleClaim: "https://example.com/role",
           issuer: "https://auth.example.com/",
           audience: "statuses",
+          maxAgeSeconds: 900,
         },
       },
       graphql: { ...graphqlDefaults("production"), introspection: false, sandbox: false },
@@ -482,5 +489,21 @@ describe("a blank NODE_ENV", () => {
     expect(onlyLine({ NODE_ENV: " " }, "NODE_ENV")).toBe(
       "NODE_ENV: must be one of development, production, test",
     );
+  });
+});
+
+describe("HTTP timeouts and JWT lifetime", () => {
+  it.each([
+    [{ HTTP_HEADERS_TIMEOUT_SECONDS: "0" }, "HTTP_HEADERS_TIMEOUT_SECONDS", /1 to 300/],
+    [{ HTTP_REQUEST_TIMEOUT_SECONDS: "1.5" }, "HTTP_REQUEST_TIMEOUT_SECONDS", /whole number/],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: "-1" }, "HTTP_KEEP_ALIVE_TIMEOUT_SECONDS", /1 to 3600/],
+    [{ JWT_MAX_AGE_SECONDS: "59" }, "JWT_MAX_AGE_SECONDS", /60 to 604800/],
+    [
+      { HTTP_HEADERS_TIMEOUT_SECONDS: "40", HTTP_REQUEST_TIMEOUT_SECONDS: "30" },
+      "HTTP_HEADERS_TIMEOUT_SECONDS",
+      /not be longer than HTTP_REQUEST_TIMEOUT_SECONDS/,
+    ],
+  ])("refuses %j", (env, variable, message) => {
+    expect(onlyLine(env, variable)).toMatch(message);
   });
 });

@@ -1675,7 +1675,10 @@ describeEachDatabaseKind("fuzzing over HTTP", (kind) => {
     await server.start(
       {
         graphql: graphqlDefaults("test"),
-        auth: { apiKeyCacheSeconds: 5, jwt: { secret: JWT_SECRET, roleClaim: "role" } },
+        auth: {
+          apiKeyCacheSeconds: 5,
+          jwt: { secret: JWT_SECRET, roleClaim: "role", maxAgeSeconds: 3600 },
+        },
         logLevel: "warn",
       },
       { captureLogs: true },

@@ -61,7 +61,7 @@ export class AuditEntry {
 
   @Field({
     description:
-      "Who made it: `key:<id>` for an API key, the token subject for a JWT, `cli` for the operator CLI, `system` for the service itself.",
+      "Who made it: `key:<id>` for an API key, `jwt:<subject>` for a JWT, `cli` for the operator CLI, `system` for the service itself.",
   })
   // Exact (utf8mb4_bin) on MySQL/MariaDB; see migrations/1764100000006-ExactKeys.ts.
   @Column({ name: "actor_id", type: "varchar", length: 255 })

@@ -1,6 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import { IsEnum } from "class-validator";
-import { TrimmedLength } from "../common/validation";
+import { IsReadableText, TrimmedLength } from "../common/validation";
 import type { CreateApiKeyParams } from "./api-key.service";
 import { Role } from "./principal";
 
@@ -10,6 +10,7 @@ export class CreateApiKeyInput implements CreateApiKeyParams {
     description: 'What the key is for, 1–255 characters, e.g. "settings UI" or "dialer eu-1".',
   })
   @TrimmedLength(1, 255)
+  @IsReadableText()
   name!: string;
 
   @Field(() => Role, { description: "What callers using the key may see and do." })

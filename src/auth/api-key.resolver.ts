@@ -22,7 +22,7 @@ class Viewer {
   role!: Role;
 
   @Field({
-    description: "Stable id of the caller: `key:<id>` for an API key, the token subject for a JWT.",
+    description: "Stable id of the caller: `key:<id>` for an API key, `jwt:<subject>` for a JWT.",
   })
   actorId!: string;
 

@@ -6,6 +6,12 @@ import { Role, type Principal } from "./principal";
 
 type JwtConfig = NonNullable<AuthConfig["jwt"]>;
 
+/** How far the issuer's clock may be ahead of or behind ours. */
+const CLOCK_SKEW_SECONDS = 30;
+
+/** Actors authenticated by a JWT are `jwt:<sub>`; API keys are `key:<id>`, the CLI `cli`. */
+export const JWT_ACTOR_PREFIX = "jwt:";
+
 /** Looks like a compact JWS: three base64url segments. */
 export function looksLikeJwt(token: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
@@ -14,8 +20,10 @@ export function looksLikeJwt(token: string): boolean {
 /**
  * Verifies Bearer JWTs from frontends that already have a user session (jose). Exactly one
  * algorithm is accepted — HS256 with a shared secret, or RS256/ES256 with the configured public
- * key — so unsigned (`alg: none`) and algorithm-confusion tokens are refused. `exp` and `sub`
- * are required; `nbf`, `iss` and `aud` are checked when present/configured.
+ * key — so unsigned (`alg: none`) and algorithm-confusion tokens are refused. `exp`, `iat` and a
+ * non-empty `sub` are required; `iat` may not be in the future (beyond a small clock skew) and
+ * `exp` may be at most JWT_MAX_AGE_SECONDS after it; `nbf`, `iss` and `aud` are checked when
+ * present/configured.
  */
 export class JwtVerifier {
   private readonly key: Uint8Array | KeyObject;
@@ -47,7 +55,10 @@ export class JwtVerifier {
         algorithms: [this.algorithm],
         issuer: this.config.issuer,
         audience: this.config.audience,
-        requiredClaims: ["exp", "sub"],
+        requiredClaims: ["exp", "sub", "iat"],
+        // Also requires `iat`, at most CLOCK_SKEW_SECONDS in the future.
+        maxTokenAge: this.config.maxAgeSeconds,
+        clockTolerance: CLOCK_SKEW_SECONDS,
       }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
@@ -56,16 +67,38 @@ export class JwtVerifier {
       if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === "nbf") {
         throw new AppError("UNAUTHENTICATED", "The token is not valid yet.");
       }
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === "iat") {
+        throw new AppError(
+          "UNAUTHENTICATED",
+          error.reason === "missing"
+            ? "The token must carry its issue time (iat)."
+            : "The token's issue time (iat) is not valid: it must be a time in the past.",
+        );
+      }
       throw new AppError("UNAUTHENTICATED", "The token is not valid.");
     }
+    // A token may not outlive the bound, however far its own `exp` says.
+    if ((payload.exp as number) - (payload.iat as number) > this.config.maxAgeSeconds) {
+      throw new AppError(
+        "UNAUTHENTICATED",
+        `The token lives too long: exp may be at most ${this.config.maxAgeSeconds} seconds after iat (JWT_MAX_AGE_SECONDS).`,
+      );
+    }
     const claim = payload[this.config.roleClaim];
-    const role = typeof claim === "string" ? claim.toUpperCase() : undefined;
+    // ASCII case only: toUpperCase() would also map "adm\u0131n" (dotless i) to ADMIN.
+    const role =
+      typeof claim === "string" ? claim.replace(/[a-z]/g, (c) => c.toUpperCase()) : undefined;
     if (!role || !Object.values(Role).includes(role as Role)) {
       throw new AppError(
         "UNAUTHENTICATED",
         `The token's "${this.config.roleClaim}" claim must be one of ${Object.values(Role).join(", ")}.`,
       );
     }
-    return { role: role as Role, actorId: String(payload.sub), via: "jwt" };
+    if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
+      throw new AppError("UNAUTHENTICATED", "The token's subject (sub) must not be empty.");
+    }
+    // Its own namespace: a subject can never pass for an API key's actor (`key:<id>`), whose
+    // idempotent results and audit entries are its own.
+    return { role: role as Role, actorId: `${JWT_ACTOR_PREFIX}${payload.sub}`, via: "jwt" };
   }
 }

@@ -31,7 +31,7 @@ registerEnumType(Role, {
 /** Who is calling, established once per request from an API key or a JWT. */
 export interface Principal {
   role: Role;
-  /** Stable id of the actor: `key:<id>` for an API key, the JWT subject, `cli` for the operator CLI. */
+  /** Stable id of the actor: `key:<id>` for an API key, `jwt:<sub>` for a JWT, `cli` for the operator CLI. */
   actorId: string;
   /** How the caller proved who it is. */
   via: "api_key" | "jwt" | "cli";

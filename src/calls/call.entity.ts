@@ -60,7 +60,8 @@ export class Call {
   recordedByRole!: Role;
 
   @Field({
-    description: "Who recorded the result: `key:<id>` for an API key, the token subject for a JWT.",
+    description:
+      "Who recorded the result: `key:<id>` for an API key, `jwt:<subject>` for a JWT, `cli` for the operator tool.",
   })
   @Column({ name: "recorded_by", type: "varchar", length: 255 })
   recordedBy!: string;

@@ -1,6 +1,6 @@
 import { Field, ID, InputType } from "type-graphql";
 import { IsOptional, Length } from "class-validator";
-import { TrimmedLength } from "../common/validation";
+import { IsReadableText, TrimmedLength } from "../common/validation";
 import type { CallFilterParams, RecordCallResultParams } from "./call.service";
 import { COMMENT_MAX_LENGTH } from "./call.service";
 
@@ -45,6 +45,7 @@ export class RecordCallResultInput implements RecordCallResultParams {
   })
   @IsOptional()
   @Length(1, 255, { message: "$property must be 1–255 characters long" })
+  @IsReadableText()
   idempotencyKey?: string | null;
 }
 

@@ -6,7 +6,7 @@ import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
 import { CallFilter, RecordCallResultInput } from "./call.inputs";
 import { CALL_CURSOR, type CallResultData } from "./call.service";
-import { CallConnection, CallResult } from "./call.types";
+import { CallConnection, CallOutcome, CallResult } from "./call.types";
 
 @Resolver(() => Call)
 export class CallResolver {
@@ -45,11 +45,25 @@ export class CallResolver {
     return lead;
   }
 
-  @FieldResolver(() => CallStatus, {
+  @FieldResolver(() => CallOutcome, {
     description:
-      "The call status the call was finished with, as it is now (a later rename shows here).",
+      "The outcome the call was finished with, by code and title (as they are now), whoever reads the call.",
   })
-  async status(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<CallStatus> {
+  async outcome(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<CallOutcome> {
+    const { code, title } = await this.statusOf(call, ctx);
+    return { code, title };
+  }
+
+  @FieldResolver(() => CallStatus, {
+    nullable: true,
+    description:
+      "The call status the call was finished with, as it is now (a later rename shows here); null when that status is not offered to the caller's audience (see `outcome`).",
+  })
+  async status(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<CallStatus | null> {
+    return ctx.services.callStatuses.shownTo(await this.statusOf(call, ctx), ctx.principal);
+  }
+
+  private async statusOf(call: Call, ctx: GraphQLContext): Promise<CallStatus> {
     const status = await ctx.loaders.callStatus(call.callStatusId);
     if (!status)
       throw new Error(`call ${call.id} references missing call status ${call.callStatusId}`);

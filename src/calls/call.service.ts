@@ -16,6 +16,7 @@ import { AppError, badUserInput, conflict, notFound } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
 import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
+import { unreadableTextProblem } from "../common/text";
 
 export interface RecordCallResultParams {
   leadId: string | number;
@@ -67,6 +68,8 @@ function normalizeRequest(input: RecordCallResultParams, actor: Principal): Norm
   if (input.nextCallAt && Number.isNaN(input.nextCallAt.getTime())) {
     throw badUserInput("nextCallAt", "nextCallAt is not a valid date-time");
   }
+  const unreadable = input.comment ? unreadableTextProblem(input.comment, true) : undefined;
+  if (unreadable) throw badUserInput("comment", `comment ${unreadable}`);
   const comment = input.comment?.trim() ? input.comment.trim() : null;
   const afterCallTransfer = input.afterCallTransfer === true;
   // Stored in whole seconds, like every timestamp here (MySQL would round, MariaDB truncate).

@@ -5,6 +5,18 @@ import { Call } from "./call.entity";
 
 export const CallConnection = connectionType(Call, "Call", "call");
 
+@ObjectType({
+  description:
+    "Which outcome a call was finished with, by name: shown to every caller that may read the call, even when the call status itself is hidden from it.",
+})
+export class CallOutcome {
+  @Field({ description: "The call status's code, e.g. `voicemail`." })
+  code!: string;
+
+  @Field({ description: "The call status's display name, as it is now." })
+  title!: string;
+}
+
 @ObjectType({ description: "What recording a call result did." })
 export class CallResult {
   @Field(() => Call, { description: "The call as stored." })

@@ -14,6 +14,7 @@ import {
   type ValidationOptions,
 } from "class-validator";
 import { CODE_PATTERN, CODE_RULE_TEXT } from "./codes";
+import { unreadableTextProblem } from "./text";
 
 export const TITLE_MAX_LENGTH = 255;
 export const DESCRIPTION_MAX_LENGTH = 1000;
@@ -61,14 +62,31 @@ export function TrimmedLength(min: number, max: number, options?: ValidationOpti
   );
 }
 
-/** A required-when-given title: 1–255 characters after trimming. */
-export function IsTitle(): PropertyDecorator {
-  return compose(NotNullWhenGiven(), TrimmedLength(1, TITLE_MAX_LENGTH));
+/**
+ * Text people will read (see `unreadableTextProblem`): one line, or with `multiline`, also line
+ * breaks and tabs; never other control characters or bidirectional overrides.
+ */
+export function IsReadableText(options: { multiline?: boolean } = {}) {
+  const multiline = options.multiline === true;
+  return ValidateBy({
+    name: "readableText",
+    validator: {
+      validate: (value: unknown) =>
+        typeof value !== "string" || unreadableTextProblem(value, multiline) === undefined,
+      defaultMessage: (args) =>
+        `$property ${unreadableTextProblem(String(args?.value), multiline) ?? "is not readable text"}`,
+    },
+  });
 }
 
-/** An optional, nullable free text of at most `max` characters after trimming. */
+/** A required-when-given title: one readable line of 1–255 characters after trimming. */
+export function IsTitle(): PropertyDecorator {
+  return compose(NotNullWhenGiven(), TrimmedLength(1, TITLE_MAX_LENGTH), IsReadableText());
+}
+
+/** An optional, nullable free text of at most `max` characters after trimming (line breaks allowed). */
 export function IsOptionalText(max: number): PropertyDecorator {
-  return compose(IsOptional(), TrimmedLength(0, max));
+  return compose(IsOptional(), TrimmedLength(0, max), IsReadableText({ multiline: true }));
 }
 
 /** A symbolic code; absent or null means "derive it from the title". */

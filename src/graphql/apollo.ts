@@ -11,8 +11,9 @@ import type { GraphqlConfig } from "../config";
 import { readFromPrimary } from "../db/request-scope";
 import type { Logger } from "../logger";
 import type { RequestContext } from "./context";
-import { clientErrorCode, formatGraphQLError } from "./errors";
+import { clientErrorCode, errorFormatter } from "./errors";
 import { isReusableOperation } from "./response-cache";
+import { wellFormedUnicodePlugin } from "./well-formed-unicode";
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -145,7 +146,7 @@ export async function createApolloServer<TContext extends RequestContext>(
   }).protect();
   const apollo = new ApolloServer<TContext>({
     schema,
-    formatError: formatGraphQLError,
+    formatError: errorFormatter({ suggestions: limits.introspection }),
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
@@ -162,6 +163,7 @@ export async function createApolloServer<TContext extends RequestContext>(
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<TContext>[]),
       requestPlugin(schema, logger) as ApolloServerPlugin<TContext>,
+      wellFormedUnicodePlugin(),
       drainPlugin(options.http, options.drainTimeoutMs, logger),
       // No cache hints are used; Apollo's cache-control plugin would still wrap every field
       // resolver to compute them. Responses say `Cache-Control: no-store` (requestPlugin).

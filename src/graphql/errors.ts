@@ -64,7 +64,10 @@ export function formatGraphQLError(
   const original = unwrapResolverError(error);
   const base = { locations: formatted.locations, path: formatted.path };
 
-  const domain = domainErrorOf(original);
+  // Errors thrown before execution (plugins) carry the domain error as their original.
+  const domain =
+    domainErrorOf(original) ??
+    (original instanceof GraphQLError ? domainErrorOf(original.originalError) : undefined);
   if (domain) {
     return {
       ...base,
@@ -147,4 +150,33 @@ export function authenticationFailure(error: unknown): unknown {
     });
   }
   return error;
+}
+
+/** graphql-js's hints ("Did you mean the enum value "ADMIN"?"), which reveal the schema. */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const fields = formatted.extensions?.fields as FieldError[] | undefined;
+  return {
+    ...formatted,
+    message: formatted.message.replace(SUGGESTION, ""),
+    extensions: {
+      ...formatted.extensions,
+      ...(fields
+        ? { fields: fields.map((f) => ({ ...f, message: f.message.replace(SUGGESTION, "") })) }
+        : {}),
+    },
+  };
+}
+
+/**
+ * Apollo's `formatError`. Without `suggestions` (whenever introspection is off), no message
+ * suggests a field, type, argument or enum value: they would give away the schema that turning
+ * introspection off hides.
+ */
+export function errorFormatter(options: { suggestions: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = formatGraphQLError(formatted, error);
+    return options.suggestions ? result : withoutSuggestions(result);
+  };
 }

@@ -10,6 +10,7 @@ import Fastify, {
 } from "fastify";
 import cors from "@fastify/cors";
 import { INTERNAL_ERROR_MESSAGE } from "../common/errors";
+import type { HttpTimeouts } from "../config";
 import type { Logger } from "../logger";
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -36,6 +37,8 @@ declare module "fastify" {
 
 export interface HttpServerOptions {
   logger: Logger;
+  /** How long a client may take to send a request, and to keep an idle connection. */
+  timeouts: HttpTimeouts;
   /** Largest request body accepted, in bytes (larger: 413). */
   bodyLimitBytes: number;
   /** For GET /readyz: whether the service can serve requests now. */
@@ -145,6 +148,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     genReqId: requestIdFor,
     clientErrorHandler: answerClientError,
     bodyLimit: options.bodyLimitBytes,
+    // A slow client (one byte a second) is answered 408 and cut once its headers, or its whole
+    // request, take longer than allowed; the checks run every second (Node's default: 30 s).
+    http: {
+      headersTimeout: options.timeouts.headersTimeoutMs,
+      requestTimeout: options.timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    requestTimeout: options.timeouts.requestTimeoutMs,
+    keepAliveTimeout: options.timeouts.keepAliveTimeoutMs,
     routerOptions: { ignoreTrailingSlash: true },
     // Connections are closed by `App.close()` (drain, then a deadline); Fastify keeps serving
     // the requests in flight meanwhile.

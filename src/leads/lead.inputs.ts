@@ -1,5 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import { IsOptional, Matches, MaxLength } from "class-validator";
+import { IsReadableText } from "../common/validation";
 import { LeadStatusCategory } from "../statuses/status.enums";
 import type { CreateLeadParams, LeadFilterParams } from "./lead.service";
 
@@ -11,6 +12,7 @@ export class CreateLeadInput implements CreateLeadParams {
   })
   @IsOptional()
   @MaxLength(255)
+  @IsReadableText()
   externalId?: string | null;
 
   @Field(() => String, {
@@ -26,6 +28,7 @@ export class CreateLeadInput implements CreateLeadParams {
   @Field(() => String, { nullable: true, description: "Name, up to 255 characters." })
   @IsOptional()
   @MaxLength(255)
+  @IsReadableText()
   name?: string | null;
 
   @Field(() => String, {

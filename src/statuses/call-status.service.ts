@@ -89,7 +89,6 @@ export class CallStatusService {
     args: { id?: string | number | null; code?: string | null },
     actor: Principal,
   ): Promise<CallStatus | null> {
-    const audience = scopeAudience(actor, { afterCallTransfer: true });
     const where = idOrCodeCondition(args);
     if (!where) return null;
     const snapshot = await this.catalog.current();
@@ -97,7 +96,17 @@ export class CallStatusService {
       "id" in where
         ? snapshot.callStatusById.get(where.id)
         : snapshot.callStatusByCode.get(where.code);
-    return found && isVisibleTo(found, audience) ? found : null;
+    return found ? this.shownTo(found, actor) : null;
+  }
+
+  /**
+   * `status` with all its settings, or null when it is not offered to the caller's audience
+   * (agents see AFTER_CALL_TRANSFER ones too): the one rule for showing one status to a caller,
+   * by lookup or in the history of calls. Such a caller still learns a recorded call's outcome
+   * by its code and title (`Call.outcome`), never the settings of a status hidden from it.
+   */
+  shownTo(status: CallStatus, actor: Principal): CallStatus | null {
+    return isVisibleTo(status, scopeAudience(actor, { afterCallTransfer: true })) ? status : null;
   }
 
   /** Call statuses by id, whatever their visibility — for the history of recorded calls. */

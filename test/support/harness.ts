@@ -5,7 +5,12 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { createApp, type App } from "../../src/app";
-import { graphqlDefaults, type AppConfig, type DatabaseConfig } from "../../src/config";
+import {
+  graphqlDefaults,
+  httpTimeoutDefaults,
+  type AppConfig,
+  type DatabaseConfig,
+} from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { adminConnection, MYSQL_AVAILABLE_FLAG, mysqlServer, TEST_DB_PREFIX } from "./mysql";
 
@@ -72,6 +77,7 @@ export function testConfig(
     database,
     migrationsRun: true,
     shutdownTimeoutSeconds: 10,
+    http: httpTimeoutDefaults,
     auth: { apiKeyCacheSeconds: 5 },
     // Fixtures create rows in bulk with aliased mutations; the limits themselves are tested with
     // the real defaults (test/limits.test.ts).

@@ -1,0 +1,25 @@
+/**
+ * What text a person will read may contain. Titles, names and codes are single lines; comments
+ * and descriptions may also hold line breaks and tabs. Neither may hold other control characters
+ * (NUL, escape sequences that drive a terminal, C1 controls) or the bidirectional embedding,
+ * override and isolate characters that make text display in another order than it is stored
+ * (U+202A–U+202E, U+2066–U+2069). Refused, never stripped: what is stored is what was sent.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+// eslint-disable-next-line no-control-regex -- as above
+const CONTROL_BUT_LINE_BREAKS_AND_TABS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+
+/** Why `text` may not be stored as a readable text, or undefined when it may. */
+export function unreadableTextProblem(text: string, multiline: boolean): string | undefined {
+  if ((multiline ? CONTROL_BUT_LINE_BREAKS_AND_TABS : CONTROL).test(text)) {
+    return multiline
+      ? "must not contain control characters other than line breaks and tabs"
+      : "must be one line without control characters (no line breaks, tabs or escape sequences)";
+  }
+  if (BIDI_CONTROL.test(text)) {
+    return "must not contain bidirectional embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)";
+  }
+  return undefined;
+}
