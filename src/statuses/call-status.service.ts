@@ -2,7 +2,13 @@ import type { DataSource, Repository } from "typeorm";
 import { AgentVisibility, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import { parseId } from "../common/ids";
-import { idOrCodeCondition, insertStatus, nextSort, updateStatus } from "./status-persistence";
+import {
+  idOrCodeCondition,
+  insertStatus,
+  updateStatus,
+  type NewStatusParams,
+  type StatusChangeParams,
+} from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
@@ -19,11 +25,8 @@ export interface CallStatusFilterParams extends AudienceFilterParams {
   leadStatusCode?: string | null;
 }
 
-export interface CreateCallStatusParams {
-  code?: string | null;
-  title: string;
+export interface CreateCallStatusParams extends NewStatusParams {
   description?: string | null;
-  sort?: number;
   commentRequired?: boolean;
   planningTimeRequired?: boolean;
   leadStatusCode?: string | null;
@@ -31,16 +34,13 @@ export interface CreateCallStatusParams {
   showToAiAgents?: boolean;
 }
 
-export interface UpdateCallStatusParams {
-  title?: string;
+export interface UpdateCallStatusParams extends StatusChangeParams {
   description?: string | null;
-  sort?: number;
   commentRequired?: boolean;
   planningTimeRequired?: boolean;
   leadStatusCode?: string | null;
   agentVisibility?: AgentVisibility;
   showToAiAgents?: boolean;
-  expectedVersion?: number | null;
 }
 
 const LABEL = "call status";
@@ -138,15 +138,12 @@ export class CallStatusService {
     const id = await insertStatus(
       this.repo,
       LABEL,
-      input.code,
+      input,
       {
-        title: input.title.trim(),
         description: normalizeDescription(input.description) ?? null,
-        sort: input.sort ?? (await nextSort(this.repo)),
         commentRequired: input.commentRequired ?? false,
         planningTimeRequired: input.planningTimeRequired ?? false,
         leadStatusId,
-        type: StatusType.CUSTOM,
         agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
         showToAiAgents: input.showToAiAgents ?? false,
       },
@@ -166,11 +163,9 @@ export class CallStatusService {
       this.repo,
       LABEL,
       id,
-      input.expectedVersion,
+      input,
       async () => ({
-        title: input.title?.trim(),
         description: normalizeDescription(input.description),
-        sort: input.sort,
         commentRequired: input.commentRequired,
         planningTimeRequired: input.planningTimeRequired,
         leadStatusId:

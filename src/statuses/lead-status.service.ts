@@ -6,8 +6,9 @@ import {
   findByCode,
   idOrCodeCondition,
   insertStatus,
-  nextSort,
   updateStatus,
+  type NewStatusParams,
+  type StatusChangeParams,
 } from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../auth/permissions";
@@ -22,20 +23,14 @@ export interface LeadStatusFilterParams {
   type?: StatusType | null;
 }
 
-export interface CreateLeadStatusParams {
-  code?: string | null;
-  title: string;
+export interface CreateLeadStatusParams extends NewStatusParams {
   category: LeadStatusCategory;
   color?: string;
-  sort?: number;
 }
 
-export interface UpdateLeadStatusParams {
-  title?: string;
+export interface UpdateLeadStatusParams extends StatusChangeParams {
   color?: string;
-  sort?: number;
   category?: LeadStatusCategory;
-  expectedVersion?: number | null;
 }
 
 export const DEFAULT_LEAD_STATUS_COLOR = "#9E9E9E";
@@ -103,13 +98,10 @@ export class LeadStatusService {
     const id = await insertStatus(
       this.repo,
       LABEL,
-      input.code,
+      input,
       {
-        title: input.title.trim(),
         category: input.category,
         color: (input.color ?? DEFAULT_LEAD_STATUS_COLOR).toUpperCase(),
-        sort: input.sort ?? (await nextSort(this.repo)),
-        type: StatusType.CUSTOM,
       },
       { actor, entityType: AuditEntityType.LEAD_STATUS, catalog: this.catalog },
     );
@@ -127,7 +119,7 @@ export class LeadStatusService {
       this.repo,
       LABEL,
       id,
-      input.expectedVersion,
+      input,
       (current) => {
         if (
           input.category !== undefined &&
@@ -139,12 +131,7 @@ export class LeadStatusService {
             `category of the system lead status "${current.code}" cannot change`,
           );
         }
-        return {
-          title: input.title?.trim(),
-          color: input.color?.toUpperCase(),
-          sort: input.sort,
-          category: input.category,
-        };
+        return { color: input.color?.toUpperCase(), category: input.category };
       },
       { actor, entityType: AuditEntityType.LEAD_STATUS, catalog: this.catalog },
     );

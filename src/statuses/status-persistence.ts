@@ -1,7 +1,8 @@
 /**
  * Persistence rules shared by call statuses and lead statuses: id parsing, lookup by id or code,
- * default sort, code derivation with uniqueness, and optimistic-concurrency updates. Each rule is
- * written once here and used by both services.
+ * what every new status gets (custom type, trimmed title, default sort), code derivation with
+ * uniqueness, and optimistic-concurrency updates. Each rule is written once here and used by both
+ * services.
  */
 import type { ObjectLiteral, Repository } from "typeorm";
 import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
@@ -15,6 +16,7 @@ import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
 import { parseId } from "../common/ids";
 import { currentTimestamp } from "../common/time";
 import { INT32_MAX } from "../common/validation";
+import { StatusType } from "./status.enums";
 
 /** The columns every status has. */
 export interface StatusRow extends ObjectLiteral {
@@ -24,6 +26,26 @@ export interface StatusRow extends ObjectLiteral {
   sort: number;
   version: number;
 }
+
+/** What a new status of either kind is given besides its own fields. */
+export interface NewStatusParams {
+  code?: string | null;
+  title: string;
+  sort?: number;
+}
+
+/** What a change to a status of either kind may give besides its own fields. */
+export interface StatusChangeParams {
+  title?: string;
+  sort?: number;
+  expectedVersion?: number | null;
+}
+
+/** The columns a kind's service sets on a new row; the others are the same rule for both kinds. */
+export type KindColumns<T> = Omit<
+  T,
+  "id" | "code" | "title" | "sort" | "type" | "version" | "createdAt" | "updatedAt" | "showToAgent"
+>;
 
 /** Who changes a status and what kind it is (audit trail), and the lists it changes. */
 export interface WriteContext {
@@ -84,25 +106,29 @@ async function takenCodes<T extends StatusRow>(repo: Repository<T>, base: string
 const DERIVED_CODE_ATTEMPTS = 20;
 
 /**
- * Inserts a new status. With an explicit `code`, a duplicate is CONFLICT on `code`. Without one,
- * the code is derived from the title and made unique; a concurrent insert that takes the same
- * code makes it try the next free one.
+ * Inserts a new status: a CUSTOM one (SYSTEM statuses are seeded, never created through the API),
+ * its title trimmed, placed after the last one unless `fields.sort` says where. With an explicit
+ * `code`, a duplicate is CONFLICT on `code`. Without one, the code is derived from the title and
+ * made unique; a concurrent insert that takes the same code makes it try the next free one.
  */
 export async function insertStatus<T extends StatusRow>(
   repo: Repository<T>,
   label: string,
-  explicitCode: string | null | undefined,
-  values: Omit<T, "id" | "code" | "version" | "createdAt" | "updatedAt" | "showToAgent">,
+  fields: NewStatusParams,
+  columns: KindColumns<T>,
   context: WriteContext,
 ): Promise<number> {
   const now = currentTimestamp();
+  const title = fields.title.trim();
+  const sort = fields.sort ?? (await nextSort(repo));
+  const explicitCode = fields.code;
   for (let attempt = 1; ; attempt += 1) {
     let code = explicitCode;
     if (!code) {
-      const base = codeBaseFromTitle(values.title);
+      const base = codeBaseFromTitle(title);
       code = uniqueCode(base, await takenCodes(repo, base));
     }
-    const row = { ...values, code };
+    const row = { title, ...columns, sort, type: StatusType.CUSTOM, code };
     try {
       // The row, its audit entry and the lists' revision are committed together.
       return await runTransaction(repo.manager.connection, async (manager) => {
@@ -140,7 +166,8 @@ export async function insertStatus<T extends StatusRow>(
 const MAX_UPDATE_ATTEMPTS = 20;
 
 /**
- * Applies a change computed from the current row, atomically:
+ * Applies a change, atomically: the common `input` fields (title trimmed) and what `kindChanges`
+ * computes from the current row,
  * `UPDATE … SET …, version = version + 1 WHERE id = ? AND version = ?`.
  * - unknown id → NOT_FOUND;
  * - `expectedVersion` given and stale, before or during the update → CONFLICT, nothing written;
@@ -151,10 +178,11 @@ export async function updateStatus<T extends StatusRow>(
   repo: Repository<T>,
   label: string,
   id: number,
-  expectedVersion: number | null | undefined,
-  computeChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
+  input: StatusChangeParams,
+  kindChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
   context: WriteContext,
 ): Promise<void> {
+  const { expectedVersion } = input;
   for (let attempt = 1; ; attempt += 1) {
     const current = await repo.findOne({ where: { id } as never });
     if (!current) throw notFound(`No ${label} with id ${id}`);
@@ -165,7 +193,11 @@ export async function updateStatus<T extends StatusRow>(
     ) {
       throw staleVersion(label, current.version);
     }
-    const changes = await computeChanges(current);
+    const changes = {
+      title: input.title?.trim(),
+      sort: input.sort,
+      ...(await kindChanges(current)),
+    };
     const changed = Object.entries(changes).filter(
       ([key, value]) => value !== undefined && !sameValue(current[key], value),
     );
