@@ -1,13 +1,13 @@
-import type { DataSource, Repository } from "typeorm";
+import type { DataSource } from "typeorm";
 import { AgentVisibility, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
-import { parseId } from "../common/ids";
 import {
   idOrCodeCondition,
   insertStatus,
   updateStatus,
   type NewStatusParams,
   type StatusChangeParams,
+  type StatusTable,
 } from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
@@ -43,8 +43,6 @@ export interface UpdateCallStatusParams extends StatusChangeParams {
   showToAiAgents?: boolean;
 }
 
-const LABEL = "call status";
-
 /** Trimmed description; blank means none. */
 function normalizeDescription(description: string | null | undefined): string | null | undefined {
   if (description === undefined || description === null) return description;
@@ -54,14 +52,20 @@ function normalizeDescription(description: string | null | undefined): string | 
 
 /** Every rule about call statuses. */
 export class CallStatusService {
-  private readonly repo: Repository<CallStatus>;
+  private readonly table: StatusTable<CallStatus>;
 
   constructor(
     dataSource: DataSource,
     private readonly leadStatuses: LeadStatusService,
     private readonly catalog: StatusCatalog,
   ) {
-    this.repo = dataSource.getRepository(CallStatus);
+    this.table = {
+      repo: dataSource.getRepository(CallStatus),
+      label: "call status",
+      entityType: AuditEntityType.CALL_STATUS,
+      catalog,
+      relations: { leadStatus: true },
+    };
   }
 
   /**
@@ -135,21 +139,14 @@ export class CallStatusService {
       input.leadStatusCode === undefined || input.leadStatusCode === null
         ? null
         : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode");
-    const id = await insertStatus(
-      this.repo,
-      LABEL,
-      input,
-      {
-        description: normalizeDescription(input.description) ?? null,
-        commentRequired: input.commentRequired ?? false,
-        planningTimeRequired: input.planningTimeRequired ?? false,
-        leadStatusId,
-        agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
-        showToAiAgents: input.showToAiAgents ?? false,
-      },
-      { actor, entityType: AuditEntityType.CALL_STATUS, catalog: this.catalog },
-    );
-    return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
+    return insertStatus(this.table, actor, input, {
+      description: normalizeDescription(input.description) ?? null,
+      commentRequired: input.commentRequired ?? false,
+      planningTimeRequired: input.planningTimeRequired ?? false,
+      leadStatusId,
+      agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
+      showToAiAgents: input.showToAiAgents ?? false,
+    });
   }
 
   async update(
@@ -158,27 +155,18 @@ export class CallStatusService {
     actor: Principal,
   ): Promise<CallStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
-    const id = parseId(rawId);
-    await updateStatus(
-      this.repo,
-      LABEL,
-      id,
-      input,
-      async () => ({
-        description: normalizeDescription(input.description),
-        commentRequired: input.commentRequired,
-        planningTimeRequired: input.planningTimeRequired,
-        leadStatusId:
-          input.leadStatusCode === undefined
-            ? undefined
-            : input.leadStatusCode === null
-              ? null
-              : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode"),
-        agentVisibility: input.agentVisibility,
-        showToAiAgents: input.showToAiAgents,
-      }),
-      { actor, entityType: AuditEntityType.CALL_STATUS, catalog: this.catalog },
-    );
-    return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
+    return updateStatus(this.table, actor, rawId, input, async () => ({
+      description: normalizeDescription(input.description),
+      commentRequired: input.commentRequired,
+      planningTimeRequired: input.planningTimeRequired,
+      leadStatusId:
+        input.leadStatusCode === undefined
+          ? undefined
+          : input.leadStatusCode === null
+            ? null
+            : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode"),
+      agentVisibility: input.agentVisibility,
+      showToAiAgents: input.showToAiAgents,
+    }));
   }
 }

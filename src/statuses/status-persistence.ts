@@ -4,7 +4,7 @@
  * uniqueness, and optimistic-concurrency updates. Each rule is written once here and used by both
  * services.
  */
-import type { ObjectLiteral, Repository } from "typeorm";
+import type { FindOptionsRelations, ObjectLiteral, Repository } from "typeorm";
 import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import type { Principal } from "../auth/principal";
@@ -47,11 +47,16 @@ export type KindColumns<T> = Omit<
   "id" | "code" | "title" | "sort" | "type" | "version" | "createdAt" | "updatedAt" | "showToAgent"
 >;
 
-/** Who changes a status and what kind it is (audit trail), and the lists it changes. */
-export interface WriteContext {
-  actor: Principal;
+/**
+ * One status kind as its writes need it: the table, its name in messages, its type in the audit
+ * trail, the lists every change must refresh, and the relations a written row is returned with.
+ */
+export interface StatusTable<T extends StatusRow> {
+  repo: Repository<T>;
+  label: string;
   entityType: AuditEntityType;
   catalog: StatusCatalog;
+  relations?: FindOptionsRelations<T>;
 }
 
 /** Gap left between consecutive default sort positions, so items can be placed in between. */
@@ -110,18 +115,20 @@ const DERIVED_CODE_ATTEMPTS = 20;
  * its title trimmed, placed after the last one unless `fields.sort` says where. With an explicit
  * `code`, a duplicate is CONFLICT on `code`. Without one, the code is derived from the title and
  * made unique; a concurrent insert that takes the same code makes it try the next free one.
+ * Answers the row as stored, with the kind's relations.
  */
 export async function insertStatus<T extends StatusRow>(
-  repo: Repository<T>,
-  label: string,
+  table: StatusTable<T>,
+  actor: Principal,
   fields: NewStatusParams,
   columns: KindColumns<T>,
-  context: WriteContext,
-): Promise<number> {
+): Promise<T> {
+  const { repo, label, entityType, catalog } = table;
   const now = currentTimestamp();
   const title = fields.title.trim();
   const sort = fields.sort ?? (await nextSort(repo));
   const explicitCode = fields.code;
+  let id: number;
   for (let attempt = 1; ; attempt += 1) {
     let code = explicitCode;
     if (!code) {
@@ -131,21 +138,22 @@ export async function insertStatus<T extends StatusRow>(
     const row = { title, ...columns, sort, type: StatusType.CUSTOM, code };
     try {
       // The row, its audit entry and the lists' revision are committed together.
-      return await runTransaction(repo.manager.connection, async (manager) => {
+      id = await runTransaction(repo.manager.connection, async (manager) => {
         const result = await manager
           .getRepository(repo.target)
           .insert({ ...row, createdAt: now, updatedAt: now } as unknown as T);
-        const id = Number(result.identifiers[0].id);
+        const newId = Number(result.identifiers[0].id);
         await writeAudit(manager, {
-          actor: context.actor,
+          actor,
           action: AuditAction.CREATE,
-          entityType: context.entityType,
-          entityId: id,
+          entityType,
+          entityId: newId,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
-        await context.catalog.recordChange(manager);
-        return id;
-      }).finally(() => context.catalog.invalidate());
+        await catalog.recordChange(manager);
+        return newId;
+      }).finally(() => catalog.invalidate());
+      break;
     } catch (error) {
       if (uniqueViolationColumn(error) !== "code") throw error;
       if (explicitCode) {
@@ -160,6 +168,7 @@ export async function insertStatus<T extends StatusRow>(
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
+  return stored(table, id);
 }
 
 /** Retries of an update without `expectedVersion` that keeps losing races to other writers. */
@@ -173,15 +182,17 @@ const MAX_UPDATE_ATTEMPTS = 20;
  * - `expectedVersion` given and stale, before or during the update → CONFLICT, nothing written;
  * - without `expectedVersion`, a concurrent change makes it re-read and re-apply (last write wins);
  * - no actual change → nothing written, the version stays.
+ * Answers the row as stored, with the kind's relations.
  */
 export async function updateStatus<T extends StatusRow>(
-  repo: Repository<T>,
-  label: string,
-  id: number,
+  table: StatusTable<T>,
+  actor: Principal,
+  rawId: string | number,
   input: StatusChangeParams,
   kindChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
-  context: WriteContext,
-): Promise<void> {
+): Promise<T> {
+  const { repo, label, entityType, catalog } = table;
+  const id = parseId(rawId);
   const { expectedVersion } = input;
   for (let attempt = 1; ; attempt += 1) {
     const current = await repo.findOne({ where: { id } as never });
@@ -201,7 +212,7 @@ export async function updateStatus<T extends StatusRow>(
     const changed = Object.entries(changes).filter(
       ([key, value]) => value !== undefined && !sameValue(current[key], value),
     );
-    if (changed.length === 0) return;
+    if (changed.length === 0) return stored(table, id);
 
     // The change (only if nobody changed the row meanwhile) and its audit entry, together.
     const applied = await runTransaction(repo.manager.connection, async (manager) => {
@@ -213,16 +224,16 @@ export async function updateStatus<T extends StatusRow>(
         .execute();
       if (result.affected !== 1) return false;
       await writeAudit(manager, {
-        actor: context.actor,
+        actor,
         action: AuditAction.UPDATE,
-        entityType: context.entityType,
+        entityType,
         entityId: id,
         changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
       });
-      await context.catalog.recordChange(manager);
+      await catalog.recordChange(manager);
       return true;
-    }).finally(() => context.catalog.invalidate());
-    if (applied) return;
+    }).finally(() => catalog.invalidate());
+    if (applied) return stored(table, id);
     if (
       (expectedVersion !== undefined && expectedVersion !== null) ||
       attempt >= MAX_UPDATE_ATTEMPTS
@@ -232,6 +243,11 @@ export async function updateStatus<T extends StatusRow>(
     // Someone else's update committed in between; each retry means another writer progressed.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
   }
+}
+
+/** The row as written, reloaded with the kind's relations. */
+function stored<T extends StatusRow>(table: StatusTable<T>, id: number): Promise<T> {
+  return table.repo.findOneOrFail({ where: { id } as never, relations: table.relations });
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
