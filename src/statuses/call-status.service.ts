@@ -25,7 +25,8 @@ export interface CallStatusFilterParams extends AudienceFilterParams {
   leadStatusCode?: string | null;
 }
 
-export interface CreateCallStatusParams extends NewStatusParams {
+/** A call status's own fields, all optional both when it is created and when it is changed. */
+export interface CallStatusFieldParams {
   description?: string | null;
   commentRequired?: boolean;
   planningTimeRequired?: boolean;
@@ -34,14 +35,9 @@ export interface CreateCallStatusParams extends NewStatusParams {
   showToAiAgents?: boolean;
 }
 
-export interface UpdateCallStatusParams extends StatusChangeParams {
-  description?: string | null;
-  commentRequired?: boolean;
-  planningTimeRequired?: boolean;
-  leadStatusCode?: string | null;
-  agentVisibility?: AgentVisibility;
-  showToAiAgents?: boolean;
-}
+export type CreateCallStatusParams = NewStatusParams & CallStatusFieldParams;
+
+export type UpdateCallStatusParams = StatusChangeParams & CallStatusFieldParams;
 
 /** Trimmed description; blank means none. */
 function normalizeDescription(description: string | null | undefined): string | null | undefined {
