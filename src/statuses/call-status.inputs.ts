@@ -1,16 +1,9 @@
-import { ArgsType, Field, InputType, Int } from "type-graphql";
-import { IsBoolean, IsEnum, IsOptional, Matches, MaxLength } from "class-validator";
+import { ArgsType, Field, InputType } from "type-graphql";
+import { IsBoolean, IsEnum, IsOptional, Matches } from "class-validator";
 import { CODE_PATTERN, CODE_RULE_TEXT } from "../common/codes";
-import { AgentVisibility, Audience, StatusType } from "./status.enums";
-import {
-  DESCRIPTION_MAX_LENGTH,
-  IsExpectedVersion,
-  IsOptionalCode,
-  IsOptionalText,
-  IsSort,
-  IsTitle,
-  NotNullWhenGiven,
-} from "../common/validation";
+import { AgentVisibility, Audience } from "./status.enums";
+import { DESCRIPTION_MAX_LENGTH, IsOptionalText, NotNullWhenGiven } from "../common/validation";
+import { NewStatusFields, StatusChangeFields, StatusFilterFields } from "./status-base.inputs";
 import type {
   AudienceFilterParams,
   CallStatusFilterParams,
@@ -24,16 +17,7 @@ const AFTER_CALL_TRANSFER_DESCRIPTION =
   "With `visibleTo: AGENT`: the call was transferred to the agent, so AFTER_CALL_TRANSFER statuses are offered too. Ignored for other audiences.";
 
 @InputType({ description: "Narrows `callStatuses`. All given conditions must hold." })
-export class CallStatusFilter implements CallStatusFilterParams {
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "Case-insensitive part of the title or the code (any language; `%` and `_` are ordinary characters).",
-  })
-  @IsOptional()
-  @MaxLength(255)
-  search?: string | null;
-
+export class CallStatusFilter extends StatusFilterFields implements CallStatusFilterParams {
   @Field(() => Audience, { nullable: true, description: VISIBLE_TO_DESCRIPTION })
   @IsOptional()
   visibleTo?: Audience | null;
@@ -41,10 +25,6 @@ export class CallStatusFilter implements CallStatusFilterParams {
   @Field(() => Boolean, { nullable: true, description: AFTER_CALL_TRANSFER_DESCRIPTION })
   @IsOptional()
   afterCallTransfer?: boolean | null;
-
-  @Field(() => StatusType, { nullable: true, description: "Only system or only custom statuses." })
-  @IsOptional()
-  type?: StatusType | null;
 
   @Field(() => String, {
     nullable: true,
@@ -66,32 +46,16 @@ export class AudienceArgs implements AudienceFilterParams {
 }
 
 @InputType({ description: "A new custom call status." })
-export class CreateCallStatusInput implements CreateCallStatusParams {
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "Symbolic code, 2–64 characters `a-z`, `0-9`, `_`, starting with a letter; unique and never changes. Derived from the title when left out (transliterated, made unique with a numeric suffix).",
-  })
-  @IsOptionalCode()
-  code?: string | null;
-
-  @Field({ description: "Display name, 1–255 characters (leading and trailing spaces removed)." })
-  @IsTitle()
-  title!: string;
-
+export class CreateCallStatusInput
+  extends NewStatusFields("call status")
+  implements CreateCallStatusParams
+{
   @Field(() => String, {
     nullable: true,
     description: `What the outcome means, up to ${DESCRIPTION_MAX_LENGTH} characters. AI agents read it to choose.`,
   })
   @IsOptionalText(DESCRIPTION_MAX_LENGTH)
   description?: string | null;
-
-  @Field(() => Int, {
-    nullable: true,
-    description: "Position in lists (32-bit integer). Default: after the last call status.",
-  })
-  @IsSort()
-  sort?: number;
 
   @Field(() => Boolean, {
     nullable: true,
@@ -139,24 +103,13 @@ export class CreateCallStatusInput implements CreateCallStatusParams {
   description:
     "Changes to a call status. Fields left out stay unchanged; `null` clears a nullable field. The code and the type never change.",
 })
-export class UpdateCallStatusInput implements UpdateCallStatusParams {
-  @Field(() => String, {
-    nullable: true,
-    description: "New display name, 1–255 characters (leading and trailing spaces removed).",
-  })
-  @IsTitle()
-  title?: string;
-
+export class UpdateCallStatusInput extends StatusChangeFields implements UpdateCallStatusParams {
   @Field(() => String, {
     nullable: true,
     description: `New description, up to ${DESCRIPTION_MAX_LENGTH} characters; null or blank clears it.`,
   })
   @IsOptionalText(DESCRIPTION_MAX_LENGTH)
   description?: string | null;
-
-  @Field(() => Int, { nullable: true, description: "New position in lists (32-bit integer)." })
-  @IsSort()
-  sort?: number;
 
   @Field(() => Boolean, {
     nullable: true,
@@ -195,12 +148,4 @@ export class UpdateCallStatusInput implements UpdateCallStatusParams {
   @NotNullWhenGiven()
   @IsBoolean()
   showToAiAgents?: boolean;
-
-  @Field(() => Int, {
-    nullable: true,
-    description:
-      "The `version` you last read. When given and the status has changed since, the update is refused with CONFLICT and nothing is written.",
-  })
-  @IsExpectedVersion()
-  expectedVersion?: number | null;
 }

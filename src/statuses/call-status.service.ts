@@ -1,8 +1,14 @@
-import type { DataSource, Repository } from "typeorm";
+import type { DataSource } from "typeorm";
 import { AgentVisibility, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
-import { parseId } from "../common/ids";
-import { idOrCodeCondition, insertStatus, nextSort, updateStatus } from "./status-persistence";
+import {
+  idOrCodeCondition,
+  insertStatus,
+  updateStatus,
+  type NewStatusParams,
+  type StatusChangeParams,
+  type StatusTable,
+} from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
@@ -19,11 +25,9 @@ export interface CallStatusFilterParams extends AudienceFilterParams {
   leadStatusCode?: string | null;
 }
 
-export interface CreateCallStatusParams {
-  code?: string | null;
-  title: string;
+/** A call status's own fields, all optional both when it is created and when it is changed. */
+export interface CallStatusFieldParams {
   description?: string | null;
-  sort?: number;
   commentRequired?: boolean;
   planningTimeRequired?: boolean;
   leadStatusCode?: string | null;
@@ -31,19 +35,9 @@ export interface CreateCallStatusParams {
   showToAiAgents?: boolean;
 }
 
-export interface UpdateCallStatusParams {
-  title?: string;
-  description?: string | null;
-  sort?: number;
-  commentRequired?: boolean;
-  planningTimeRequired?: boolean;
-  leadStatusCode?: string | null;
-  agentVisibility?: AgentVisibility;
-  showToAiAgents?: boolean;
-  expectedVersion?: number | null;
-}
+export type CreateCallStatusParams = NewStatusParams & CallStatusFieldParams;
 
-const LABEL = "call status";
+export type UpdateCallStatusParams = StatusChangeParams & CallStatusFieldParams;
 
 /** Trimmed description; blank means none. */
 function normalizeDescription(description: string | null | undefined): string | null | undefined {
@@ -54,14 +48,20 @@ function normalizeDescription(description: string | null | undefined): string | 
 
 /** Every rule about call statuses. */
 export class CallStatusService {
-  private readonly repo: Repository<CallStatus>;
+  private readonly table: StatusTable<CallStatus>;
 
   constructor(
     dataSource: DataSource,
     private readonly leadStatuses: LeadStatusService,
     private readonly catalog: StatusCatalog,
   ) {
-    this.repo = dataSource.getRepository(CallStatus);
+    this.table = {
+      repo: dataSource.getRepository(CallStatus),
+      label: "call status",
+      entityType: AuditEntityType.CALL_STATUS,
+      catalog,
+      relations: { leadStatus: true },
+    };
   }
 
   /**
@@ -144,24 +144,14 @@ export class CallStatusService {
       input.leadStatusCode === undefined || input.leadStatusCode === null
         ? null
         : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode");
-    const id = await insertStatus(
-      this.repo,
-      LABEL,
-      input.code,
-      {
-        title: input.title.trim(),
-        description: normalizeDescription(input.description) ?? null,
-        sort: input.sort ?? (await nextSort(this.repo)),
-        commentRequired: input.commentRequired ?? false,
-        planningTimeRequired: input.planningTimeRequired ?? false,
-        leadStatusId,
-        type: StatusType.CUSTOM,
-        agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
-        showToAiAgents: input.showToAiAgents ?? false,
-      },
-      { actor, entityType: AuditEntityType.CALL_STATUS, catalog: this.catalog },
-    );
-    return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
+    return insertStatus(this.table, actor, input, {
+      description: normalizeDescription(input.description) ?? null,
+      commentRequired: input.commentRequired ?? false,
+      planningTimeRequired: input.planningTimeRequired ?? false,
+      leadStatusId,
+      agentVisibility: input.agentVisibility ?? AgentVisibility.ALWAYS,
+      showToAiAgents: input.showToAiAgents ?? false,
+    });
   }
 
   async update(
@@ -170,29 +160,18 @@ export class CallStatusService {
     actor: Principal,
   ): Promise<CallStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
-    const id = parseId(rawId);
-    await updateStatus(
-      this.repo,
-      LABEL,
-      id,
-      input.expectedVersion,
-      async () => ({
-        title: input.title?.trim(),
-        description: normalizeDescription(input.description),
-        sort: input.sort,
-        commentRequired: input.commentRequired,
-        planningTimeRequired: input.planningTimeRequired,
-        leadStatusId:
-          input.leadStatusCode === undefined
-            ? undefined
-            : input.leadStatusCode === null
-              ? null
-              : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode"),
-        agentVisibility: input.agentVisibility,
-        showToAiAgents: input.showToAiAgents,
-      }),
-      { actor, entityType: AuditEntityType.CALL_STATUS, catalog: this.catalog },
-    );
-    return this.repo.findOneOrFail({ where: { id }, relations: { leadStatus: true } });
+    return updateStatus(this.table, actor, rawId, input, async () => ({
+      description: normalizeDescription(input.description),
+      commentRequired: input.commentRequired,
+      planningTimeRequired: input.planningTimeRequired,
+      leadStatusId:
+        input.leadStatusCode === undefined
+          ? undefined
+          : input.leadStatusCode === null
+            ? null
+            : await this.leadStatuses.idForCode(input.leadStatusCode, "leadStatusCode"),
+      agentVisibility: input.agentVisibility,
+      showToAiAgents: input.showToAiAgents,
+    }));
   }
 }

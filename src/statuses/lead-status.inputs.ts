@@ -1,14 +1,8 @@
-import { Field, InputType, Int } from "type-graphql";
-import { IsEnum, IsOptional, MaxLength } from "class-validator";
-import { LeadStatusCategory, StatusType } from "./status.enums";
-import {
-  IsColor,
-  IsExpectedVersion,
-  IsOptionalCode,
-  IsSort,
-  IsTitle,
-  NotNullWhenGiven,
-} from "../common/validation";
+import { Field, InputType } from "type-graphql";
+import { IsEnum, IsOptional } from "class-validator";
+import { LeadStatusCategory } from "./status.enums";
+import { IsColor, NotNullWhenGiven } from "../common/validation";
+import { NewStatusFields, StatusChangeFields, StatusFilterFields } from "./status-base.inputs";
 import type {
   CreateLeadStatusParams,
   LeadStatusFilterParams,
@@ -16,39 +10,17 @@ import type {
 } from "./lead-status.service";
 
 @InputType({ description: "Narrows `leadStatuses`. All given conditions must hold." })
-export class LeadStatusFilter implements LeadStatusFilterParams {
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "Case-insensitive part of the title or the code (any language; `%` and `_` are ordinary characters).",
-  })
-  @IsOptional()
-  @MaxLength(255)
-  search?: string | null;
-
+export class LeadStatusFilter extends StatusFilterFields implements LeadStatusFilterParams {
   @Field(() => LeadStatusCategory, { nullable: true, description: "Only this category." })
   @IsOptional()
   category?: LeadStatusCategory | null;
-
-  @Field(() => StatusType, { nullable: true, description: "Only system or only custom statuses." })
-  @IsOptional()
-  type?: StatusType | null;
 }
 
 @InputType({ description: "A new custom lead status." })
-export class CreateLeadStatusInput implements CreateLeadStatusParams {
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "Symbolic code, 2–64 characters `a-z`, `0-9`, `_`, starting with a letter; unique and never changes. Derived from the title when left out (transliterated, made unique with a numeric suffix).",
-  })
-  @IsOptionalCode()
-  code?: string | null;
-
-  @Field({ description: "Display name, 1–255 characters (leading and trailing spaces removed)." })
-  @IsTitle()
-  title!: string;
-
+export class CreateLeadStatusInput
+  extends NewStatusFields("lead status")
+  implements CreateLeadStatusParams
+{
   @Field(() => LeadStatusCategory, { description: "Category of the new status." })
   @IsEnum(LeadStatusCategory)
   category!: LeadStatusCategory;
@@ -59,34 +31,16 @@ export class CreateLeadStatusInput implements CreateLeadStatusParams {
   })
   @IsColor()
   color?: string;
-
-  @Field(() => Int, {
-    nullable: true,
-    description: "Position in lists (32-bit integer). Default: after the last lead status.",
-  })
-  @IsSort()
-  sort?: number;
 }
 
 @InputType({
   description:
     "Changes to a lead status. Fields left out stay unchanged. The code and the type never change.",
 })
-export class UpdateLeadStatusInput implements UpdateLeadStatusParams {
-  @Field(() => String, {
-    nullable: true,
-    description: "New display name, 1–255 characters (leading and trailing spaces removed).",
-  })
-  @IsTitle()
-  title?: string;
-
+export class UpdateLeadStatusInput extends StatusChangeFields implements UpdateLeadStatusParams {
   @Field(() => String, { nullable: true, description: "New colour `#RRGGBB`." })
   @IsColor()
   color?: string;
-
-  @Field(() => Int, { nullable: true, description: "New position in lists (32-bit integer)." })
-  @IsSort()
-  sort?: number;
 
   @Field(() => LeadStatusCategory, {
     nullable: true,
@@ -94,12 +48,4 @@ export class UpdateLeadStatusInput implements UpdateLeadStatusParams {
   })
   @NotNullWhenGiven()
   category?: LeadStatusCategory;
-
-  @Field(() => Int, {
-    nullable: true,
-    description:
-      "The `version` you last read. When given and the status has changed since, the update is refused with CONFLICT and nothing is written.",
-  })
-  @IsExpectedVersion()
-  expectedVersion?: number | null;
 }

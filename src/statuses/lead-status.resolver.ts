@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { CallStatus } from "./call-status.entity";
 import { AudienceArgs } from "./call-status.inputs";
 import type { GraphQLContext } from "../context";
@@ -8,61 +8,25 @@ import {
   LeadStatusFilter,
   UpdateLeadStatusInput,
 } from "./lead-status.inputs";
-import { Reusable } from "../graphql/response-cache";
+import { StatusResolver } from "./status-base.resolver";
 
 @Resolver(() => LeadStatus)
-export class LeadStatusResolver {
-  @Reusable()
-  @Query(() => [LeadStatus], {
-    description: "Lead statuses, ordered by `sort`, then id. Optionally filtered.",
-  })
-  leadStatuses(
-    @Ctx() ctx: GraphQLContext,
-    @Arg("filter", () => LeadStatusFilter, {
-      nullable: true,
-      description: "Conditions the returned statuses must all meet; all statuses when left out.",
-    })
-    filter?: LeadStatusFilter | null,
-  ): Promise<LeadStatus[]> {
-    return ctx.services.leadStatuses.list(filter ?? {}, ctx.principal);
-  }
-
-  @Reusable()
-  @Query(() => LeadStatus, {
-    nullable: true,
-    description: "One lead status by id or by code (give exactly one). Null when there is none.",
-  })
-  leadStatus(
-    @Ctx() ctx: GraphQLContext,
-    @Arg("id", () => ID, { nullable: true, description: "The status id." }) id?: string | null,
-    @Arg("code", () => String, { nullable: true, description: "The status code." })
-    code?: string | null,
-  ): Promise<LeadStatus | null> {
-    return ctx.services.leadStatuses.findOne({ id, code }, ctx.principal);
-  }
-
-  @Mutation(() => LeadStatus, { description: "Creates a custom lead status." })
-  createLeadStatus(
-    @Ctx() ctx: GraphQLContext,
-    @Arg("input", () => CreateLeadStatusInput, { description: "The new status." })
-    input: CreateLeadStatusInput,
-  ): Promise<LeadStatus> {
-    return ctx.services.leadStatuses.create(input, ctx.principal);
-  }
-
-  @Mutation(() => LeadStatus, {
-    description:
-      "Changes a lead status (system or custom). Its code and type never change; a system status keeps its category.",
-  })
-  updateLeadStatus(
-    @Ctx() ctx: GraphQLContext,
-    @Arg("id", () => ID, { description: "The status to change." }) id: string,
-    @Arg("input", () => UpdateLeadStatusInput, { description: "The changes." })
-    input: UpdateLeadStatusInput,
-  ): Promise<LeadStatus> {
-    return ctx.services.leadStatuses.update(id, input, ctx.principal);
-  }
-
+export class LeadStatusResolver extends StatusResolver({
+  status: LeadStatus,
+  filter: LeadStatusFilter,
+  createInput: CreateLeadStatusInput,
+  updateInput: UpdateLeadStatusInput,
+  names: {
+    list: "leadStatuses",
+    one: "leadStatus",
+    create: "createLeadStatus",
+    update: "updateLeadStatus",
+  },
+  label: { one: "lead status", many: "Lead statuses" },
+  updateDescription:
+    "Changes a lead status (system or custom). Its code and type never change; a system status keeps its category.",
+  service: (ctx) => ctx.services.leadStatuses,
+}) {
   @FieldResolver(() => [CallStatus], {
     description:
       "The call statuses that move a lead to this status, ordered by `sort`, then id; optionally only those offered to an audience.",

@@ -1,13 +1,14 @@
 import type { DataSource, Repository } from "typeorm";
 import { LeadStatusCategory, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
-import { parseId } from "../common/ids";
 import {
   findByCode,
   idOrCodeCondition,
   insertStatus,
-  nextSort,
   updateStatus,
+  type NewStatusParams,
+  type StatusChangeParams,
+  type StatusTable,
 } from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../auth/permissions";
@@ -22,34 +23,34 @@ export interface LeadStatusFilterParams {
   type?: StatusType | null;
 }
 
-export interface CreateLeadStatusParams {
-  code?: string | null;
-  title: string;
+export interface CreateLeadStatusParams extends NewStatusParams {
   category: LeadStatusCategory;
   color?: string;
-  sort?: number;
 }
 
-export interface UpdateLeadStatusParams {
-  title?: string;
+export interface UpdateLeadStatusParams extends StatusChangeParams {
   color?: string;
-  sort?: number;
   category?: LeadStatusCategory;
-  expectedVersion?: number | null;
 }
 
 export const DEFAULT_LEAD_STATUS_COLOR = "#9E9E9E";
-const LABEL = "lead status";
 
 /** Every rule about lead statuses. */
 export class LeadStatusService {
   private readonly repo: Repository<LeadStatus>;
+  private readonly table: StatusTable<LeadStatus>;
 
   constructor(
     dataSource: DataSource,
     private readonly catalog: StatusCatalog,
   ) {
     this.repo = dataSource.getRepository(LeadStatus);
+    this.table = {
+      repo: this.repo,
+      label: "lead status",
+      entityType: AuditEntityType.LEAD_STATUS,
+      catalog,
+    };
   }
 
   /** Lead statuses matching `filter`, ordered by sort, then id (from the in-memory lists). */
@@ -100,20 +101,10 @@ export class LeadStatusService {
 
   async create(input: CreateLeadStatusParams, actor: Principal): Promise<LeadStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
-    const id = await insertStatus(
-      this.repo,
-      LABEL,
-      input.code,
-      {
-        title: input.title.trim(),
-        category: input.category,
-        color: (input.color ?? DEFAULT_LEAD_STATUS_COLOR).toUpperCase(),
-        sort: input.sort ?? (await nextSort(this.repo)),
-        type: StatusType.CUSTOM,
-      },
-      { actor, entityType: AuditEntityType.LEAD_STATUS, catalog: this.catalog },
-    );
-    return this.repo.findOneOrFail({ where: { id } });
+    return insertStatus(this.table, actor, input, {
+      category: input.category,
+      color: (input.color ?? DEFAULT_LEAD_STATUS_COLOR).toUpperCase(),
+    });
   }
 
   async update(
@@ -122,32 +113,18 @@ export class LeadStatusService {
     actor: Principal,
   ): Promise<LeadStatus> {
     assertAllowed(actor, Permission.ManageStatuses);
-    const id = parseId(rawId);
-    await updateStatus(
-      this.repo,
-      LABEL,
-      id,
-      input.expectedVersion,
-      (current) => {
-        if (
-          input.category !== undefined &&
-          input.category !== current.category &&
-          current.type === StatusType.SYSTEM
-        ) {
-          throw badUserInput(
-            "category",
-            `category of the system lead status "${current.code}" cannot change`,
-          );
-        }
-        return {
-          title: input.title?.trim(),
-          color: input.color?.toUpperCase(),
-          sort: input.sort,
-          category: input.category,
-        };
-      },
-      { actor, entityType: AuditEntityType.LEAD_STATUS, catalog: this.catalog },
-    );
-    return this.repo.findOneOrFail({ where: { id } });
+    return updateStatus(this.table, actor, rawId, input, (current) => {
+      if (
+        input.category !== undefined &&
+        input.category !== current.category &&
+        current.type === StatusType.SYSTEM
+      ) {
+        throw badUserInput(
+          "category",
+          `category of the system lead status "${current.code}" cannot change`,
+        );
+      }
+      return { color: input.color?.toUpperCase(), category: input.category };
+    });
   }
 }

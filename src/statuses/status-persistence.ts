@@ -1,9 +1,10 @@
 /**
  * Persistence rules shared by call statuses and lead statuses: id parsing, lookup by id or code,
- * default sort, code derivation with uniqueness, and optimistic-concurrency updates. Each rule is
- * written once here and used by both services.
+ * what every new status gets (custom type, trimmed title, default sort), code derivation with
+ * uniqueness, and optimistic-concurrency updates. Each rule is written once here and used by both
+ * services.
  */
-import type { ObjectLiteral, Repository } from "typeorm";
+import type { FindOptionsRelations, ObjectLiteral, Repository } from "typeorm";
 import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import type { Principal } from "../auth/principal";
@@ -15,6 +16,7 @@ import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
 import { parseId } from "../common/ids";
 import { currentTimestamp } from "../common/time";
 import { INT32_MAX } from "../common/validation";
+import { StatusType } from "./status.enums";
 
 /** The columns every status has. */
 export interface StatusRow extends ObjectLiteral {
@@ -25,11 +27,36 @@ export interface StatusRow extends ObjectLiteral {
   version: number;
 }
 
-/** Who changes a status and what kind it is (audit trail), and the lists it changes. */
-export interface WriteContext {
-  actor: Principal;
+/** What a new status of either kind is given besides its own fields. */
+export interface NewStatusParams {
+  code?: string | null;
+  title: string;
+  sort?: number;
+}
+
+/** What a change to a status of either kind may give besides its own fields. */
+export interface StatusChangeParams {
+  title?: string;
+  sort?: number;
+  expectedVersion?: number | null;
+}
+
+/** The columns a kind's service sets on a new row; the others are the same rule for both kinds. */
+export type KindColumns<T> = Omit<
+  T,
+  "id" | "code" | "title" | "sort" | "type" | "version" | "createdAt" | "updatedAt" | "showToAgent"
+>;
+
+/**
+ * One status kind as its writes need it: the table, its name in messages, its type in the audit
+ * trail, the lists every change must refresh, and the relations a written row is returned with.
+ */
+export interface StatusTable<T extends StatusRow> {
+  repo: Repository<T>;
+  label: string;
   entityType: AuditEntityType;
   catalog: StatusCatalog;
+  relations?: FindOptionsRelations<T>;
 }
 
 /** Gap left between consecutive default sort positions, so items can be placed in between. */
@@ -84,43 +111,50 @@ async function takenCodes<T extends StatusRow>(repo: Repository<T>, base: string
 const DERIVED_CODE_ATTEMPTS = 20;
 
 /**
- * Inserts a new status. With an explicit `code`, a duplicate is CONFLICT on `code`. Without one,
- * the code is derived from the title and made unique; a concurrent insert that takes the same
- * code makes it try the next free one.
+ * Inserts a new status: a CUSTOM one (SYSTEM statuses are seeded, never created through the API),
+ * its title trimmed, placed after the last one unless `fields.sort` says where. With an explicit
+ * `code`, a duplicate is CONFLICT on `code`. Without one, the code is derived from the title and
+ * made unique; a concurrent insert that takes the same code makes it try the next free one.
+ * Answers the row as stored, with the kind's relations.
  */
 export async function insertStatus<T extends StatusRow>(
-  repo: Repository<T>,
-  label: string,
-  explicitCode: string | null | undefined,
-  values: Omit<T, "id" | "code" | "version" | "createdAt" | "updatedAt" | "showToAgent">,
-  context: WriteContext,
-): Promise<number> {
+  table: StatusTable<T>,
+  actor: Principal,
+  fields: NewStatusParams,
+  columns: KindColumns<T>,
+): Promise<T> {
+  const { repo, label, entityType, catalog } = table;
   const now = currentTimestamp();
+  const title = fields.title.trim();
+  const sort = fields.sort ?? (await nextSort(repo));
+  const explicitCode = fields.code;
+  let id: number;
   for (let attempt = 1; ; attempt += 1) {
     let code = explicitCode;
     if (!code) {
-      const base = codeBaseFromTitle(values.title);
+      const base = codeBaseFromTitle(title);
       code = uniqueCode(base, await takenCodes(repo, base));
     }
-    const row = { ...values, code };
+    const row = { title, ...columns, sort, type: StatusType.CUSTOM, code };
     try {
       // The row, its audit entry and the lists' revision are committed together. The callback
       // may run more than once (a deadlock retry): the cache is invalidated once, after it all.
-      return await runTransaction(repo.manager.connection, async (manager) => {
+      id = await runTransaction(repo.manager.connection, async (manager) => {
         const result = await manager
           .getRepository(repo.target)
           .insert({ ...row, createdAt: now, updatedAt: now } as unknown as T);
-        const id = Number(result.identifiers[0].id);
+        const newId = Number(result.identifiers[0].id);
         await writeAudit(manager, {
-          actor: context.actor,
+          actor,
           action: AuditAction.CREATE,
-          entityType: context.entityType,
-          entityId: id,
+          entityType,
+          entityId: newId,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
-        await context.catalog.recordChange(manager);
-        return id;
-      }).finally(() => context.catalog.invalidate());
+        await catalog.recordChange(manager);
+        return newId;
+      }).finally(() => catalog.invalidate());
+      break;
     } catch (error) {
       if (uniqueViolationColumn(error) !== "code") throw error;
       if (explicitCode) {
@@ -135,27 +169,32 @@ export async function insertStatus<T extends StatusRow>(
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
+  return stored(table, id);
 }
 
 /** Retries of an update without `expectedVersion` that keeps losing races to other writers. */
 const MAX_UPDATE_ATTEMPTS = 20;
 
 /**
- * Applies a change computed from the current row, atomically:
+ * Applies a change, atomically: the common `input` fields (title trimmed) and what `kindChanges`
+ * computes from the current row,
  * `UPDATE … SET …, version = version + 1 WHERE id = ? AND version = ?`.
  * - unknown id → NOT_FOUND;
  * - `expectedVersion` given and stale, before or during the update → CONFLICT, nothing written;
  * - without `expectedVersion`, a concurrent change makes it re-read and re-apply (last write wins);
  * - no actual change → nothing written, the version stays.
+ * Answers the row as stored, with the kind's relations.
  */
 export async function updateStatus<T extends StatusRow>(
-  repo: Repository<T>,
-  label: string,
-  id: number,
-  expectedVersion: number | null | undefined,
-  computeChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
-  context: WriteContext,
-): Promise<void> {
+  table: StatusTable<T>,
+  actor: Principal,
+  rawId: string | number,
+  input: StatusChangeParams,
+  kindChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
+): Promise<T> {
+  const { repo, label, entityType, catalog } = table;
+  const id = parseId(rawId);
+  const { expectedVersion } = input;
   for (let attempt = 1; ; attempt += 1) {
     const current = await repo.findOne({ where: { id } as never });
     if (!current) throw notFound(`No ${label} with id ${id}`);
@@ -166,11 +205,15 @@ export async function updateStatus<T extends StatusRow>(
     ) {
       throw staleVersion(label, current.version);
     }
-    const changes = await computeChanges(current);
+    const changes = {
+      title: input.title?.trim(),
+      sort: input.sort,
+      ...(await kindChanges(current)),
+    };
     const changed = Object.entries(changes).filter(
       ([key, value]) => value !== undefined && !sameValue(current[key], value),
     );
-    if (changed.length === 0) return;
+    if (changed.length === 0) return stored(table, id);
 
     // The change (only if nobody changed the row meanwhile) and its audit entry, together; the
     // cache is invalidated after the last try, not inside the callback (it may run again).
@@ -183,16 +226,16 @@ export async function updateStatus<T extends StatusRow>(
         .execute();
       if (result.affected !== 1) return false;
       await writeAudit(manager, {
-        actor: context.actor,
+        actor,
         action: AuditAction.UPDATE,
-        entityType: context.entityType,
+        entityType,
         entityId: id,
         changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
       });
-      await context.catalog.recordChange(manager);
+      await catalog.recordChange(manager);
       return true;
-    }).finally(() => context.catalog.invalidate());
-    if (applied) return;
+    }).finally(() => catalog.invalidate());
+    if (applied) return stored(table, id);
     if (
       (expectedVersion !== undefined && expectedVersion !== null) ||
       attempt >= MAX_UPDATE_ATTEMPTS
@@ -202,6 +245,11 @@ export async function updateStatus<T extends StatusRow>(
     // Someone else's update committed in between; each retry means another writer progressed.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
   }
+}
+
+/** The row as written, reloaded with the kind's relations. */
+function stored<T extends StatusRow>(table: StatusTable<T>, id: number): Promise<T> {
+  return table.repo.findOneOrFail({ where: { id } as never, relations: table.relations });
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

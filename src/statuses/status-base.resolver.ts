@@ -1,0 +1,102 @@
+import { Arg, Ctx, ID, Mutation, Query, Resolver, type ClassType } from "type-graphql";
+import type { GraphQLContext } from "../context";
+import type { Principal } from "../auth/principal";
+import { Reusable } from "../graphql/response-cache";
+
+/** What the operations of one status kind call: its service. */
+export interface StatusOperations<TStatus, TFilter, TCreate, TUpdate> {
+  list(filter: Partial<TFilter>, actor: Principal): Promise<TStatus[]>;
+  findOne(
+    args: { id?: string | null; code?: string | null },
+    actor: Principal,
+  ): Promise<TStatus | null>;
+  create(input: TCreate, actor: Principal): Promise<TStatus>;
+  update(id: string, input: TUpdate, actor: Principal): Promise<TStatus>;
+}
+
+export interface StatusKindOptions<
+  TStatus extends object,
+  TFilter extends object,
+  TCreate extends object,
+  TUpdate extends object,
+> {
+  status: ClassType<TStatus>;
+  filter: ClassType<TFilter>;
+  createInput: ClassType<TCreate>;
+  updateInput: ClassType<TUpdate>;
+  /** The operations' names in the schema, spelled out so that a search for one finds it here. */
+  names: { list: string; one: string; create: string; update: string };
+  /** The kind as the descriptions name it: "call status" mid-sentence, "Call statuses" first. */
+  label: { one: string; many: string };
+  /** What an update may not change differs by kind, so it is said by the kind. */
+  updateDescription: string;
+  service(ctx: GraphQLContext): StatusOperations<TStatus, TFilter, TCreate, TUpdate>;
+}
+
+/**
+ * The list, the lookup by id or code, the create and the update of one status kind: the same
+ * operations with the same arguments for both kinds. Each kind's resolver extends the class and
+ * adds its own fields. The class itself is never listed among the schema's resolvers: its
+ * subclass brings its operations already, and listing both would declare them twice.
+ */
+export function StatusResolver<
+  TStatus extends object,
+  TFilter extends object,
+  TCreate extends object,
+  TUpdate extends object,
+>(kind: StatusKindOptions<TStatus, TFilter, TCreate, TUpdate>) {
+  @Resolver()
+  abstract class StatusResolverBase {
+    @Reusable()
+    @Query(() => [kind.status], {
+      name: kind.names.list,
+      description: `${kind.label.many}, ordered by \`sort\`, then id. Optionally filtered.`,
+    })
+    list(
+      @Ctx() ctx: GraphQLContext,
+      @Arg("filter", () => kind.filter, {
+        nullable: true,
+        description: "Conditions the returned statuses must all meet; all statuses when left out.",
+      })
+      filter?: TFilter | null,
+    ): Promise<TStatus[]> {
+      return kind.service(ctx).list(filter ?? {}, ctx.principal);
+    }
+
+    @Reusable()
+    @Query(() => kind.status, {
+      name: kind.names.one,
+      nullable: true,
+      description: `One ${kind.label.one} by id or by code (give exactly one). Null when there is none.`,
+    })
+    one(
+      @Ctx() ctx: GraphQLContext,
+      @Arg("id", () => ID, { nullable: true, description: "The status id." }) id?: string | null,
+      @Arg("code", () => String, { nullable: true, description: "The status code." })
+      code?: string | null,
+    ): Promise<TStatus | null> {
+      return kind.service(ctx).findOne({ id, code }, ctx.principal);
+    }
+
+    @Mutation(() => kind.status, {
+      name: kind.names.create,
+      description: `Creates a custom ${kind.label.one}.`,
+    })
+    create(
+      @Ctx() ctx: GraphQLContext,
+      @Arg("input", () => kind.createInput, { description: "The new status." }) input: TCreate,
+    ): Promise<TStatus> {
+      return kind.service(ctx).create(input, ctx.principal);
+    }
+
+    @Mutation(() => kind.status, { name: kind.names.update, description: kind.updateDescription })
+    update(
+      @Ctx() ctx: GraphQLContext,
+      @Arg("id", () => ID, { description: "The status to change." }) id: string,
+      @Arg("input", () => kind.updateInput, { description: "The changes." }) input: TUpdate,
+    ): Promise<TStatus> {
+      return kind.service(ctx).update(id, input, ctx.principal);
+    }
+  }
+  return StatusResolverBase;
+}
