@@ -68,7 +68,7 @@ function normalizeRequest(input: RecordCallResultParams, actor: Principal): Norm
   if (input.nextCallAt && Number.isNaN(input.nextCallAt.getTime())) {
     throw badUserInput("nextCallAt", "nextCallAt is not a valid date-time");
   }
-  const unreadable = input.comment ? unreadableTextProblem(input.comment, true) : undefined;
+  const unreadable = input.comment ? unreadableTextProblem(input.comment.trim(), true) : undefined;
   if (unreadable) throw badUserInput("comment", `comment ${unreadable}`);
   const comment = input.comment?.trim() ? input.comment.trim() : null;
   const afterCallTransfer = input.afterCallTransfer === true;

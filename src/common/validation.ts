@@ -64,7 +64,8 @@ export function TrimmedLength(min: number, max: number, options?: ValidationOpti
 
 /**
  * Text people will read (see `unreadableTextProblem`): one line, or with `multiline`, also line
- * breaks and tabs; never other control characters or bidirectional overrides.
+ * breaks and tabs; never other control characters or bidirectional overrides. Judged on the text
+ * as stored: white space around it is trimmed away, not refused.
  */
 export function IsReadableText(options: { multiline?: boolean } = {}) {
   const multiline = options.multiline === true;
@@ -72,9 +73,9 @@ export function IsReadableText(options: { multiline?: boolean } = {}) {
     name: "readableText",
     validator: {
       validate: (value: unknown) =>
-        typeof value !== "string" || unreadableTextProblem(value, multiline) === undefined,
+        typeof value !== "string" || unreadableTextProblem(value.trim(), multiline) === undefined,
       defaultMessage: (args) =>
-        `$property ${unreadableTextProblem(String(args?.value), multiline) ?? "is not readable text"}`,
+        `$property ${unreadableTextProblem(String(args?.value).trim(), multiline) ?? "is not readable text"}`,
     },
   });
 }
