@@ -295,9 +295,16 @@ describeEachDatabase("calls: every role reads leads and calls", (server) => {
   });
 
   const HISTORY = ["disqualified", "qualified", "hidden", "voicemail"];
+  /** The statuses each role may see in full: `hidden` and `voicemail` are for neither agent. */
+  const SHOWN: Record<RoleName, Array<string | null>> = {
+    ADMIN: HISTORY,
+    SYSTEM: HISTORY,
+    AGENT: ["disqualified", "qualified", null, null],
+    AI_AGENT: ["disqualified", "qualified", null, null],
+  };
 
   it.each(["ADMIN", "SYSTEM", "AGENT", "AI_AGENT"] as const)(
-    "%s reads the lead, its calls and every call's status, hidden ones included",
+    "%s reads the lead, its calls and every call's outcome, hidden statuses only by name",
     async (role) => {
       const response = await server.gql<{
         lead: {
@@ -306,23 +313,33 @@ describeEachDatabase("calls: every role reads leads and calls", (server) => {
           calls: {
             totalCount: number;
             edges: Array<{
-              node: { status: { code: string; title: string }; recordedByRole: string };
+              node: {
+                outcome: { code: string; title: string };
+                status: { code: string } | null;
+                recordedByRole: string;
+              };
             }>;
           };
         };
         leads: { totalCount: number; edges: Array<{ node: { id: string } }> };
         calls: {
           totalCount: number;
-          edges: Array<{ node: { status: { code: string }; lead: { id: string } } }>;
+          edges: Array<{
+            node: {
+              outcome: { code: string };
+              status: { code: string } | null;
+              lead: { id: string };
+            };
+          }>;
         };
       }>(
         `query($id: ID!) {
           lead(id: $id) {
             id status { code }
-            calls { totalCount edges { node { status { code title } recordedByRole } } }
+            calls { totalCount edges { node { outcome { code title } status { code } recordedByRole } } }
           }
           leads(filter: { search: "Readable" }) { totalCount edges { node { id } } }
-          calls(filter: { leadId: $id }) { totalCount edges { node { status { code } lead { id } } } }
+          calls(filter: { leadId: $id }) { totalCount edges { node { outcome { code } status { code } lead { id } } } }
         }`,
         { id: leadId },
         { "x-api-key": keys[role] },
@@ -332,17 +349,19 @@ describeEachDatabase("calls: every role reads leads and calls", (server) => {
       expect(data.lead.id).toBe(leadId);
       expect(data.lead.status.code).toBe("disqualified");
       expect(data.lead.calls.totalCount).toBe(4);
-      expect(data.lead.calls.edges.map((e) => e.node.status.code)).toEqual(HISTORY);
+      expect(data.lead.calls.edges.map((e) => e.node.outcome.code)).toEqual(HISTORY);
+      expect(data.lead.calls.edges.map((e) => e.node.status?.code ?? null)).toEqual(SHOWN[role]);
       expect(data.lead.calls.edges.map((e) => e.node.recordedByRole)).toEqual([
         "AI_AGENT",
         "AGENT",
         "ADMIN",
         "SYSTEM",
       ]);
-      expect(data.lead.calls.edges[3].node.status.title).toBe("Voicemail");
+      expect(data.lead.calls.edges[3].node.outcome.title).toBe("Voicemail");
       expect(data.leads.edges.map((e) => e.node.id)).toEqual([leadId]);
       expect(data.calls.totalCount).toBe(4);
-      expect(data.calls.edges.map((e) => e.node.status.code)).toEqual(HISTORY);
+      expect(data.calls.edges.map((e) => e.node.outcome.code)).toEqual(HISTORY);
+      expect(data.calls.edges.map((e) => e.node.status?.code ?? null)).toEqual(SHOWN[role]);
       for (const edge of data.calls.edges) expect(edge.node.lead.id).toBe(leadId);
     },
   );
