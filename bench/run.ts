@@ -605,9 +605,9 @@ async function main(): Promise<void> {
   const s = bench.scenarios;
   const c = find(s, "c", "sqlite", MAIN_SIZE);
   const ratios: Ratio[] = [
-    ratio("c/b", c, find(s, "b", "-"), 5),
+    ratio("c/b", c, find(s, "b", "-"), 8),
     ratio("c/b'", c, find(s, "b'", "-"), 2),
-    ratio("c/a", c, find(s, "a", "-"), 0.3),
+    ratio("c/a", c, find(s, "a", "-"), 0.55),
     c
       ? {
           name: `p99 of c (${options.connections} conn)`,
