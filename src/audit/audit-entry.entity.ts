@@ -1,6 +1,7 @@
 import { GraphQLJSON } from "graphql-scalars";
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
+import { Account } from "../accounts/account.entity";
 import { Role } from "../auth/principal";
 
 export enum AuditAction {
@@ -47,13 +48,21 @@ export interface FieldChange {
     "One change to the settings, written in the same transaction as the change itself. Never updated or deleted.",
 })
 @Entity({ name: "audit_log" })
-@Index("IDX_audit_log_entity", ["entityType", "entityId", "id"])
-@Index("IDX_audit_log_actor", ["actorId", "id"])
-@Index("IDX_audit_log_at", ["at", "id"])
+@Index("IDX_audit_log_entity", ["accountId", "entityType", "entityId", "id"])
+@Index("IDX_audit_log_actor", ["accountId", "actorId", "id"])
+@Index("IDX_audit_log_at", ["accountId", "at", "id"])
 export class AuditEntry {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
   @PrimaryGeneratedColumn({ type: "integer" })
   id!: number;
+
+  /** The account the change belongs to; null for platform-level changes (PLATFORM keys). */
+  @Column({ name: "account_id", type: "integer", nullable: true, update: false })
+  accountId!: number | null;
+
+  @ManyToOne(() => Account, { nullable: true, onDelete: "NO ACTION", onUpdate: "NO ACTION" })
+  @JoinColumn({ name: "account_id" })
+  account?: Account | null;
 
   @Field({ description: "When the change was made (UTC, whole seconds)." })
   @Column({ type: "datetime" })

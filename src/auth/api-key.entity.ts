@@ -1,5 +1,14 @@
 import { Field, ID, ObjectType } from "type-graphql";
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from "typeorm";
+import { Account } from "../accounts/account.entity";
 import { Role } from "./principal";
 
 @ObjectType({
@@ -7,10 +16,19 @@ import { Role } from "./principal";
     "A credential for a program or a person calling this API. Its secret is shown only once, when it is created; only a hash is stored.",
 })
 @Entity({ name: "api_keys" })
+@Index("IDX_api_keys_account", ["accountId", "id"])
 export class ApiKey {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
   @PrimaryGeneratedColumn({ type: "integer" })
   id!: number;
+
+  /** The account whose data the key reaches; null only for PLATFORM keys. */
+  @Column({ name: "account_id", type: "integer", nullable: true, update: false })
+  accountId!: number | null;
+
+  @ManyToOne(() => Account, { nullable: true, onDelete: "NO ACTION", onUpdate: "NO ACTION" })
+  @JoinColumn({ name: "account_id" })
+  account?: Account | null;
 
   @Field({ description: 'What the key is for, e.g. "settings UI" or "dialer eu-1".' })
   @Column({ type: "varchar", length: 255 })

@@ -2,6 +2,7 @@ import { registerEnumType } from "type-graphql";
 
 /** The kinds of callers. */
 export enum Role {
+  PLATFORM = "PLATFORM",
   ADMIN = "ADMIN",
   AGENT = "AGENT",
   AI_AGENT = "AI_AGENT",
@@ -12,6 +13,10 @@ registerEnumType(Role, {
   name: "Role",
   description: "What a caller may see and do.",
   valuesConfig: {
+    PLATFORM: {
+      description:
+        "The platform operator, bound to no account: creates and manages accounts and their first keys; sees no account's data.",
+    },
     ADMIN: {
       description:
         "Settings pages: reads everything, creates and edits statuses, manages API keys.",

@@ -11,13 +11,16 @@ import {
 import { Role } from "../auth/principal";
 import { CallStatus } from "../statuses/call-status.entity";
 import { Lead } from "../leads/lead.entity";
+import { AccountOwned } from "../accounts/account-owned.entity";
 
 @ObjectType({ description: "A finished call attempt and the outcome recorded for it." })
 @Entity({ name: "calls" })
-@Index("IDX_calls_lead", ["leadId", "id"])
-@Index("IDX_calls_call_status", ["callStatusId", "id"])
-@Index("IDX_calls_created_at", ["createdAt", "id"])
-export class Call {
+@Index("IDX_calls_lead", ["accountId", "leadId", "id"])
+@Index("IDX_calls_call_status", ["accountId", "callStatusId", "id"])
+@Index("IDX_calls_created_at", ["accountId", "createdAt", "id"])
+@Index("IDX_calls_account", ["accountId", "id"])
+@Index("UQ_calls_idempotency", ["accountId", "idempotencyHash"], { unique: true })
+export class Call extends AccountOwned {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
   @PrimaryGeneratedColumn({ type: "integer" })
   id!: number;
@@ -68,7 +71,6 @@ export class Call {
 
   /** SHA-256 of (recorder, idempotency key); unique, so a retried request cannot record twice. */
   // Exact (utf8mb4_bin) on MySQL/MariaDB; see migrations/1764100000006-ExactKeys.ts.
-  @Index("UQ_calls_idempotency", { unique: true })
   @Column({ name: "idempotency_hash", type: "varchar", length: 64, nullable: true })
   idempotencyHash!: string | null;
 

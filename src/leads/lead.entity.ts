@@ -11,14 +11,17 @@ import {
   VersionColumn,
 } from "typeorm";
 import { LeadStatus } from "../statuses/lead-status.entity";
+import { AccountOwned } from "../accounts/account-owned.entity";
 
 @ObjectType({
   description:
     "A person or company the dialer calls. Its status moves automatically when a call is finished with a call status that links a lead status.",
 })
 @Entity({ name: "leads" })
-@Index("IDX_leads_status", ["statusId", "id"])
-export class Lead {
+@Index("IDX_leads_status", ["accountId", "statusId", "id"])
+@Index("UQ_leads_external_id", ["accountId", "externalId"], { unique: true })
+@Index("IDX_leads_account", ["accountId", "id"])
+export class Lead extends AccountOwned {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
   @PrimaryGeneratedColumn({ type: "integer" })
   id!: number;
@@ -28,7 +31,6 @@ export class Lead {
     description: "The lead's id in the system it comes from (CRM, import). Unique when given.",
   })
   // Exact (utf8mb4_bin) on MySQL/MariaDB; see migrations/1764100000006-ExactKeys.ts.
-  @Index("UQ_leads_external_id", { unique: true })
   @Column({ name: "external_id", type: "varchar", length: 255, nullable: true })
   externalId!: string | null;
 

@@ -11,8 +11,8 @@ import { Reusable } from "../graphql/response-cache";
     'The outcome of a call attempt ("Qualified", "Voicemail", …). Finishing a call with it moves the lead to the linked lead status, if any. Call statuses are never deleted: hide one by turning its visibility off.',
 })
 @Entity({ name: "call_statuses" })
-@Index("IDX_call_statuses_sort", ["sort", "id"])
-@Index("UQ_call_statuses_code", ["code"], { unique: true })
+@Index("IDX_call_statuses_sort", ["accountId", "sort", "id"])
+@Index("UQ_call_statuses_code", ["accountId", "code"], { unique: true })
 export class CallStatus extends StatusBase {
   @Field(() => String, {
     nullable: true,

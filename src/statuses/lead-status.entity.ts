@@ -10,8 +10,8 @@ import { Reusable } from "../graphql/response-cache";
     'A lead\'s overall state in the workflow ("New", "In progress", "Qualified", …). A call status may be linked to one; finishing a call with that call status moves the lead here.',
 })
 @Entity({ name: "lead_statuses" })
-@Index("IDX_lead_statuses_sort", ["sort", "id"])
-@Index("UQ_lead_statuses_code", ["code"], { unique: true })
+@Index("IDX_lead_statuses_sort", ["accountId", "sort", "id"])
+@Index("UQ_lead_statuses_code", ["accountId", "code"], { unique: true })
 export class LeadStatus extends StatusBase {
   @Field(() => LeadStatusCategory, {
     description:

@@ -7,13 +7,14 @@ import {
   VersionColumn,
 } from "typeorm";
 import { StatusType } from "./status.enums";
+import { AccountOwned } from "../accounts/account-owned.entity";
 
 /**
  * The columns and fields call statuses and lead statuses share. Each entity declares its own
  * indexes (their names carry the table's name).
  */
 @ObjectType({ description: "Fields every status has." })
-export abstract class StatusBase {
+export abstract class StatusBase extends AccountOwned {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
   @PrimaryGeneratedColumn({ type: "integer" })
   id!: number;
