@@ -38,6 +38,32 @@ export default tseslint.config(
       "no-console": "error",
     },
   },
+  {
+    // One way to the data: account-owned tables only through `scoped(…)` (db/account-scope.ts);
+    // a read or write that must cross accounts names its reason with `acrossAccountsRepository`.
+    files: ["src/{accounts,ai,audit,auth,calls,leads,statuses}/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='getRepository']",
+          message:
+            "Use scoped(source, Entity) — or acrossAccountsRepository(source, Entity, reason) where crossing accounts is the point.",
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name=/^(query|createQueryBuilder)$/]:not([callee.object.callee.name='acrossAccountsRepository'])",
+          message:
+            "Unscoped SQL: use scoped(…).queryBuilder(alias), or queryInAccount(…) for raw SQL over account-owned tables.",
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='manager'][callee.property.name=/^(insert|update|delete|save|upsert|find|findBy|findOne|findOneBy|findOneOrFail|count|exists|increment|decrement)$/]",
+          message: "Unscoped write or read: use scoped(manager, Entity).",
+        },
+      ],
+    },
+  },
   onlyImports(["common"], []),
   onlyImports(["db"], ["common", "config", "logger"]),
   onlyImports(["http"], ["common", "config", "logger"]),

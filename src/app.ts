@@ -52,6 +52,10 @@ import { createHttpServer } from "./http/server";
 import { Lead } from "./leads/lead.entity";
 import { LeadResolver } from "./leads/lead.resolver";
 import { LeadService } from "./leads/lead.service";
+import { Account } from "./accounts/account.entity";
+import { AccountResolver, ViewerAccountResolver } from "./accounts/account.resolver";
+import { AccountService } from "./accounts/account.service";
+import { acrossAccounts, inAccount } from "./db/account-scope";
 import { createLogger, type Logger } from "./logger";
 import { CallStatus } from "./statuses/call-status.entity";
 import { CallStatusResolver } from "./statuses/call-status.resolver";
@@ -59,12 +63,12 @@ import { CallStatusService } from "./statuses/call-status.service";
 import { LeadStatus } from "./statuses/lead-status.entity";
 import { LeadStatusResolver } from "./statuses/lead-status.resolver";
 import { LeadStatusService } from "./statuses/lead-status.service";
-import { StatusCatalog } from "./statuses/status-catalog";
+import { StatusCatalogs } from "./statuses/status-catalog";
 import { StatusRevision } from "./statuses/status-revision.entity";
 
 /** The tables and their history. */
 export const DATABASE_MODEL: DatabaseModel = {
-  entities: [LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry, StatusRevision],
+  entities: [Account, LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry, StatusRevision],
   migrations: [
     CreateStatusTables1764100000000,
     SeedSystemStatuses1764100000001,
@@ -99,11 +103,13 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
       AuditResolver,
       CallStatusHistoryResolver,
       LeadStatusHistoryResolver,
+      AccountResolver,
+      ViewerAccountResolver,
     ],
     queryDescription:
-      "Reading call statuses, lead statuses, leads, calls, API keys and the audit trail.",
+      "Reading call statuses, lead statuses, leads, calls, API keys and the audit trail of the caller's account; accounts (PLATFORM).",
     mutationDescription:
-      "Managing call statuses, lead statuses and API keys, creating leads and recording call results. Statuses are never deleted: hide a call status by turning its visibility off.",
+      "Managing call statuses, lead statuses and API keys, creating leads and recording call results, in the caller's account; managing accounts (PLATFORM). Statuses are never deleted: hide a call status by turning its visibility off.",
   });
   return schema;
 }
@@ -112,23 +118,28 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
 function createServices(
   config: AppConfig,
   dataSource: DataSource,
-  catalog: StatusCatalog,
+  catalog: StatusCatalogs,
   logger: Logger,
 ): Services {
   const leadStatuses = new LeadStatusService(dataSource, catalog);
   const callStatuses = new CallStatusService(dataSource, leadStatuses, catalog);
   const calls = new CallService(dataSource);
+  const accounts = new AccountService(dataSource, { cacheSeconds: config.auth.apiKeyCacheSeconds });
+  const apiKeys = new ApiKeyService(dataSource, accounts, {
+    cacheSeconds: config.auth.apiKeyCacheSeconds,
+    logger,
+  });
+  // An account turned off here refuses its keys here at once (elsewhere: within the cache time).
+  accounts.onChange(() => apiKeys.forgetVerified());
   return {
+    accounts,
     leadStatuses,
     callStatuses,
     leads: new LeadService(dataSource),
     calls,
     ai: new AiService(callStatuses, calls),
     audit: new AuditService(dataSource),
-    apiKeys: new ApiKeyService(dataSource, {
-      cacheSeconds: config.auth.apiKeyCacheSeconds,
-      logger,
-    }),
+    apiKeys,
   };
 }
 
@@ -218,7 +229,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 }
 
 async function assemble(config: AppConfig, logger: Logger, dataSource: DataSource): Promise<App> {
-  const catalog = new StatusCatalog(dataSource, config.statusCache);
+  const catalog = new StatusCatalogs(dataSource, config.statusCache);
   const services = createServices(config, dataSource, catalog, logger);
   let jwt: JwtVerifier | undefined;
   try {
@@ -226,7 +237,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   } catch (error) {
     throw new StartupError(`JWT_PUBLIC_KEY cannot be used: ${(error as Error).message}`);
   }
-  const authenticator = new Authenticator(services.apiKeys, jwt);
+  const authenticator = new Authenticator(services.apiKeys, services.accounts, jwt);
   const bootstrapKey =
     config.nodeEnv === "production"
       ? null
@@ -247,7 +258,16 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
   });
   registerGraphQLRoute(http, {
     apollo,
-    authenticate: (request) => authenticator.authenticate(request.headers),
+    authenticate: async (request) => {
+      const principal = await authenticator.authenticate(request.headers);
+      return { ...principal, partition: principal.accountId?.toString() };
+    },
+    // Everything a request reads or writes is limited to the caller's account (see
+    // db/account-scope.ts); the platform operator acts in none.
+    runAs: (principal, work) =>
+      principal?.accountId
+        ? inAccount(principal.accountId, work)
+        : acrossAccounts("the platform operator, or an unauthenticated request", work),
     context: async (base, caller) => {
       const principal = await caller.catch((error: unknown) => {
         throw authenticationFailure(error);

@@ -71,6 +71,8 @@ export interface StatusCacheConfig {
   enabled: boolean;
   /** How long a change made through another instance may stay unseen here, in ms. */
   refreshMs: number;
+  /** How many accounts' lists one instance holds in memory at most (least recently used go). */
+  maxAccounts: number;
 }
 
 /** Limits and exposure of the GraphQL endpoint. */
@@ -134,6 +136,8 @@ export interface AuthConfig {
     secret?: string;
     publicKey?: string;
     roleClaim: string;
+    /** The claim that holds the caller's account code (none: the default account). */
+    accountClaim: string;
     issuer?: string;
     audience?: string;
     /** The longest lifetime a token may have: `exp` at most this long after `iat`. */
@@ -325,9 +329,11 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       STATUS_CACHE_REFRESH_MS: wholeNumber({ min: 10, max: 60_000, unit: "milliseconds" })({
         default: 1000,
       }),
+      STATUS_CACHE_MAX_ACCOUNTS: wholeNumber({ min: 1, max: 1_000_000 })({ default: 1000 }),
       JWT_SECRET: jwtSecret({ default: undefined }),
       JWT_PUBLIC_KEY: pemPublicKey({ default: undefined }),
       JWT_ROLE_CLAIM: str({ default: "role" }),
+      JWT_ACCOUNT_CLAIM: str({ default: "account" }),
       JWT_ISSUER: str({ default: undefined }),
       JWT_AUDIENCE: str({ default: undefined }),
       JWT_MAX_AGE_SECONDS: wholeNumber({ min: 60, max: 604_800, unit: "seconds" })({
@@ -411,6 +417,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
               secret: env.JWT_SECRET,
               publicKey: env.JWT_PUBLIC_KEY,
               roleClaim: env.JWT_ROLE_CLAIM,
+              accountClaim: env.JWT_ACCOUNT_CLAIM,
               issuer: env.JWT_ISSUER,
               audience: env.JWT_AUDIENCE,
               maxAgeSeconds: env.JWT_MAX_AGE_SECONDS,
@@ -427,7 +434,11 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       sandbox: env.GRAPHQL_SANDBOX ?? graphql.sandbox,
       bodyLimitBytes: (env.HTTP_BODY_LIMIT_KB ?? graphql.bodyLimitBytes / 1024) * 1024,
     },
-    statusCache: { enabled: env.STATUS_CACHE_ENABLED, refreshMs: env.STATUS_CACHE_REFRESH_MS },
+    statusCache: {
+      enabled: env.STATUS_CACHE_ENABLED,
+      refreshMs: env.STATUS_CACHE_REFRESH_MS,
+      maxAccounts: env.STATUS_CACHE_MAX_ACCOUNTS,
+    },
   };
 }
 

@@ -5,6 +5,7 @@
 import DataLoader from "dataloader";
 import { perRequest } from "./db/request-scope";
 import type { RequestContext } from "./graphql/context";
+import type { AccountService } from "./accounts/account.service";
 import type { AiService } from "./ai/ai.service";
 import type { AuditEntityType, AuditEntry } from "./audit/audit-entry.entity";
 import type { AuditService } from "./audit/audit.service";
@@ -22,6 +23,7 @@ import type { LeadService } from "./leads/lead.service";
 
 /** The services, created once per app. */
 export interface Services {
+  accounts: AccountService;
   callStatuses: CallStatusService;
   leadStatuses: LeadStatusService;
   apiKeys: ApiKeyService;

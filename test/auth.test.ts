@@ -547,6 +547,7 @@ describeEachDatabaseKind("JWT", (kind) => {
             roleClaim: "https://example.com/role",
             audience: "statuses",
             maxAgeSeconds: 3600,
+            accountClaim: "account",
           },
         },
       }),
@@ -656,13 +657,13 @@ describeEachDatabaseKind("JWT", (kind) => {
       await rsServer.start({
         auth: {
           apiKeyCacheSeconds: 5,
-          jwt: { publicKey: rsaPem, roleClaim: "role", maxAgeSeconds: 3600 },
+          jwt: { publicKey: rsaPem, roleClaim: "role", maxAgeSeconds: 3600, accountClaim: "account" },
         },
       });
       await esServer.start({
         auth: {
           apiKeyCacheSeconds: 5,
-          jwt: { publicKey: ecPem, roleClaim: "role", maxAgeSeconds: 3600 },
+          jwt: { publicKey: ecPem, roleClaim: "role", maxAgeSeconds: 3600, accountClaim: "account" },
         },
       });
     });

@@ -44,7 +44,7 @@ describeEachDatabaseKind("hardening", (kind) => {
       graphql: { ...graphqlDefaults("production"), maxAliases: 1000, maxTokens: 100_000 },
       auth: {
         apiKeyCacheSeconds: 5,
-        jwt: { secret: JWT_SECRET, roleClaim: "role", maxAgeSeconds: 3600 },
+        jwt: { secret: JWT_SECRET, roleClaim: "role", maxAgeSeconds: 3600, accountClaim: "account" },
       },
     }),
   );

@@ -15,7 +15,7 @@ describeEachDatabaseKind("a mutation with several fields", (kind) => {
     ["with the status cache off", false],
   ])("%s", (_title, enabled) => {
     const server = new TestServer(kind);
-    beforeAll(() => server.start({ statusCache: { enabled, refreshMs: 1000 } }));
+    beforeAll(() => server.start({ statusCache: { enabled, refreshMs: 1000, maxAccounts: 1000 } }));
     afterAll(() => server.stop());
 
     it("answers each create from the lists as they are after it", async () => {

@@ -223,7 +223,7 @@ describeEachDatabaseKind("status cache", (kind) => {
   it("serves everything from the database when turned off, with the same answers", async () => {
     const off = new TestServer(kind);
     await off.start(
-      { statusCache: { enabled: false, refreshMs: 1000 } },
+      { statusCache: { enabled: false, refreshMs: 1000, maxAccounts: 1000 } },
       { database: writer.database },
     );
     try {

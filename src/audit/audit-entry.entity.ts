@@ -14,6 +14,7 @@ export enum AuditEntityType {
   CALL_STATUS = "CALL_STATUS",
   LEAD_STATUS = "LEAD_STATUS",
   API_KEY = "API_KEY",
+  ACCOUNT = "ACCOUNT",
 }
 
 registerEnumType(AuditAction, {
@@ -33,6 +34,7 @@ registerEnumType(AuditEntityType, {
     CALL_STATUS: { description: "A call status." },
     LEAD_STATUS: { description: "A lead status." },
     API_KEY: { description: "An API key (never its secret)." },
+    ACCOUNT: { description: "An account (created or changed by the platform operator)." },
   },
 });
 

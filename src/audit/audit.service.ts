@@ -1,4 +1,4 @@
-import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
+import { In, type DataSource, type EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
@@ -12,6 +12,12 @@ import {
   type AuditEntityType,
   type FieldChange,
 } from "./audit-entry.entity";
+import {
+  acrossAccountsRepository,
+  currentAccountIdOrNull,
+  scoped,
+  type ScopedRepository,
+} from "../db/account-scope";
 
 export const AUDIT_CURSOR = "audit";
 
@@ -43,6 +49,8 @@ export async function writeAudit(
   },
 ): Promise<void> {
   const row: Omit<AuditEntry, "id"> = {
+    // The account the change happens in; none for the platform's own changes (PLATFORM keys).
+    accountId: currentAccountIdOrNull(),
     at: currentTimestamp(),
     actorId: entry.actor?.actorId ?? "system",
     actorRole: entry.actor?.role ?? null,
@@ -56,15 +64,19 @@ export async function writeAudit(
     })),
     requestId: entry.actor?.requestId ?? null,
   };
-  await manager.insert(AuditEntry, row as QueryDeepPartialEntity<AuditEntry>);
+  await acrossAccountsRepository(
+    manager,
+    AuditEntry,
+    "the account is set above from the scope, or none for the platform's own changes",
+  ).insert(row as QueryDeepPartialEntity<AuditEntry>);
 }
 
 /** Reading the audit trail (ADMIN). Entries are never updated or deleted. */
 export class AuditService {
-  private readonly repo: Repository<AuditEntry>;
+  private readonly entries: ScopedRepository<AuditEntry>;
 
   constructor(dataSource: DataSource) {
-    this.repo = dataSource.getRepository(AuditEntry);
+    this.entries = scoped(dataSource, AuditEntry);
   }
 
   async list(
@@ -73,7 +85,7 @@ export class AuditService {
     actor: Principal,
   ): Promise<Page<AuditEntry>> {
     assertAllowed(actor, Permission.ReadAudit);
-    const query = this.repo.createQueryBuilder("entry");
+    const query = this.entries.queryBuilder("entry");
     if (filter.entityType) query.andWhere("entry.entity_type = :type", { type: filter.entityType });
     if (filter.entityId !== undefined && filter.entityId !== null) {
       query.andWhere("entry.entity_id = :entityId", {
@@ -95,7 +107,7 @@ export class AuditService {
     assertAllowed(actor, Permission.ReadAudit);
     const byId = new Map<number, AuditEntry[]>(ids.map((id) => [id, []]));
     if (ids.length === 0) return byId;
-    const rows = await this.repo.find({
+    const rows = await this.entries.find({
       where: { entityType, entityId: In([...ids]) },
       order: { id: "ASC" },
     });

@@ -1,6 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import { IsEnum } from "class-validator";
-import { IsReadableText, TrimmedLength } from "../common/validation";
+import { IsOptionalCode, IsReadableText, TrimmedLength } from "../common/validation";
 import type { CreateApiKeyParams } from "./api-key.service";
 import { Role } from "./principal";
 
@@ -16,4 +16,12 @@ export class CreateApiKeyInput implements CreateApiKeyParams {
   @Field(() => Role, { description: "What callers using the key may see and do." })
   @IsEnum(Role)
   role!: Role;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The code of the account the key is for. PLATFORM: required, except for a PLATFORM key (which belongs to no account). ADMIN: leave it out, or give your own account's code.",
+  })
+  @IsOptionalCode()
+  accountCode?: string | null;
 }

@@ -17,7 +17,7 @@ class CreatedApiKey {
 }
 
 @ObjectType({ description: "Who the current request is authenticated as." })
-class Viewer {
+export class Viewer {
   @Field(() => Role, { description: "The caller's role." })
   role!: Role;
 
@@ -44,14 +44,16 @@ export class ApiKeyResolver {
   }
 
   @Query(() => [ApiKey], {
-    description: "All API keys, active and revoked, oldest first (ADMIN only). Never the secrets.",
+    description:
+      "All API keys of the caller's account, active and revoked, oldest first (ADMIN only). Never the secrets.",
   })
   apiKeys(@Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
     return ctx.services.apiKeys.list(ctx.principal);
   }
 
   @Mutation(() => CreatedApiKey, {
-    description: "Creates an API key and returns its secret, once (ADMIN only).",
+    description:
+      "Creates an API key and returns its secret, once. ADMIN: a key of its own account. PLATFORM: a key of the account named by `accountCode`, or a PLATFORM key (no account).",
   })
   createApiKey(
     @Ctx() ctx: GraphQLContext,

@@ -1,13 +1,23 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { IsNull, type DataSource, type Repository } from "typeorm";
+import { IsNull, type DataSource } from "typeorm";
 import { parseId } from "../common/ids";
 import { currentTimestamp, sqlDateTime } from "../common/time";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import { outsideRequest } from "../db/request-scope";
 import { runTransaction, runWrite } from "../db/writes";
-import { AppError, notFound } from "../common/errors";
+import { AppError, badUserInput, notFound } from "../common/errors";
+import type { AccountService } from "../accounts/account.service";
+import { DEFAULT_ACCOUNT_CODE } from "../accounts/account.service";
+import {
+  acrossAccounts,
+  acrossAccountsRepository,
+  currentAccountIdOrNull,
+  inAccount,
+  scoped,
+  type ScopedRepository,
+} from "../db/account-scope";
 import { uniqueViolationColumn } from "../db/errors";
 import type { Logger } from "../logger";
 import { ApiKey } from "./api-key.entity";
@@ -17,6 +27,8 @@ import { Role, type Principal } from "./principal";
 export interface CreateApiKeyParams {
   name: string;
   role: Role;
+  /** The account the key is for: PLATFORM names any account; an ADMIN only its own (or none). */
+  accountCode?: string | null;
 }
 
 export interface CreatedApiKey {
@@ -53,43 +65,87 @@ export class InvalidApiKeyError extends AppError {
  * revocation, and verification of presented keys with a short-lived per-instance cache.
  */
 export class ApiKeyService {
-  private readonly repo: Repository<ApiKey>;
+  private readonly keys: ScopedRepository<ApiKey>;
   /** Verified keys by prefix; an entry lives `cacheSeconds`, which bounds revocation delay. */
   private readonly cache: LRUCache<string, ApiKey> | undefined;
   private readonly lastUsedWrites = new Map<number, number>();
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
+    private readonly accounts: AccountService,
     private readonly options: { cacheSeconds: number; logger?: Logger },
   ) {
-    this.repo = dataSource.getRepository(ApiKey);
+    this.keys = scoped(dataSource, ApiKey);
     this.cache =
       options.cacheSeconds > 0
         ? new LRUCache({ max: 10_000, ttl: options.cacheSeconds * 1000 })
         : undefined;
   }
 
+  /** The keys of the caller's account. */
   async list(actor: Principal): Promise<ApiKey[]> {
     assertAllowed(actor, Permission.ManageApiKeys);
-    return this.repo.find({ order: { id: "ASC" } });
+    return this.keys.find({ order: { id: "ASC" } });
   }
 
+  /**
+   * A new key. PLATFORM creates keys for any account (`accountCode` required) and PLATFORM keys
+   * (no account); an ADMIN creates keys of its own account only (`accountCode` left out or its
+   * own), never PLATFORM keys.
+   */
   async create(input: CreateApiKeyParams, actor: Principal): Promise<CreatedApiKey> {
-    assertAllowed(actor, Permission.ManageApiKeys);
-    return this.insert(input.name.trim(), input.role, actor);
+    assertAllowed(actor, Permission.CreateApiKeys);
+    const name = input.name.trim();
+    const code = input.accountCode ?? null;
+    if (actor.role !== Role.PLATFORM) {
+      if (input.role === Role.PLATFORM) {
+        throw new AppError("FORBIDDEN", `The ${actor.role} role may not create PLATFORM keys.`);
+      }
+      if (code !== null && code !== actor.accountCode) {
+        throw badUserInput(
+          "accountCode",
+          "accountCode: leave it out, or give your own account's code",
+        );
+      }
+      return this.insert(name, input.role, actor);
+    }
+    if (input.role === Role.PLATFORM) {
+      if (code !== null)
+        throw badUserInput(
+          "accountCode",
+          "accountCode: a PLATFORM key belongs to no account; leave it out",
+        );
+      return acrossAccounts("a PLATFORM key belongs to no account", () =>
+        this.insert(name, input.role, actor),
+      );
+    }
+    if (code === null)
+      throw badUserInput("accountCode", "accountCode is required: the account the key is for");
+    const account = await this.accounts.byCode(code);
+    if (!account)
+      throw badUserInput("accountCode", `accountCode: there is no account with code "${code}"`);
+    return inAccount(account.id, () => this.insert(name, input.role, actor));
+  }
+
+  /** Forgets every verified key, so a change to an account (deactivation) applies here at once. */
+  forgetVerified(): void {
+    this.cache?.clear();
   }
 
   /** Revokes a key at once on this instance (other instances: within the cache time). Idempotent. */
   async revoke(rawId: string | number, actor: Principal): Promise<ApiKey> {
     assertAllowed(actor, Permission.ManageApiKeys);
     const id = parseId(rawId, "id");
-    const key = await this.repo.findOne({ where: { id } });
+    const key = await this.keys.findOne({ where: { id } });
     if (!key) throw notFound(`No API key with id ${id}`);
     if (key.revokedAt === null) {
       const revokedAt = currentTimestamp();
-      await runTransaction(this.repo.manager.connection, async (manager) => {
-        const result = await manager.update(ApiKey, { id, revokedAt: IsNull() }, { revokedAt });
-        if (result.affected !== 1) return; // revoked meanwhile by someone else
+      await runTransaction(this.dataSource, async (manager) => {
+        const affected = await scoped(manager, ApiKey).update(
+          { id, revokedAt: IsNull() },
+          { revokedAt },
+        );
+        if (affected !== 1) return; // revoked meanwhile by someone else
         await writeAudit(manager, {
           actor,
           action: AuditAction.REVOKE,
@@ -100,15 +156,15 @@ export class ApiKeyService {
       });
     }
     this.cache?.delete(key.prefix);
-    return this.repo.findOneOrFail({ where: { id } });
+    return this.keys.findOneOrFail({ where: { id } });
   }
 
-  /** Finds a key by id or by its visible prefix (for the operator CLI). */
+  /** Finds a key of the current account by id or by its visible prefix (the operator CLI). */
   async findByIdOrPrefix(idOrPrefix: string, actor: Principal): Promise<ApiKey | null> {
     assertAllowed(actor, Permission.ManageApiKeys);
     if (/^[0-9]+$/.test(idOrPrefix))
-      return this.repo.findOne({ where: { id: Number(idOrPrefix) } });
-    return this.repo.findOne({ where: { prefix: idOrPrefix } });
+      return this.keys.findOne({ where: { id: Number(idOrPrefix) } });
+    return this.keys.findOne({ where: { prefix: idOrPrefix } });
   }
 
   /**
@@ -116,9 +172,17 @@ export class ApiKeyService {
    * newcomer can start using the API. Returns the secret, or null when keys already exist.
    */
   async createBootstrapKeyIfNone(): Promise<string | null> {
-    const active = await this.repo.count({ where: { revokedAt: IsNull() } });
+    const active = await acrossAccountsRepository(
+      this.dataSource,
+      ApiKey,
+      "the bootstrap key is made only when no account has a key",
+    ).count({ where: { revokedAt: IsNull() } });
     if (active > 0) return null;
-    return (await this.insert("development bootstrap key", Role.ADMIN, null)).secret;
+    const account = await this.accounts.byCode(DEFAULT_ACCOUNT_CODE);
+    if (!account) return null;
+    return inAccount(account.id, async () => {
+      return (await this.insert("development bootstrap key", Role.ADMIN, null)).secret;
+    });
   }
 
   /**
@@ -130,13 +194,21 @@ export class ApiKeyService {
     if (!prefix) throw new InvalidApiKeyError("The API key is malformed.");
     let key = this.cache?.get(prefix);
     if (!key) {
-      key = (await this.repo.findOne({ where: { prefix } })) ?? undefined;
+      const found = await acrossAccountsRepository(
+        this.dataSource,
+        ApiKey,
+        "a key is found by its prefix before its account is known",
+      ).findOne({ where: { prefix }, relations: { account: true } });
+      key = found ?? undefined;
       if (key) this.cache?.set(prefix, key);
     }
     const expected = key ? Buffer.from(key.secretHash, "hex") : sha256("no such key");
     const matches = timingSafeEqual(sha256(presented), expected) && key !== undefined;
     if (!key || !matches) throw new InvalidApiKeyError("The API key is not valid.");
     if (key.revokedAt !== null) throw new InvalidApiKeyError("The API key has been revoked.");
+    if (key.account && !key.account.active) {
+      throw new InvalidApiKeyError("The API key's account is inactive.");
+    }
     this.touch(key.id);
     return {
       role: key.role,
@@ -145,6 +217,8 @@ export class ApiKeyService {
       keyId: key.id,
       keyPrefix: key.prefix,
       name: key.name,
+      accountId: key.accountId,
+      accountCode: key.account?.code ?? null,
     };
   }
 
@@ -158,8 +232,8 @@ export class ApiKeyService {
     const threshold = new Date(at.getTime() - LAST_USED_WRITE_INTERVAL_MS);
     // Not part of the request that triggered it: it must not make that request reload anything.
     outsideRequest(() =>
-      runWrite(this.repo.manager.connection, () =>
-        this.repo
+      runWrite(this.dataSource, () =>
+        acrossAccountsRepository(this.dataSource, ApiKey, "a key's use is recorded by its id")
           .createQueryBuilder()
           .update()
           .set({ lastUsedAt: at })
@@ -183,8 +257,15 @@ export class ApiKeyService {
     for (let attempt = 1; ; attempt += 1) {
       const { key, prefix } = generateKey();
       try {
-        const id = await runTransaction(this.repo.manager.connection, async (manager) => {
-          const result = await manager.insert(ApiKey, {
+        // The key belongs to the current account, or to none (a PLATFORM key).
+        const accountId = currentAccountIdOrNull();
+        const id = await runTransaction(this.dataSource, async (manager) => {
+          const result = await acrossAccountsRepository(
+            manager,
+            ApiKey,
+            "the account is set here from the scope, or none for a PLATFORM key",
+          ).insert({
+            accountId,
             name,
             role,
             prefix,
@@ -207,7 +288,11 @@ export class ApiKeyService {
           });
           return insertedId;
         });
-        const apiKey = await this.repo.findOneOrFail({ where: { id } });
+        const apiKey = await acrossAccountsRepository(
+          this.dataSource,
+          ApiKey,
+          "the key just written, in its account or none",
+        ).findOneOrFail({ where: { id } });
         return { apiKey, secret: key };
       } catch (error) {
         // A prefix collision (2^32 space) is astronomically rare; draw again.

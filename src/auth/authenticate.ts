@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { AppError } from "../common/errors";
 import type { ApiKeyService } from "./api-key.service";
-import { looksLikeJwt, type JwtVerifier } from "./jwt";
-import type { Principal } from "./principal";
+import { DEFAULT_ACCOUNT_CODE, type AccountService } from "../accounts/account.service";
+import { looksLikeJwt, type JwtIdentity, type JwtVerifier } from "./jwt";
+import { Role, type Principal } from "./principal";
 
 export const MISSING_CREDENTIAL_MESSAGE =
   "Authentication required: send an API key in the X-Api-Key header (or Authorization: Bearer <key>).";
@@ -19,6 +20,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 export class Authenticator {
   constructor(
     private readonly apiKeys: ApiKeyService,
+    private readonly accounts: AccountService,
     private readonly jwt?: JwtVerifier,
   ) {}
 
@@ -35,7 +37,27 @@ export class Authenticator {
         "The Authorization header must be `Bearer <API key or token>`.",
       );
     }
-    if (this.jwt && looksLikeJwt(bearer)) return this.jwt.verify(bearer);
+    if (this.jwt && looksLikeJwt(bearer)) return this.fromToken(await this.jwt.verify(bearer));
     return this.apiKeys.verify(bearer);
+  }
+
+  /**
+   * A token's caller acts in the account its account claim names, or the default account when
+   * it names none (single-tenant setups); a PLATFORM token names none. An unknown or inactive
+   * account is refused like a bad token.
+   */
+  private async fromToken(identity: JwtIdentity): Promise<Principal> {
+    const { role, actorId, accountCode } = identity;
+    if (role === Role.PLATFORM) {
+      if (accountCode !== null) {
+        throw new AppError("UNAUTHENTICATED", "A PLATFORM token names no account.");
+      }
+      return { role, actorId, via: "jwt", accountId: null, accountCode: null };
+    }
+    const account = await this.accounts.byCode(accountCode ?? DEFAULT_ACCOUNT_CODE);
+    if (!account || !account.active) {
+      throw new AppError("UNAUTHENTICATED", "The token's account is unknown or inactive.");
+    }
+    return { role, actorId, via: "jwt", accountId: account.id, accountCode: account.code };
   }
 }

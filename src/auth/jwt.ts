@@ -2,7 +2,15 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AuthConfig } from "../config";
 import { AppError } from "../common/errors";
-import { Role, type Principal } from "./principal";
+import { Role } from "./principal";
+
+/** What a verified token says of its caller, before its account is looked up. */
+export interface JwtIdentity {
+  role: Role;
+  actorId: string;
+  /** The account claim, when the token carries one. */
+  accountCode: string | null;
+}
 
 type JwtConfig = NonNullable<AuthConfig["jwt"]>;
 
@@ -48,7 +56,8 @@ export class JwtVerifier {
     }
   }
 
-  async verify(token: string): Promise<Principal> {
+  /** The token's caller; `accountCode` is its account claim (resolved by the Authenticator). */
+  async verify(token: string): Promise<JwtIdentity> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -99,6 +108,17 @@ export class JwtVerifier {
     }
     // Its own namespace: a subject can never pass for an API key's actor (`key:<id>`), whose
     // idempotent results and audit entries are its own.
-    return { role: role as Role, actorId: `${JWT_ACTOR_PREFIX}${payload.sub}`, via: "jwt" };
+    const account = payload[this.config.accountClaim];
+    if (account !== undefined && typeof account !== "string") {
+      throw new AppError(
+        "UNAUTHENTICATED",
+        `The token's "${this.config.accountClaim}" claim must be an account code.`,
+      );
+    }
+    return {
+      role: role as Role,
+      actorId: `${JWT_ACTOR_PREFIX}${payload.sub}`,
+      accountCode: account ?? null,
+    };
   }
 }

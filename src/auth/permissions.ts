@@ -7,6 +7,8 @@ import { AppError } from "../common/errors";
 import { Role, type Principal } from "./principal";
 
 export enum Permission {
+  ManageAccounts = "manage accounts",
+  CreateApiKeys = "create API keys",
   ReadLeadStatuses = "read lead statuses",
   ReadCallStatuses = "read call statuses",
   ManageStatuses = "create or change statuses",
@@ -19,6 +21,10 @@ export enum Permission {
 }
 
 const MATRIX: Record<Permission, readonly Role[]> = {
+  // PLATFORM (the platform operator, bound to no account) manages accounts and gives them their
+  // first keys; it sees no account's data.
+  [Permission.ManageAccounts]: [Role.PLATFORM],
+  [Permission.CreateApiKeys]: [Role.PLATFORM, Role.ADMIN],
   [Permission.ReadLeadStatuses]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
   // AGENT and AI_AGENT read only their audience's call statuses: see `scopeAudience`.
   [Permission.ReadCallStatuses]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],

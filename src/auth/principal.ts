@@ -47,7 +47,24 @@ export interface Principal {
   name?: string;
   /** The request this principal acts in, for the audit trail. */
   requestId?: string;
+  /** The account the caller acts in (every read and write is limited to it); null for PLATFORM. */
+  accountId: number | null;
+  /** That account's code; null for PLATFORM. */
+  accountCode: string | null;
 }
 
-/** The operator running the command-line tool on the server itself. */
-export const CLI_OPERATOR: Principal = { role: Role.ADMIN, actorId: "cli", via: "cli" };
+/**
+ * The operator running a command-line tool on the server itself: ADMIN of the account it acts
+ * for, or PLATFORM (no account) for the platform's own operations.
+ */
+export function cliOperator(account: { id: number; code: string } | null): Principal {
+  return account
+    ? {
+        role: Role.ADMIN,
+        actorId: "cli",
+        via: "cli",
+        accountId: account.id,
+        accountCode: account.code,
+      }
+    : { role: Role.PLATFORM, actorId: "cli", via: "cli", accountId: null, accountCode: null };
+}

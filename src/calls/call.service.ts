@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
+import { In, type DataSource, type EntityManager } from "typeorm";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import { Role, type Principal } from "../auth/principal";
 import { CallStatus } from "../statuses/call-status.entity";
@@ -17,6 +17,7 @@ import { uniqueViolationColumn } from "../db/errors";
 import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
 import { unreadableTextProblem } from "../common/text";
+import { ACCOUNT, queryInAccount, scoped, type ScopedRepository } from "../db/account-scope";
 
 export interface RecordCallResultParams {
   leadId: string | number;
@@ -97,10 +98,10 @@ function normalizeRequest(input: RecordCallResultParams, actor: Principal): Norm
 
 /** Every rule about recording call results and reading the calls of leads. */
 export class CallService {
-  private readonly repo: Repository<Call>;
+  private readonly calls: ScopedRepository<Call>;
 
   constructor(private readonly dataSource: DataSource) {
-    this.repo = dataSource.getRepository(Call);
+    this.calls = scoped(dataSource, Call);
   }
 
   /**
@@ -121,10 +122,7 @@ export class CallService {
     const replay = await this.findReplay(request);
     if (replay) return replay;
 
-    const status = await findByCode(
-      this.dataSource.getRepository(CallStatus),
-      input.callStatusCode,
-    );
+    const status = await findByCode(this.dataSource, CallStatus, input.callStatusCode);
     if (!status) {
       throw badUserInput(
         "callStatusCode",
@@ -201,7 +199,7 @@ export class CallService {
   ): Promise<CallResultData> {
     const sqlite = this.dataSource.options.type === "better-sqlite3";
     // On SQLite the write gate already serialises transactions; elsewhere lock the lead row.
-    const lead = await manager.findOne(Lead, {
+    const lead = await scoped(manager, Lead).findOne({
       where: { id: values.leadId },
       ...(sqlite ? {} : { lock: { mode: "pessimistic_write" as const } }),
     });
@@ -210,7 +208,7 @@ export class CallService {
     const leadStatusChanged = target !== null && target !== lead.statusId;
     const now = currentTimestamp();
     if (leadStatusChanged) {
-      await manager.update(Lead, { id: lead.id }, { statusId: target, updatedAt: now });
+      await scoped(manager, Lead).update({ id: lead.id }, { statusId: target, updatedAt: now });
     }
     const row = {
       leadId: lead.id,
@@ -225,10 +223,10 @@ export class CallService {
       requestHash: values.idempotencyHash ? values.requestHash : null,
       createdAt: now,
     };
-    const inserted = await manager.insert(Call, row);
+    const id = await scoped(manager, Call).insert(row);
     // The result is exactly what was written (every value is set here, in whole seconds), so it
     // is not read back.
-    const call = manager.create(Call, { ...row, id: Number(inserted.identifiers[0].id) });
+    const call = manager.create(Call, { ...row, id, accountId: lead.accountId });
     if (leadStatusChanged) {
       Object.assign(lead, { statusId: target, updatedAt: now, version: lead.version + 1 });
     }
@@ -257,7 +255,7 @@ export class CallService {
     idempotencyHash: string,
     requestHash: string,
   ): Promise<CallResultData | null> {
-    const original = await this.repo.findOne({ where: { idempotencyHash } });
+    const original = await this.calls.findOne({ where: { idempotencyHash } });
     if (!original) return null;
     if (original.requestHash !== requestHash) {
       throw conflict(
@@ -269,17 +267,15 @@ export class CallService {
   }
 
   private async result(callId: number): Promise<CallResultData> {
-    const call = await this.repo.findOneOrFail({ where: { id: callId } });
-    const lead = await this.dataSource
-      .getRepository(Lead)
-      .findOneOrFail({ where: { id: call.leadId } });
+    const call = await this.calls.findOneOrFail({ where: { id: callId } });
+    const lead = await scoped(this.dataSource, Lead).findOneOrFail({ where: { id: call.leadId } });
     return { call, lead, leadStatusChanged: call.leadStatusChanged };
   }
 
   /** A page of calls, newest first. */
   async list(filter: CallFilterParams, page: PageParams, actor: Principal): Promise<Page<Call>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const query = this.repo.createQueryBuilder("call");
+    const query = this.calls.queryBuilder("call");
     if (filter.leadId !== undefined && filter.leadId !== null) {
       query.andWhere("call.lead_id = :leadId", { leadId: parseId(filter.leadId, "leadId") });
     }
@@ -316,17 +312,18 @@ export class CallService {
     );
     if (leadIds.length === 0) return pages;
     const placeholders = leadIds.map(() => "?").join(", ");
-    const ranked: Array<{ id: number | string }> = await this.dataSource.query(
+    const ranked: Array<{ id: number | string }> = await queryInAccount(
+      this.dataSource,
       `SELECT id FROM (
          SELECT id, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY id DESC) AS position
-         FROM calls WHERE lead_id IN (${placeholders})${beforeId !== undefined ? " AND id < ?" : ""}
+         FROM calls WHERE account_id = ? AND lead_id IN (${placeholders})${beforeId !== undefined ? " AND id < ?" : ""}
        ) ranked WHERE position <= ?`,
-      [...leadIds, ...(beforeId !== undefined ? [beforeId] : []), limit + 1],
+      [ACCOUNT, ...leadIds, ...(beforeId !== undefined ? [beforeId] : []), limit + 1],
     );
     const rows =
       ranked.length === 0
         ? []
-        : await this.repo.find({
+        : await this.calls.find({
             where: { id: In(ranked.map((r) => Number(r.id))) },
             order: { id: "DESC" },
           });
@@ -335,11 +332,11 @@ export class CallService {
       entry.hasNextPage = entry.nodes.length > limit;
       entry.nodes = entry.nodes.slice(0, limit);
     }
-    const counts: Array<{ lead_id: number | string; n: number | string }> =
-      await this.dataSource.query(
-        `SELECT lead_id, COUNT(*) AS n FROM calls WHERE lead_id IN (${placeholders}) GROUP BY lead_id`,
-        [...leadIds],
-      );
+    const counts: Array<{ lead_id: number | string; n: number | string }> = await queryInAccount(
+      this.dataSource,
+      `SELECT lead_id, COUNT(*) AS n FROM calls WHERE account_id = ? AND lead_id IN (${placeholders}) GROUP BY lead_id`,
+      [ACCOUNT, ...leadIds],
+    );
     for (const count of counts) {
       const entry = pages.get(Number(count.lead_id));
       if (entry) entry.totalCount = Number(count.n);

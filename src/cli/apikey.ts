@@ -3,74 +3,78 @@
  *   npm run --silent apikey -- create --role ADMIN --name "settings ui"   (the key is the last line)
  *   npm run --silent apikey -- list
  *   npm run --silent apikey -- revoke <prefix-or-id>
+ * Each acts in one account (`--account CODE`, the default account when left out); a PLATFORM key
+ * belongs to none.
  */
-import "reflect-metadata";
 import { parseArgs } from "node:util";
-import { ConfigError, describeDatabase, loadConfig } from "../config";
-import { createAppDataSource } from "../app";
-import { withoutQueryTimeout } from "../db/data-source";
-import { onPrimary } from "../db/request-scope";
+import { DEFAULT_ACCOUNT_CODE } from "../accounts/account.service";
+import { cliOperator, Role } from "../auth/principal";
 import { AppError } from "../common/errors";
-import { createLogger } from "../logger";
-import { ApiKeyService } from "../auth/api-key.service";
-import { CLI_OPERATOR, Role } from "../auth/principal";
+import { inAccount } from "../db/account-scope";
+import { dateText, runTool, UsageError } from "./tool";
 
 const USAGE = `usage:
-  apikey create --role ${Object.values(Role).join("|")} --name NAME
-  apikey list
-  apikey revoke PREFIX_OR_ID`;
+  apikey create --role ${Object.values(Role).join("|")} --name NAME [--account CODE]
+  apikey list [--account CODE]
+  apikey revoke PREFIX_OR_ID [--account CODE]
+(--account: the account's code; "${DEFAULT_ACCOUNT_CODE}" when left out. A PLATFORM key takes none.)`;
 
-class UsageError extends Error {}
+const { positionals, values } = (() => {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: {
+        role: { type: "string" },
+        name: { type: "string" },
+        account: { type: "string" },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`apikey: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+})();
 
-function dateText(date: Date | null): string {
-  return date ? date.toISOString().replace(".000Z", "Z") : "-";
-}
-
-async function run(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { role: { type: "string" }, name: { type: "string" } },
-  });
+runTool("apikey", USAGE, async ({ accounts, apiKeys }) => {
   const [command, ...rest] = positionals;
+  const role = values.role?.toUpperCase() as Role | undefined;
   if (command === "create") {
-    const role = values.role?.toUpperCase();
-    if (!role || !Object.values(Role).includes(role as Role)) {
+    if (!role || !Object.values(Role).includes(role)) {
       throw new UsageError(`--role must be one of ${Object.values(Role).join(", ")}`);
     }
     if (!values.name?.trim()) throw new UsageError("--name is required");
     if (values.name.trim().length > 255)
       throw new UsageError("--name must be at most 255 characters");
+    if (role === Role.PLATFORM && values.account !== undefined) {
+      throw new UsageError("a PLATFORM key belongs to no account: leave --account out");
+    }
   } else if (command === "revoke") {
     if (rest.length !== 1) throw new UsageError("revoke takes one key prefix or id");
   } else if (command !== "list") {
     throw new UsageError(command ? `unknown command "${command}"` : "no command given");
   }
 
-  const config = loadConfig();
-  const logger = createLogger({ logLevel: "warn" }, process.stderr);
-  const dataSource = await createAppDataSource(config.database, { logger });
-  await dataSource.initialize();
-  try {
-    if (config.migrationsRun) {
-      await withoutQueryTimeout(dataSource, () =>
-        dataSource.runMigrations({ transaction: "each" }),
-      );
-    }
-    process.stderr.write(`database: ${describeDatabase(config.database)}\n`);
-    const keys = new ApiKeyService(dataSource, { cacheSeconds: 0, logger });
-
+  if (command === "create" && role === Role.PLATFORM) {
+    const { apiKey, secret } = await apiKeys.create(
+      { name: values.name!.trim(), role },
+      cliOperator(null),
+    );
+    return announce(apiKey, secret);
+  }
+  const code = values.account ?? DEFAULT_ACCOUNT_CODE;
+  const account = await accounts.byCode(code);
+  if (!account) throw new AppError("NOT_FOUND", `No account with code "${code}".`);
+  const operator = cliOperator(account);
+  await inAccount(account.id, async () => {
     if (command === "create") {
-      const { apiKey, secret } = await keys.create(
-        { name: values.name!.trim(), role: values.role!.toUpperCase() as Role },
-        CLI_OPERATOR,
+      const { apiKey, secret } = await apiKeys.create(
+        { name: values.name!.trim(), role: role! },
+        operator,
       );
-      process.stdout.write(
-        `Created API key ${apiKey.id} (${apiKey.prefix}, ${apiKey.role}, "${apiKey.name}"). ` +
-          `Store it now, it is not shown again:\n${secret}\n`,
-      );
+      announce(apiKey, secret);
     } else if (command === "list") {
-      const rows = await keys.list(CLI_OPERATOR);
+      const rows = await apiKeys.list(operator);
       process.stdout.write("id\tprefix\trole\tstatus\tcreated\tlast used\tname\n");
       for (const k of rows) {
         process.stdout.write(
@@ -86,37 +90,22 @@ async function run(argv: string[]): Promise<void> {
         );
       }
     } else {
-      const found = await keys.findByIdOrPrefix(rest[0], CLI_OPERATOR);
+      const found = await apiKeys.findByIdOrPrefix(rest[0], operator);
       if (!found) throw new AppError("NOT_FOUND", `No API key with id or prefix "${rest[0]}".`);
-      const revoked = await keys.revoke(found.id, CLI_OPERATOR);
+      const revoked = await apiKeys.revoke(found.id, operator);
       process.stdout.write(
         `Revoked API key ${revoked.id} (${revoked.prefix}, "${revoked.name}") at ${dateText(revoked.revokedAt)}.\n`,
       );
     }
-  } finally {
-    await dataSource.destroy();
-  }
-}
-
-// An operator's tool reads what it has just written: everything on the primary.
-onPrimary(() => run(process.argv.slice(2)))
-  .then(() => process.exit(0))
-  .catch((error: unknown) => {
-    if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
-      process.stderr.write(`apikey: ${(error as Error).message}\n${USAGE}\n`);
-      process.exit(2);
-    }
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Invalid configuration:\n  ${error.lines.join("\n  ")}\n`);
-    } else if (error instanceof AppError) {
-      process.stderr.write(`apikey: ${error.message}\n`);
-    } else {
-      process.stderr.write(
-        `apikey failed: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
-    }
-    process.exit(1);
   });
+});
+
+function announce(
+  apiKey: { id: number; prefix: string; role: Role; name: string },
+  secret: string,
+) {
+  process.stdout.write(
+    `Created API key ${apiKey.id} (${apiKey.prefix}, ${apiKey.role}, "${apiKey.name}"). ` +
+      `Store it now, it is not shown again:\n${secret}\n`,
+  );
+}

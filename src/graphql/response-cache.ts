@@ -27,14 +27,17 @@ export function Reusable(reusable = true): MethodDecorator & PropertyDecorator &
   return Extensions({ [EXTENSION]: reusable });
 }
 
-/** What stored answers are computed from: a version that moves whenever that data may change. */
+/**
+ * What stored answers are computed from, in partitions that change independently (accounts):
+ * per partition, a version that moves whenever that data may change.
+ */
 export interface ReusableSource {
   /** Off: nothing is stored. */
   readonly enabled: boolean;
-  /** A token that changes whenever the data may have changed. */
-  readonly version: string;
-  /** Truthy while the data is known to be current right now (else nothing is served). */
-  fresh(): unknown;
+  /** A token that changes whenever the partition's data may have changed. */
+  version(partition: string): string;
+  /** Truthy while the partition's data is known to be current right now (else nothing is served). */
+  fresh(partition: string): unknown;
 }
 
 /**
@@ -93,7 +96,8 @@ export interface StoredAnswer {
 /** A response being computed that may be stored once it is known to be reusable. */
 export interface ResponseCandidate {
   key: string;
-  /** The source's version when the request began. */
+  partition: string;
+  /** The partition's version when the request began. */
   version: string;
   /** Set once the operation is known to be reusable and to have succeeded. */
   reusable: boolean;
@@ -103,71 +107,79 @@ export interface ResponseCandidate {
 interface StoredResponse {
   answer: StoredAnswer;
   operationName?: string;
+  /** The partition's version it was computed from. */
+  version: string;
 }
 
 /** Total size of the stored bodies (bytes); the least recently used go first. */
 const MAX_STORED_BYTES = 64 * 1024 * 1024;
 
 /**
- * Whole GraphQL responses of reusable queries, keyed by the caller's role and the exact request
- * (document, operation name, variables). An answer is reused only while the data it was computed
- * from is current: it is dropped as soon as the source's version moves (a change here, or one
- * seen from another instance), and not served while the source is not confirmed current. On a
- * hit nothing is parsed, validated or executed; the request is still authenticated.
+ * Whole GraphQL responses of reusable queries, keyed by the partition (the caller's account),
+ * the caller's role and the exact request (document, operation name, variables). An answer is
+ * reused only while the data it was computed from is current: it is dropped once its partition's
+ * version has moved (a change here, or one seen from another instance), and not served while the
+ * partition is not confirmed current. A change in one partition leaves the others' answers be.
+ * On a hit nothing is parsed, validated or executed; the request is still authenticated. All
+ * partitions share one bound on memory, the least recently used answers going first.
  */
 export class ResponseCache {
   private readonly stored = new LRUCache<string, StoredResponse>({
     maxSize: MAX_STORED_BYTES,
     sizeCalculation: (value, key) => value.answer.body.length + key.length,
   });
-  private storedVersion?: string;
 
   constructor(private readonly source: ReusableSource) {}
 
   /**
-   * The key of a parsed POST body for a caller with `role` (and the `Accept` header, which picks
-   * the response's content type); undefined when the body is not a plain query.
+   * The key of a parsed POST body for a caller of `partition` with `role` (and the `Accept`
+   * header, which picks the response's content type); undefined when the body is not a plain
+   * query.
    */
-  keyOf(role: string, accept: string | undefined, body: unknown): string | undefined {
+  keyOf(
+    partition: string,
+    role: string,
+    accept: string | undefined,
+    body: unknown,
+  ): string | undefined {
     if (!this.source.enabled) return undefined;
     if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
     const { query, operationName, variables, extensions } = body as Record<string, unknown>;
     if (typeof query !== "string" || extensions !== undefined) return undefined;
     try {
-      return JSON.stringify([role, accept ?? "", query, operationName ?? null, variables ?? null]);
+      const request = [role, accept ?? "", query, operationName ?? null, variables ?? null];
+      return JSON.stringify([partition, ...request]);
     } catch {
       // Variables nested too deeply to encode: not worth storing (GraphQL refuses them anyway).
       return undefined;
     }
   }
 
-  /** A stored response for `key` that is still current, if any. */
-  lookup(key: string): StoredResponse | undefined {
-    this.dropIfOutdated();
-    if (this.stored.size === 0) return undefined;
+  /** A stored response of `partition` for `key` that is still current, if any. */
+  lookup(partition: string, key: string): StoredResponse | undefined {
+    const stored = this.stored.get(key);
+    if (!stored) return undefined;
+    if (stored.version !== this.source.version(partition)) {
+      this.stored.delete(key);
+      return undefined;
+    }
     // Only while the data is confirmed current (this also keeps it checked in time).
-    if (!this.source.fresh()) return undefined;
-    return this.stored.get(key);
+    return this.source.fresh(partition) ? stored : undefined;
   }
 
   /** Starts a candidate for a request that missed. */
-  candidate(key: string): ResponseCandidate {
-    return { key, version: this.source.version, reusable: false };
+  candidate(partition: string, key: string): ResponseCandidate {
+    return { key, partition, version: this.source.version(partition), reusable: false };
   }
 
   /** Stores a finished response when it is reusable and the data did not move meanwhile. */
   store(candidate: ResponseCandidate, status: number, answer: StoredAnswer): void {
     if (!candidate.reusable || status !== 200) return;
-    if (candidate.version !== this.source.version) return;
-    this.dropIfOutdated();
-    this.stored.set(candidate.key, { answer, operationName: candidate.operationName });
-  }
-
-  private dropIfOutdated(): void {
-    const version = this.source.version;
-    if (this.storedVersion !== version) {
-      this.stored.clear();
-      this.storedVersion = version;
-    }
+    if (candidate.version !== this.source.version(candidate.partition)) return;
+    this.stored.set(candidate.key, {
+      answer,
+      operationName: candidate.operationName,
+      version: candidate.version,
+    });
   }
 }

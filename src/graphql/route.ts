@@ -11,6 +11,11 @@ export const GRAPHQL_PATH = "/graphql";
 export interface Caller {
   role: string;
   keyPrefix?: string;
+  /**
+   * The partition of data the caller reads (its account), whose stored answers it may share with
+   * callers of the same role; none: nothing is stored for it.
+   */
+  partition?: string;
 }
 
 export interface GraphQLRouteOptions<TCaller extends Caller, TContext extends RequestContext> {
@@ -28,6 +33,11 @@ export interface GraphQLRouteOptions<TCaller extends Caller, TContext extends Re
   ) => Promise<TContext>;
   /** Stored answers of reusable queries, served before GraphQL runs. */
   responses?: ResponseCache;
+  /**
+   * Runs the execution of a request for its caller (undefined when authentication failed), e.g.
+   * inside the caller's data scope.
+   */
+  runAs?: <T>(caller: TCaller | undefined, work: () => Promise<T>) => Promise<T>;
 }
 
 /** What the hooks of one request learnt, for the handler and the response hook. */
@@ -97,12 +107,13 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
       if (!who) return;
       Object.assign(request.requestLog, { role: who.role, keyPrefix: who.keyPrefix });
 
-      if (!responses || !isJsonPost(request)) return;
-      const key = responses.keyOf(who.role, request.headers.accept, request.body);
+      const { partition } = who;
+      if (!responses || partition === undefined || !isJsonPost(request)) return;
+      const key = responses.keyOf(partition, who.role, request.headers.accept, request.body);
       if (!key) return;
-      const stored = responses.lookup(key);
+      const stored = responses.lookup(partition, key);
       if (!stored) {
-        entry.candidate = responses.candidate(key);
+        entry.candidate = responses.candidate(partition, key);
         return;
       }
       Object.assign(request.requestLog, { operation: stored.operationName, cache: "hit" });
@@ -110,8 +121,11 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
       if (stored.answer.cacheControl) reply.header("cache-control", stored.answer.cacheControl);
       return reply.code(200).send(stored.answer.body);
     },
-    handler: (request, reply) =>
-      withReadScope(() => handler.call(app, request as never, reply as never)),
+    handler: async (request, reply) => {
+      const caller = await pending.get(request)?.caller.catch(() => undefined);
+      const execute = async () => handler.call(app, request as never, reply as never);
+      return withReadScope(() => (options.runAs ? options.runAs(caller, execute) : execute()));
+    },
     onSend: async (request, reply, payload) => {
       if (typeof payload !== "string") return payload;
       const candidate = pending.get(request)?.candidate;

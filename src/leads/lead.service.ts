@@ -1,4 +1,4 @@
-import { In, type DataSource, type Repository } from "typeorm";
+import { In, type DataSource } from "typeorm";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { LeadStatusCategory } from "../statuses/status.enums";
@@ -14,6 +14,7 @@ import { badUserInput, conflict } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
 import { LeadStatus } from "../statuses/lead-status.entity";
 import { Lead } from "./lead.entity";
+import { scoped, type ScopedRepository } from "../db/account-scope";
 
 export interface CreateLeadParams {
   externalId?: string | null;
@@ -38,10 +39,10 @@ function blankToNull(value: string | null | undefined): string | null {
 
 /** Every rule about leads (recording calls, which moves them, is in CallService). */
 export class LeadService {
-  private readonly repo: Repository<Lead>;
+  private readonly leads: ScopedRepository<Lead>;
 
   constructor(private readonly dataSource: DataSource) {
-    this.repo = dataSource.getRepository(Lead);
+    this.leads = scoped(dataSource, Lead);
   }
 
   /**
@@ -51,7 +52,7 @@ export class LeadService {
   async create(input: CreateLeadParams, actor: Principal): Promise<Lead> {
     assertAllowed(actor, Permission.CreateLeads);
     const statusCode = blankToNull(input.statusCode) ?? DEFAULT_LEAD_STATUS_CODE;
-    const status = await findByCode(this.dataSource.getRepository(LeadStatus), statusCode);
+    const status = await findByCode(this.dataSource, LeadStatus, statusCode);
     if (!status) {
       throw badUserInput(
         "statusCode",
@@ -67,8 +68,8 @@ export class LeadService {
     const externalId = blankToNull(input.externalId);
     const now = currentTimestamp();
     try {
-      const result = await runWrite(this.dataSource, () =>
-        this.repo.insert({
+      const id = await runWrite(this.dataSource, () =>
+        this.leads.insert({
           externalId,
           phone: blankToNull(input.phone),
           name: blankToNull(input.name),
@@ -77,7 +78,7 @@ export class LeadService {
           updatedAt: now,
         }),
       );
-      return this.repo.findOneOrFail({ where: { id: Number(result.identifiers[0].id) } });
+      return this.leads.findOneOrFail({ where: { id } });
     } catch (error) {
       if (uniqueViolationColumn(error) !== undefined) {
         throw conflict(`A lead with externalId "${externalId}" already exists`, "externalId");
@@ -89,12 +90,12 @@ export class LeadService {
   /** The lead with `id`, or null. */
   async findById(rawId: string | number, actor: Principal): Promise<Lead | null> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    return this.repo.findOne({ where: { id: parseId(rawId, "id") } });
+    return this.leads.findOne({ where: { id: parseId(rawId, "id") } });
   }
 
   /** Leads by id, for batching relation fields. */
   async findByIds(ids: readonly number[]): Promise<Lead[]> {
-    return ids.length === 0 ? [] : this.repo.find({ where: { id: In([...ids]) } });
+    return ids.length === 0 ? [] : this.leads.find({ where: { id: In([...ids]) } });
   }
 
   /**
@@ -103,7 +104,7 @@ export class LeadService {
    */
   async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const query = this.repo.createQueryBuilder("lead").innerJoin("lead.status", "status");
+    const query = this.leads.queryBuilder("lead").innerJoin("lead.status", "status");
     if (filter.statusCode) {
       if (!isCode(filter.statusCode)) query.andWhere("1 = 0"); // no such code can exist
       query.andWhere("status.code = :statusCode", { statusCode: filter.statusCode });

@@ -13,7 +13,7 @@ import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import type { LeadStatusService } from "./lead-status.service";
-import type { StatusCatalog } from "./status-catalog";
+import type { StatusCatalogs } from "./status-catalog";
 import { CallStatus } from "./call-status.entity";
 import { isVisibleTo, type AudienceFilterParams } from "./visibility";
 
@@ -53,10 +53,11 @@ export class CallStatusService {
   constructor(
     dataSource: DataSource,
     private readonly leadStatuses: LeadStatusService,
-    private readonly catalog: StatusCatalog,
+    private readonly catalog: StatusCatalogs,
   ) {
     this.table = {
-      repo: dataSource.getRepository(CallStatus),
+      dataSource,
+      target: CallStatus,
       label: "call status",
       entityType: AuditEntityType.CALL_STATUS,
       catalog,

@@ -1,4 +1,4 @@
-import type { DataSource, Repository } from "typeorm";
+import type { DataSource } from "typeorm";
 import { LeadStatusCategory, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import {
@@ -14,7 +14,7 @@ import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { badUserInput } from "../common/errors";
-import type { StatusCatalog } from "./status-catalog";
+import type { StatusCatalogs } from "./status-catalog";
 import { LeadStatus } from "./lead-status.entity";
 
 export interface LeadStatusFilterParams {
@@ -37,16 +37,15 @@ export const DEFAULT_LEAD_STATUS_COLOR = "#9E9E9E";
 
 /** Every rule about lead statuses. */
 export class LeadStatusService {
-  private readonly repo: Repository<LeadStatus>;
   private readonly table: StatusTable<LeadStatus>;
 
   constructor(
     dataSource: DataSource,
-    private readonly catalog: StatusCatalog,
+    private readonly catalog: StatusCatalogs,
   ) {
-    this.repo = dataSource.getRepository(LeadStatus);
     this.table = {
-      repo: this.repo,
+      dataSource,
+      target: LeadStatus,
       label: "lead status",
       entityType: AuditEntityType.LEAD_STATUS,
       catalog,
@@ -94,7 +93,7 @@ export class LeadStatusService {
    * Read from the database: a change may name a lead status created a moment ago elsewhere.
    */
   async idForCode(code: string, field: string): Promise<number> {
-    const found = await findByCode(this.repo, code);
+    const found = await findByCode(this.table.dataSource, LeadStatus, code);
     if (!found) throw badUserInput(field, `${field}: there is no lead status with code "${code}"`);
     return found.id;
   }

@@ -1,5 +1,7 @@
+import { LRUCache } from "lru-cache";
 import type { DataSource, EntityManager } from "typeorm";
 import { CallStatus } from "./call-status.entity";
+import { currentAccountId, inAccount, scoped } from "../db/account-scope";
 import { onPrimary, perRequest } from "../db/request-scope";
 import { readThroughGate } from "../db/writes";
 import { LeadStatus } from "./lead-status.entity";
@@ -29,15 +31,80 @@ export interface StatusCatalogOptions {
    * revision row is read at most about twice per this interval, never per request.
    */
   refreshMs: number;
+  /**
+   * How many accounts' lists one instance keeps in memory at most; the least recently used go
+   * first (and are loaded again, with one revision read and two list reads, when next needed).
+   */
+  maxAccounts: number;
   /** The clock (tests). */
   now?: () => number;
 }
 
 const ORDER = { sort: "ASC", id: "ASC" } as const;
-const REVISION_ROW = 1;
 
 /**
- * The call and lead status lists, served from memory. Every settings change bumps
+ * Every account's status lists (`StatusCatalog` below), each loaded, checked and invalidated on
+ * its own — a change in one account never touches another's — and at most `maxAccounts` of them
+ * held in memory. The account is always the current one (see `db/account-scope.ts`). As the
+ * source of stored responses (`graphql/response-cache.ts`), a partition is an account id.
+ */
+export class StatusCatalogs {
+  private readonly accounts: LRUCache<number, StatusCatalog>;
+  /** Distinguishes catalogs made again after an eviction, in `version`. */
+  private made = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: StatusCatalogOptions,
+  ) {
+    this.accounts = new LRUCache({ max: options.maxAccounts });
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  /** How many accounts' lists are held now (for the benchmark). */
+  get size(): number {
+    return this.accounts.size;
+  }
+
+  /** The current account's lists. */
+  current(): Promise<StatusSnapshot> {
+    return this.of(currentAccountId()).current();
+  }
+
+  /** Inside a settings change's transaction: bump the current account's revision. */
+  recordChange(manager: EntityManager): Promise<void> {
+    return this.of(currentAccountId()).recordChange(manager);
+  }
+
+  /** After a settings change of the current account (committed or not). */
+  invalidate(): void {
+    this.accounts.get(currentAccountId())?.invalidate();
+  }
+
+  version(partition: string): string {
+    return this.of(Number(partition)).version;
+  }
+
+  fresh(partition: string): StatusSnapshot | undefined {
+    return this.accounts.get(Number(partition))?.fresh();
+  }
+
+  private of(accountId: number): StatusCatalog {
+    let catalog = this.accounts.get(accountId);
+    if (!catalog) {
+      this.made += 1;
+      catalog = new StatusCatalog(this.dataSource, this.options, accountId, this.made);
+      this.accounts.set(accountId, catalog);
+    }
+    return catalog;
+  }
+}
+
+/**
+ * One account's call and lead status lists, served from memory. Every settings change bumps
  * `status_revision` in its own transaction (`recordChange`) and, once committed, makes this
  * instance drop its copy (`invalidate`), so the next read here sees the change. Other instances
  * compare the revision with their copy's at most every `refreshMs / 2` (in the background while
@@ -59,6 +126,8 @@ export class StatusCatalog {
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: StatusCatalogOptions,
+    private readonly accountId: number,
+    private readonly serial: number,
   ) {
     this.now = options.now ?? (() => performance.now());
   }
@@ -70,7 +139,9 @@ export class StatusCatalog {
   /** The current lists: from memory when confirmed recently, else after one check. */
   async current(): Promise<StatusSnapshot> {
     if (!this.options.enabled) {
-      return perRequest(this, () => readThroughGate(this.dataSource, () => this.load()));
+      return perRequest(this, () =>
+        readThroughGate(this.dataSource, () => inAccount(this.accountId, () => this.load())),
+      );
     }
     const fresh = this.fresh();
     return fresh ?? this.refresh();
@@ -95,17 +166,14 @@ export class StatusCatalog {
    * from the lists may be reused only while it stays the same (and `fresh()` is defined).
    */
   get version(): string {
-    return `${this.generation}:${this.snapshot?.revision ?? "-"}`;
+    return `${this.serial}:${this.generation}:${this.snapshot?.revision ?? "-"}`;
   }
 
   /** Inside a settings change's transaction: bump the revision other instances look at. */
   async recordChange(manager: EntityManager): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(StatusRevision)
-      .set({ revision: () => "revision + 1" })
-      .where("id = :id", { id: REVISION_ROW })
-      .execute();
+    await inAccount(this.accountId, () =>
+      scoped(manager, StatusRevision).update({}, { revision: () => "revision + 1" }),
+    );
   }
 
   /** After a settings change (committed or not): the next read loads the lists anew. */
@@ -122,7 +190,9 @@ export class StatusCatalog {
     const generation = this.generation;
     // On SQLite the lists are read through the write gate: the one shared connection must not
     // show them another request's uncommitted transaction.
-    const pending = readThroughGate(this.dataSource, () => this.check(generation)).finally(() => {
+    const pending = readThroughGate(this.dataSource, () =>
+      inAccount(this.accountId, () => this.check(generation)),
+    ).finally(() => {
       if (this.pending === pending) this.pending = undefined;
     });
     this.pending = pending;
@@ -144,9 +214,7 @@ export class StatusCatalog {
 
   private readRevision(): Promise<number> {
     return onPrimary(async () => {
-      const row = await this.dataSource
-        .getRepository(StatusRevision)
-        .findOne({ where: { id: REVISION_ROW } });
+      const row = await scoped(this.dataSource, StatusRevision).findOne({});
       return row?.revision ?? 0;
     });
   }
@@ -159,8 +227,8 @@ export class StatusCatalog {
   private load(knownRevision?: number): Promise<StatusSnapshot> {
     return onPrimary(async () => {
       const revision = knownRevision ?? (await this.readRevision());
-      const leadStatuses = await this.dataSource.getRepository(LeadStatus).find({ order: ORDER });
-      const callStatuses = await this.dataSource.getRepository(CallStatus).find({ order: ORDER });
+      const leadStatuses = await scoped(this.dataSource, LeadStatus).find({ order: ORDER });
+      const callStatuses = await scoped(this.dataSource, CallStatus).find({ order: ORDER });
       return buildSnapshot(revision, leadStatuses, callStatuses);
     });
   }

@@ -4,12 +4,13 @@
  * uniqueness, and optimistic-concurrency updates. Each rule is written once here and used by both
  * services.
  */
-import type { FindOptionsRelations, ObjectLiteral, Repository } from "typeorm";
+import type { DataSource, EntityTarget, FindOptionsRelations } from "typeorm";
 import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import type { Principal } from "../auth/principal";
+import { scoped, type AccountOwnedRow } from "../db/account-scope";
 import { runTransaction } from "../db/writes";
-import type { StatusCatalog } from "./status-catalog";
+import type { StatusCatalogs } from "./status-catalog";
 import { badUserInput, conflict, notFound } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
 import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
@@ -19,7 +20,7 @@ import { INT32_MAX } from "../common/validation";
 import { StatusType } from "./status.enums";
 
 /** The columns every status has. */
-export interface StatusRow extends ObjectLiteral {
+export interface StatusRow extends AccountOwnedRow {
   id: number;
   code: string;
   title: string;
@@ -44,7 +45,17 @@ export interface StatusChangeParams {
 /** The columns a kind's service sets on a new row; the others are the same rule for both kinds. */
 export type KindColumns<T> = Omit<
   T,
-  "id" | "code" | "title" | "sort" | "type" | "version" | "createdAt" | "updatedAt" | "showToAgent"
+  | "id"
+  | "accountId"
+  | "account"
+  | "code"
+  | "title"
+  | "sort"
+  | "type"
+  | "version"
+  | "createdAt"
+  | "updatedAt"
+  | "showToAgent"
 >;
 
 /**
@@ -52,10 +63,11 @@ export type KindColumns<T> = Omit<
  * trail, the lists every change must refresh, and the relations a written row is returned with.
  */
 export interface StatusTable<T extends StatusRow> {
-  repo: Repository<T>;
+  dataSource: DataSource;
+  target: EntityTarget<T>;
   label: string;
   entityType: AuditEntityType;
-  catalog: StatusCatalog;
+  catalog: StatusCatalogs;
   relations?: FindOptionsRelations<T>;
 }
 
@@ -79,27 +91,28 @@ export function idOrCodeCondition(args: {
 
 /** The row with exactly this code, or null (also for a code that is not well-formed). */
 export async function findByCode<T extends StatusRow>(
-  repo: Repository<T>,
+  source: DataSource,
+  target: EntityTarget<T>,
   code: string,
 ): Promise<T | null> {
-  return isCode(code) ? repo.findOne({ where: { code } as never }) : null;
+  return isCode(code) ? scoped(source, target).findOne({ where: { code } as never }) : null;
 }
 
 /** The sort position after the last row (clamped to the 32-bit range). */
-export async function nextSort<T extends StatusRow>(repo: Repository<T>): Promise<number> {
-  const row = await repo
-    .createQueryBuilder("s")
+export async function nextSort<T extends StatusRow>(table: StatusTable<T>): Promise<number> {
+  const row = await scoped(table.dataSource, table.target)
+    .queryBuilder("s")
     .select("MAX(s.sort)", "max")
     .getRawOne<{ max: number | string | null }>();
   const max = row?.max === null || row?.max === undefined ? 0 : Number(row.max);
   return Math.min(max + SORT_STEP, INT32_MAX);
 }
 
-async function takenCodes<T extends StatusRow>(repo: Repository<T>, base: string) {
-  const rows = await repo
-    .createQueryBuilder("s")
+async function takenCodes<T extends StatusRow>(table: StatusTable<T>, base: string) {
+  const rows = await scoped(table.dataSource, table.target)
+    .queryBuilder("s")
     .select("s.code", "code")
-    .where("s.code LIKE :prefix", { prefix: `${base}%` })
+    .andWhere("s.code LIKE :prefix", { prefix: `${base}%` })
     .getRawMany<{ code: string }>();
   return new Set(rows.map((r) => r.code));
 }
@@ -123,27 +136,28 @@ export async function insertStatus<T extends StatusRow>(
   fields: NewStatusParams,
   columns: KindColumns<T>,
 ): Promise<T> {
-  const { repo, label, entityType, catalog } = table;
+  const { dataSource, target, label, entityType, catalog } = table;
   const now = currentTimestamp();
   const title = fields.title.trim();
-  const sort = fields.sort ?? (await nextSort(repo));
+  const sort = fields.sort ?? (await nextSort(table));
   const explicitCode = fields.code;
   let id: number;
   for (let attempt = 1; ; attempt += 1) {
     let code = explicitCode;
     if (!code) {
       const base = codeBaseFromTitle(title);
-      code = uniqueCode(base, await takenCodes(repo, base));
+      code = uniqueCode(base, await takenCodes(table, base));
     }
     const row = { title, ...columns, sort, type: StatusType.CUSTOM, code };
     try {
       // The row, its audit entry and the lists' revision are committed together. The callback
       // may run more than once (a deadlock retry): the cache is invalidated once, after it all.
-      id = await runTransaction(repo.manager.connection, async (manager) => {
-        const result = await manager
-          .getRepository(repo.target)
-          .insert({ ...row, createdAt: now, updatedAt: now } as unknown as T);
-        const newId = Number(result.identifiers[0].id);
+      id = await runTransaction(dataSource, async (manager) => {
+        const newId = await scoped(manager, target).insert({
+          ...row,
+          createdAt: now,
+          updatedAt: now,
+        } as never);
         await writeAudit(manager, {
           actor,
           action: AuditAction.CREATE,
@@ -192,11 +206,11 @@ export async function updateStatus<T extends StatusRow>(
   input: StatusChangeParams,
   kindChanges: (current: T) => Promise<Partial<T>> | Partial<T>,
 ): Promise<T> {
-  const { repo, label, entityType, catalog } = table;
+  const { dataSource, target, label, entityType, catalog } = table;
   const id = parseId(rawId);
   const { expectedVersion } = input;
   for (let attempt = 1; ; attempt += 1) {
-    const current = await repo.findOne({ where: { id } as never });
+    const current = await scoped(dataSource, target).findOne({ where: { id } as never });
     if (!current) throw notFound(`No ${label} with id ${id}`);
     if (
       expectedVersion !== undefined &&
@@ -217,14 +231,12 @@ export async function updateStatus<T extends StatusRow>(
 
     // The change (only if nobody changed the row meanwhile) and its audit entry, together; the
     // cache is invalidated after the last try, not inside the callback (it may run again).
-    const applied = await runTransaction(repo.manager.connection, async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .update(repo.target)
-        .set({ ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never)
-        .where("id = :id AND version = :version", { id, version: current.version })
-        .execute();
-      if (result.affected !== 1) return false;
+    const applied = await runTransaction(dataSource, async (manager) => {
+      const affected = await scoped(manager, target).update(
+        { id, version: current.version } as never,
+        { ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never,
+      );
+      if (affected !== 1) return false;
       await writeAudit(manager, {
         actor,
         action: AuditAction.UPDATE,
@@ -249,7 +261,10 @@ export async function updateStatus<T extends StatusRow>(
 
 /** The row as written, reloaded with the kind's relations. */
 function stored<T extends StatusRow>(table: StatusTable<T>, id: number): Promise<T> {
-  return table.repo.findOneOrFail({ where: { id } as never, relations: table.relations });
+  return scoped(table.dataSource, table.target).findOneOrFail({
+    where: { id } as never,
+    relations: table.relations,
+  });
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

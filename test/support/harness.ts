@@ -82,7 +82,7 @@ export function testConfig(
     // Fixtures create rows in bulk with aliased mutations; the limits themselves are tested with
     // the real defaults (test/limits.test.ts).
     graphql: { ...graphqlDefaults("test"), maxAliases: 1000, maxTokens: 100_000 },
-    statusCache: { enabled: true, refreshMs: 1000 },
+    statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
     ...overrides,
   };
 }

@@ -1,0 +1,176 @@
+import { LRUCache } from "lru-cache";
+import type { DataSource } from "typeorm";
+import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
+import { writeAudit } from "../audit/audit.service";
+import { assertAllowed, Permission } from "../auth/permissions";
+import type { Principal } from "../auth/principal";
+import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
+import { conflict, notFound } from "../common/errors";
+import { parseId } from "../common/ids";
+import { currentTimestamp } from "../common/time";
+import { acrossAccountsRepository, inAccount } from "../db/account-scope";
+import { uniqueViolationColumn } from "../db/errors";
+import { runTransaction } from "../db/writes";
+import { seedSystemStatuses } from "../statuses/system-statuses";
+import { Account } from "./account.entity";
+
+/** The account every installation starts with; single-tenant setups only ever use it. */
+export const DEFAULT_ACCOUNT_CODE = "default";
+
+export interface CreateAccountParams {
+  code?: string | null;
+  name: string;
+}
+
+export interface UpdateAccountParams {
+  name?: string;
+  active?: boolean;
+}
+
+const WHY = "accounts are the platform's own records, above every account";
+
+/** Tries of a derived code against concurrent creates with the same name. */
+const DERIVED_CODE_ATTEMPTS = 20;
+
+/**
+ * Every rule about accounts: the platform operator (PLATFORM) lists, creates and changes them;
+ * a new account gets the system statuses in the same transaction; an inactive account's
+ * credentials are refused. Lookups by id and code (for authentication) are cached briefly.
+ */
+export class AccountService {
+  /** Accounts by code, for tokens that name theirs; as short-lived as the key cache. */
+  private readonly byCodeCache: LRUCache<string, Account> | undefined;
+  /** Called after an account changes (the key service forgets the keys it verified). */
+  private readonly changeListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly dataSource: DataSource,
+    options: { cacheSeconds: number },
+  ) {
+    this.byCodeCache =
+      options.cacheSeconds > 0
+        ? new LRUCache({ max: 10_000, ttl: options.cacheSeconds * 1000 })
+        : undefined;
+  }
+
+  private get repo() {
+    return acrossAccountsRepository(this.dataSource, Account, WHY);
+  }
+
+  /** Runs `listener` after every change to an account made through this instance. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  async list(actor: Principal): Promise<Account[]> {
+    assertAllowed(actor, Permission.ManageAccounts);
+    return this.repo.find({ order: { id: "ASC" } });
+  }
+
+  /** The account with `code` (active or not), or null; cached for a few seconds. */
+  async byCode(code: string): Promise<Account | null> {
+    if (!isCode(code)) return null;
+    const cached = this.byCodeCache?.get(code);
+    if (cached) return cached;
+    const found = await this.repo.findOne({ where: { code } });
+    if (found) this.byCodeCache?.set(code, found);
+    return found;
+  }
+
+  /** The caller's own account (null for PLATFORM). */
+  async ofCaller(actor: Principal): Promise<Account | null> {
+    return actor.accountId === null ? null : this.repo.findOne({ where: { id: actor.accountId } });
+  }
+
+  /**
+   * A new account, with the 4 system lead statuses and 7 system call statuses, all in one
+   * transaction. The code is derived from the name when left out (and made unique); a given
+   * code that is taken is CONFLICT.
+   */
+  async create(input: CreateAccountParams, actor: Principal): Promise<Account> {
+    assertAllowed(actor, Permission.ManageAccounts);
+    const name = input.name.trim();
+    for (let attempt = 1; ; attempt += 1) {
+      let code = input.code;
+      if (!code) {
+        const base = codeBaseFromTitle(name);
+        const taken = await acrossAccountsRepository(this.dataSource, Account, WHY)
+          .createQueryBuilder("a")
+          .select("a.code", "code")
+          .where("a.code LIKE :prefix", { prefix: `${base}%` })
+          .getRawMany<{ code: string }>();
+        code = uniqueCode(base, new Set(taken.map((row) => row.code)));
+      }
+      try {
+        const id = await runTransaction(this.dataSource, async (manager) => {
+          const result = await acrossAccountsRepository(manager, Account, WHY).insert({
+            code,
+            name,
+            active: true,
+            createdAt: currentTimestamp(),
+          });
+          const accountId = Number(result.identifiers[0].id);
+          await inAccount(accountId, async () => {
+            await seedSystemStatuses(manager);
+            await writeAudit(manager, {
+              actor,
+              action: AuditAction.CREATE,
+              entityType: AuditEntityType.ACCOUNT,
+              entityId: accountId,
+              changes: [
+                { field: "code", before: null, after: code },
+                { field: "name", before: null, after: name },
+              ],
+            });
+          });
+          return accountId;
+        });
+        return this.repo.findOneOrFail({ where: { id } });
+      } catch (error) {
+        if (uniqueViolationColumn(error) !== "code") throw error;
+        if (input.code) throw conflict(`An account with code "${code}" already exists`, "code");
+        if (attempt >= DERIVED_CODE_ATTEMPTS) {
+          throw conflict("Could not derive a free code from the name; give a code", "code");
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
+  /** Renames an account, or turns it off (its credentials answer 401) and on again. */
+  async update(rawId: string, input: UpdateAccountParams, actor: Principal): Promise<Account> {
+    assertAllowed(actor, Permission.ManageAccounts);
+    const id = parseId(rawId);
+    const current = await this.repo.findOne({ where: { id } });
+    if (!current) throw notFound(`No account with id ${id}`);
+    const changes = {
+      ...(input.name !== undefined && input.name.trim() !== current.name
+        ? { name: input.name.trim() }
+        : {}),
+      ...(input.active !== undefined && input.active !== current.active
+        ? { active: input.active }
+        : {}),
+    };
+    if (Object.keys(changes).length > 0) {
+      await runTransaction(this.dataSource, async (manager) => {
+        await acrossAccountsRepository(manager, Account, WHY).update({ id }, changes);
+        await inAccount(id, () =>
+          writeAudit(manager, {
+            actor,
+            action: AuditAction.UPDATE,
+            entityType: AuditEntityType.ACCOUNT,
+            entityId: id,
+            changes: Object.entries(changes).map(([field, after]) => ({
+              field,
+              before: current[field as keyof typeof changes],
+              after,
+            })),
+          }),
+        );
+      });
+      this.byCodeCache?.delete(current.code);
+      for (const listener of this.changeListeners) listener();
+    }
+    return this.repo.findOneOrFail({ where: { id } });
+  }
+}
