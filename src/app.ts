@@ -16,6 +16,8 @@ import { CreateLeadsAndCalls1764100000003 } from "../migrations/1764100000003-Cr
 import { CreateAuditLog1764100000004 } from "../migrations/1764100000004-CreateAuditLog";
 import { CreateStatusRevision1764100000005 } from "../migrations/1764100000005-CreateStatusRevision";
 import { ExactKeys1764100000006 } from "../migrations/1764100000006-ExactKeys";
+import { Accounts1764100000007 } from "../migrations/1764100000007-Accounts";
+import { Account } from "./accounts/account.entity";
 import { AiResolver } from "./ai/ai.resolver";
 import { AiService } from "./ai/ai.service";
 import { AuditEntry } from "./audit/audit-entry.entity";
@@ -77,6 +79,7 @@ export const DATABASE_MODEL: DatabaseModel = {
     CreateAuditLog1764100000004,
     CreateStatusRevision1764100000005,
     ExactKeys1764100000006,
+    Accounts1764100000007,
   ],
 };
 

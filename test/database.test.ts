@@ -102,7 +102,7 @@ describeEachDatabase("database", (server) => {
     it("reverting the seed removes only the system statuses; re-running restores them", async () => {
       await dataSource.runMigrations();
       await dataSource.query(
-        "INSERT INTO lead_statuses (code, title, category, sort, color, type) VALUES ('callback', 'Callback', 'IN_PROGRESS', 50, '#000000', 'CUSTOM')",
+        "INSERT INTO lead_statuses (account_id, code, title, category, sort, color, type) VALUES (1, 'callback', 'Callback', 'IN_PROGRESS', 50, '#000000', 'CUSTOM')",
       );
 
       // revert everything down to and including the seed (the second migration)
@@ -122,6 +122,7 @@ describeEachDatabase("database", (server) => {
       for (let i = 0; i < MIGRATIONS.length; i += 1) await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       try {
+        expect(await runner.hasTable("accounts")).toBe(false);
         expect(await runner.hasTable("api_keys")).toBe(false);
         expect(await runner.hasTable("audit_log")).toBe(false);
         expect(await runner.hasTable("status_revision")).toBe(false);
@@ -143,6 +144,7 @@ describeEachDatabase("database", (server) => {
         "CreateAuditLog1764100000004",
         "CreateStatusRevision1764100000005",
         "ExactKeys1764100000006",
+        "Accounts1764100000007",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

@@ -20,6 +20,10 @@ import { AccountOwned } from "../accounts/account-owned.entity";
 @Index("IDX_calls_created_at", ["accountId", "createdAt", "id"])
 @Index("IDX_calls_account", ["accountId", "id"])
 @Index("UQ_calls_idempotency", ["accountId", "idempotencyHash"], { unique: true })
+// For the lead and call-status foreign keys: MySQL/MariaDB need an index that starts with the
+// foreign key's column.
+@Index("IDX_calls_lead_id", ["leadId"])
+@Index("IDX_calls_call_status_id", ["callStatusId"])
 export class Call extends AccountOwned {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
   @PrimaryGeneratedColumn({ type: "integer" })

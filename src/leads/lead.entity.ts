@@ -21,6 +21,8 @@ import { AccountOwned } from "../accounts/account-owned.entity";
 @Index("IDX_leads_status", ["accountId", "statusId", "id"])
 @Index("UQ_leads_external_id", ["accountId", "externalId"], { unique: true })
 @Index("IDX_leads_account", ["accountId", "id"])
+// For the status foreign key: MySQL/MariaDB need an index that starts with its column.
+@Index("IDX_leads_status_id", ["statusId"])
 export class Lead extends AccountOwned {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
   @PrimaryGeneratedColumn({ type: "integer" })
