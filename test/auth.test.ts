@@ -657,13 +657,23 @@ describeEachDatabaseKind("JWT", (kind) => {
       await rsServer.start({
         auth: {
           apiKeyCacheSeconds: 5,
-          jwt: { publicKey: rsaPem, roleClaim: "role", maxAgeSeconds: 3600, accountClaim: "account" },
+          jwt: {
+            publicKey: rsaPem,
+            roleClaim: "role",
+            maxAgeSeconds: 3600,
+            accountClaim: "account",
+          },
         },
       });
       await esServer.start({
         auth: {
           apiKeyCacheSeconds: 5,
-          jwt: { publicKey: ecPem, roleClaim: "role", maxAgeSeconds: 3600, accountClaim: "account" },
+          jwt: {
+            publicKey: ecPem,
+            roleClaim: "role",
+            maxAgeSeconds: 3600,
+            accountClaim: "account",
+          },
         },
       });
     });

@@ -37,7 +37,7 @@ describe("loadConfig defaults", () => {
       database: { kind: "sqlite", path: path.resolve(process.cwd(), "data/statuses.db") },
       auth: { apiKeyCacheSeconds: 5, jwt: undefined },
       graphql: graphqlDefaults("development"),
-      statusCache: { enabled: true, refreshMs: 1000 },
+      statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
     });
   });
 
@@ -64,6 +64,8 @@ describe("loadConfig defaults", () => {
         JWT_AUDIENCE: "statuses",
         STATUS_CACHE_ENABLED: "false",
         STATUS_CACHE_REFRESH_MS: "250",
+        STATUS_CACHE_MAX_ACCOUNTS: "50",
+        JWT_ACCOUNT_CLAIM: "tenant",
         JWT_MAX_AGE_SECONDS: "900",
         HTTP_HEADERS_TIMEOUT_SECONDS: "5",
         HTTP_REQUEST_TIMEOUT_SECONDS: "20",
@@ -84,13 +86,14 @@ describe("loadConfig defaults", () => {
           secret: "s".repeat(32),
           publicKey: undefined,
           roleClaim: "https://example.com/role",
+          accountClaim: "tenant",
           issuer: "https://auth.example.com/",
           audience: "statuses",
           maxAgeSeconds: 900,
         },
       },
       graphql: { ...graphqlDefaults("production"), introspection: false, sandbox: false },
-      statusCache: { enabled: false, refreshMs: 250 },
+      statusCache: { enabled: false, refreshMs: 250, maxAccounts: 50 },
     });
   });
 });

@@ -94,7 +94,7 @@ async function updateThroughDeadlock(
     await connection.query("INSERT INTO deadlock_ballast (filler) VALUES ?", [
       Array.from({ length: BALLAST_ROWS }, (_, index) => [`ballast ${index}`]),
     ]);
-    await connection.query("SELECT revision FROM status_revision WHERE id = 1 FOR UPDATE");
+    await connection.query("SELECT revision FROM status_revision WHERE account_id = 1 FOR UPDATE");
 
     const response = server.gql<{ updateCallStatus: Status | null }>(UPDATE, {
       id,
@@ -126,7 +126,7 @@ async function updateThroughDeadlock(
 
 async function revision(server: TestServer): Promise<number> {
   const rows: Array<{ revision: number }> = await server.app.dataSource.query(
-    "SELECT revision FROM status_revision WHERE id = 1",
+    "SELECT revision FROM status_revision WHERE account_id = 1",
   );
   return Number(rows[0].revision);
 }

@@ -1677,7 +1677,12 @@ describeEachDatabaseKind("fuzzing over HTTP", (kind) => {
         graphql: graphqlDefaults("test"),
         auth: {
           apiKeyCacheSeconds: 5,
-          jwt: { secret: JWT_SECRET, roleClaim: "role", maxAgeSeconds: 3600, accountClaim: "account" },
+          jwt: {
+            secret: JWT_SECRET,
+            roleClaim: "role",
+            maxAgeSeconds: 3600,
+            accountClaim: "account",
+          },
         },
         logLevel: "warn",
       },

@@ -44,7 +44,12 @@ describeEachDatabaseKind("hardening", (kind) => {
       graphql: { ...graphqlDefaults("production"), maxAliases: 1000, maxTokens: 100_000 },
       auth: {
         apiKeyCacheSeconds: 5,
-        jwt: { secret: JWT_SECRET, roleClaim: "role", maxAgeSeconds: 3600, accountClaim: "account" },
+        jwt: {
+          secret: JWT_SECRET,
+          roleClaim: "role",
+          maxAgeSeconds: 3600,
+          accountClaim: "account",
+        },
       },
     }),
   );

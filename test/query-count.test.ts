@@ -61,7 +61,9 @@ async function coldAndWarm(server: TestServer) {
 describeEachDatabaseKind("SQL statements per request", (kind) => {
   const server = new TestServer(kind);
   // A long refresh interval: no background revision check falls inside a measured request.
-  beforeAll(() => server.start({ statusCache: { enabled: true, refreshMs: 60_000, maxAccounts: 1000 } }));
+  beforeAll(() =>
+    server.start({ statusCache: { enabled: true, refreshMs: 60_000, maxAccounts: 1000 } }),
+  );
   afterAll(() => server.stop());
 
   it("cost the same few statements on a cold cache whatever the number of statuses, none when warm", async () => {
@@ -99,7 +101,9 @@ describeEachDatabaseKind("SQL statements per request", (kind) => {
 
 describeEachDatabaseKind("SQL statements per request without the status cache", (kind) => {
   const server = new TestServer(kind);
-  beforeAll(() => server.start({ statusCache: { enabled: false, refreshMs: 1000, maxAccounts: 1000 } }));
+  beforeAll(() =>
+    server.start({ statusCache: { enabled: false, refreshMs: 1000, maxAccounts: 1000 } }),
+  );
   afterAll(() => server.stop());
 
   it("read the lists once per request, whatever the nesting and the number of statuses", async () => {
@@ -117,7 +121,9 @@ describeEachDatabaseKind("SQL statements per request without the status cache", 
 
 describeEachDatabaseKind("SQL statements per request once the cached lists expire", (kind) => {
   const server = new TestServer(kind);
-  beforeAll(() => server.start({ statusCache: { enabled: true, refreshMs: 50, maxAccounts: 1000 } }));
+  beforeAll(() =>
+    server.start({ statusCache: { enabled: true, refreshMs: 50, maxAccounts: 1000 } }),
+  );
   afterAll(() => server.stop());
 
   it("check the revision with one statement, and reload nothing when it is unchanged", async () => {

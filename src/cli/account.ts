@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { cliOperator } from "../auth/principal";
+import { CODE_RULE_TEXT, isCode } from "../common/codes";
 import { dateText, runTool, UsageError } from "./tool";
 
 const USAGE = `usage:
@@ -26,19 +27,27 @@ const { positionals, values } = (() => {
   }
 })();
 
-runTool("account", USAGE, async ({ accounts }) => {
-  const [command] = positionals;
-  const platform = cliOperator(null);
+const [command] = positionals;
+
+function check(): void {
   if (command === "create") {
     if (!values.name?.trim()) throw new UsageError("--name is required");
-    if (values.code !== undefined && !/^[a-z][a-z0-9_]{1,63}$/.test(values.code)) {
-      throw new UsageError("--code must be 2–64 characters a-z, 0-9, _, starting with a letter");
+    if (values.code !== undefined && !isCode(values.code)) {
+      throw new UsageError(`--code ${CODE_RULE_TEXT}`);
     }
-    const account = await accounts.create({ name: values.name, code: values.code }, platform);
+  } else if (command !== "list") {
+    throw new UsageError(command ? `unknown command "${command}"` : "no command given");
+  }
+}
+
+runTool("account", USAGE, check, async ({ accounts }) => {
+  const platform = cliOperator(null);
+  if (command === "create") {
+    const account = await accounts.create({ name: values.name!, code: values.code }, platform);
     process.stdout.write(
       `Created account ${account.id} ("${account.name}"). Its code:\n${account.code}\n`,
     );
-  } else if (command === "list") {
+  } else {
     const rows = await accounts.list(platform);
     process.stdout.write("id\tcode\tstatus\tcreated\tname\n");
     for (const a of rows) {
@@ -47,7 +56,5 @@ runTool("account", USAGE, async ({ accounts }) => {
           "\n",
       );
     }
-  } else {
-    throw new UsageError(command ? `unknown command "${command}"` : "no command given");
   }
 });

@@ -36,9 +36,10 @@ const { positionals, values } = (() => {
   }
 })();
 
-runTool("apikey", USAGE, async ({ accounts, apiKeys }) => {
-  const [command, ...rest] = positionals;
-  const role = values.role?.toUpperCase() as Role | undefined;
+const [command, ...rest] = positionals;
+const role = values.role?.toUpperCase() as Role | undefined;
+
+function check(): void {
   if (command === "create") {
     if (!role || !Object.values(Role).includes(role)) {
       throw new UsageError(`--role must be one of ${Object.values(Role).join(", ")}`);
@@ -54,7 +55,9 @@ runTool("apikey", USAGE, async ({ accounts, apiKeys }) => {
   } else if (command !== "list") {
     throw new UsageError(command ? `unknown command "${command}"` : "no command given");
   }
+}
 
+runTool("apikey", USAGE, check, async ({ accounts, apiKeys }) => {
   if (command === "create" && role === Role.PLATFORM) {
     const { apiKey, secret } = await apiKeys.create(
       { name: values.name!.trim(), role },

@@ -27,9 +27,12 @@ export interface ToolServices {
 export function runTool(
   name: string,
   usage: string,
+  check: () => void,
   work: (services: ToolServices) => Promise<void>,
 ): void {
   const run = async () => {
+    // A usage error is reported before the database is touched.
+    check();
     const config = loadConfig();
     const logger = createLogger({ logLevel: "warn" }, process.stderr);
     const dataSource = await createAppDataSource(config.database, { logger });

@@ -35,8 +35,10 @@ export function uniqueViolationColumn(error: unknown): string | undefined {
     driver.code === "SQLITE_CONSTRAINT_UNIQUE" ||
     driver.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
   ) {
-    // UNIQUE constraint failed: call_statuses.code
-    return /constraint failed: [^.]+\.(\w+)/.exec(message)?.[1] ?? "unknown";
+    // UNIQUE constraint failed: call_statuses.account_id, call_statuses.code — unique keys are
+    // per account, so the column that tells is the last one.
+    const columns = /constraint failed: (.+)$/.exec(message)?.[1]?.split(",") ?? [];
+    return columns.at(-1)?.trim().split(".").at(-1) ?? "unknown";
   }
   return undefined;
 }
