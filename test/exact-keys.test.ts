@@ -7,6 +7,8 @@ import type { DataSource } from "typeorm";
 import { createAppDataSource, DATABASE_MODEL } from "../src/app";
 
 const MIGRATIONS = DATABASE_MODEL.migrations;
+/** The migrations up to this one: later ones (accounts) reshape the same tables again. */
+const UP_TO_EXACT_KEYS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(ExactKeys1764100000006) + 1);
 import { createLogger } from "../src/logger";
 import { ExactKeys1764100000006 } from "../migrations/1764100000006-ExactKeys";
 import {
@@ -251,8 +253,18 @@ function collidingInserts(statusId: number, leadId: number, callStatusId: number
   ] as Array<[string, unknown[]?]>;
 }
 
+/**
+ * The schema changes the entities still want on the key columns. (The entities have moved on
+ * since this migration — accounts came later — so other tables' changes are expected here; the
+ * whole schema's parity is checked after the last migration, in test/database.test.ts.)
+ */
 async function pendingSchemaChanges(ds: DataSource): Promise<string[]> {
-  return (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
+  const keyColumn = new RegExp(
+    `\\b(CHANGE|MODIFY|ADD|DROP) (COLUMN )?\`(${KEY_COLUMNS.map(([, column]) => column).join("|")})\``,
+  );
+  return (await ds.driver.createSchemaBuilder().log()).upQueries
+    .map((q) => q.query)
+    .filter((query) => keyColumn.test(query));
 }
 
 const describeOnMariaDb = testDatabases().includes("mariadb") ? describe : describe.skip;
@@ -269,7 +281,7 @@ describeOnMariaDb("the ExactKeys migration on an existing MariaDB database", () 
     const previous = await createAppDataSource(database.config, {
       logger: createLogger({ logLevel: "silent" }),
     });
-    previous.setOptions({ migrations: MIGRATIONS.filter((m) => m !== ExactKeys1764100000006) });
+    previous.setOptions({ migrations: UP_TO_EXACT_KEYS.slice(0, -1) });
     await previous.initialize();
     try {
       await previous.runMigrations();
@@ -285,6 +297,7 @@ describeOnMariaDb("the ExactKeys migration on an existing MariaDB database", () 
       logger: createLogger({ logLevel: "silent" }),
       onQuery: (sql) => statements.push(sql),
     });
+    ds.setOptions({ migrations: UP_TO_EXACT_KEYS });
     await ds.initialize();
   });
 

@@ -53,6 +53,7 @@ describe("schema.graphql", () => {
 
   it("has the contract's operations and no way to delete or to change a code or a type", () => {
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual([
+      "accounts",
       "apiKeys",
       "auditLog",
       "callOutcomeTool",
@@ -67,6 +68,7 @@ describe("schema.graphql", () => {
       "viewer",
     ]);
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual([
+      "createAccount",
       "createApiKey",
       "createCallStatus",
       "createLead",
@@ -74,6 +76,7 @@ describe("schema.graphql", () => {
       "recordAiCallResult",
       "recordCallResult",
       "revokeApiKey",
+      "updateAccount",
       "updateCallStatus",
       "updateLeadStatus",
     ]);

@@ -29,7 +29,11 @@ export function uniqueViolationColumn(error: unknown): string | undefined {
   if (driver.code === "ER_DUP_ENTRY" || driver.errno === 1062) {
     // MariaDB: for key 'UQ_call_statuses_code'; MySQL 8: for key 'call_statuses.UQ_call_statuses_code'
     const key = /for key '(?:[^.']+\.)?([^']+)'/.exec(message)?.[1];
-    return key?.match(/^UQ_[a-z]+_statuses_(.+)$/)?.[1] ?? key?.replace(/^UQ_/, "") ?? "unknown";
+    // Unique indexes are named UQ_<table>_<column>, every table name plural: the column is what
+    // follows the first word ending in "s" (call_statuses_code → code, api_keys_prefix → prefix).
+    return (
+      key?.match(/^UQ_(?:[a-z]+_)*?[a-z]*s_(.+)$/)?.[1] ?? key?.replace(/^UQ_/, "") ?? "unknown"
+    );
   }
   if (
     driver.code === "SQLITE_CONSTRAINT_UNIQUE" ||
