@@ -254,8 +254,35 @@ describe("account and apikey command-line tools", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/No account with code "nope"/);
 
+    // PLATFORM keys belong to no account; the tool revokes any key by its prefix.
+    const platformKeys: string[] = [];
+    for (const name of ["ops", "leaked"]) {
+      const run = await runApiKeyCli(cwd, ["create", "--role", "PLATFORM", "--name", name], env);
+      expect(run.code).toBe(0);
+      platformKeys.push(run.stdout.trim().split("\n").pop()!);
+    }
+    const withAccount = await runApiKeyCli(
+      cwd,
+      ["create", "--role", "PLATFORM", "--name", "x", "--account", "acme"],
+      env,
+    );
+    expect(withAccount.code).toBe(2);
+    const revoked = await runApiKeyCli(cwd, ["revoke", platformKeys[1].slice(0, 12)], env);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(/^Revoked API key \d+ \(csk_[0-9a-f]{8}, "leaked"\)/);
+
     const service = await startReadyService(cwd, env);
     try {
+      const accounts = await postGraphQL<{ accounts: Array<{ code: string }> }>(
+        service.url,
+        `{ accounts { code } }`,
+        { key: platformKeys[0] },
+      );
+      expect(accounts.body.data?.accounts.map((a) => a.code)).toEqual(["default", "acme"]);
+      const refused = await postGraphQL(service.url, `{ accounts { code } }`, {
+        key: platformKeys[1],
+      });
+      expect(refused.status).toBe(401);
       const result = await postGraphQL<{ viewer: { account: { code: string } } }>(
         service.url,
         `{ viewer { account { code } } }`,

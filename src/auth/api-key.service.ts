@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { IsNull, type DataSource } from "typeorm";
+import { IsNull, type DataSource, type EntityManager } from "typeorm";
 import { parseId } from "../common/ids";
 import { currentTimestamp, sqlDateTime } from "../common/time";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
@@ -138,33 +138,54 @@ export class ApiKeyService {
     const id = parseId(rawId, "id");
     const key = await this.keys.findOne({ where: { id } });
     if (!key) throw notFound(`No API key with id ${id}`);
+    return this.markRevoked(key, actor);
+  }
+
+  /**
+   * The operator's tool on the server: revokes any key, by id or visible prefix, whatever its
+   * account — PLATFORM keys included, which no account's ADMIN can reach. Null when none.
+   */
+  async revokeAnywhere(idOrPrefix: string, actor: Principal): Promise<ApiKey | null> {
+    if (actor.via !== "cli") {
+      throw new AppError("FORBIDDEN", "Only the operator's command-line tool revokes any key.");
+    }
+    const key = await acrossAccountsRepository(
+      this.dataSource,
+      ApiKey,
+      "the operator's tool revokes any key, PLATFORM keys included",
+    ).findOne({
+      where: /^[0-9]+$/.test(idOrPrefix) ? { id: Number(idOrPrefix) } : { prefix: idOrPrefix },
+    });
+    if (!key) return null;
+    const revoke = () => this.markRevoked(key, actor);
+    return key.accountId === null
+      ? acrossAccounts("a PLATFORM key belongs to no account", revoke)
+      : inAccount(key.accountId, revoke);
+  }
+
+  /** Revokes `key` (found by the caller in its own scope), with its audit entry. Idempotent. */
+  private async markRevoked(key: ApiKey, actor: Principal): Promise<ApiKey> {
+    const keys = (source: DataSource | EntityManager) =>
+      acrossAccountsRepository(source, ApiKey, "the key was found in the caller's scope");
     if (key.revokedAt === null) {
       const revokedAt = currentTimestamp();
       await runTransaction(this.dataSource, async (manager) => {
-        const affected = await scoped(manager, ApiKey).update(
-          { id, revokedAt: IsNull() },
+        const result = await keys(manager).update(
+          { id: key.id, revokedAt: IsNull() },
           { revokedAt },
         );
-        if (affected !== 1) return; // revoked meanwhile by someone else
+        if (result.affected !== 1) return; // revoked meanwhile by someone else
         await writeAudit(manager, {
           actor,
           action: AuditAction.REVOKE,
           entityType: AuditEntityType.API_KEY,
-          entityId: id,
+          entityId: key.id,
           changes: [{ field: "revokedAt", before: null, after: revokedAt }],
         });
       });
     }
     this.cache?.delete(key.prefix);
-    return this.keys.findOneOrFail({ where: { id } });
-  }
-
-  /** Finds a key of the current account by id or by its visible prefix (the operator CLI). */
-  async findByIdOrPrefix(idOrPrefix: string, actor: Principal): Promise<ApiKey | null> {
-    assertAllowed(actor, Permission.ManageApiKeys);
-    if (/^[0-9]+$/.test(idOrPrefix))
-      return this.keys.findOne({ where: { id: Number(idOrPrefix) } });
-    return this.keys.findOne({ where: { prefix: idOrPrefix } });
+    return keys(this.dataSource).findOneOrFail({ where: { id: key.id } });
   }
 
   /**

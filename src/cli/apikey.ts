@@ -16,8 +16,9 @@ import { dateText, runTool, UsageError } from "./tool";
 const USAGE = `usage:
   apikey create --role ${Object.values(Role).join("|")} --name NAME [--account CODE]
   apikey list [--account CODE]
-  apikey revoke PREFIX_OR_ID [--account CODE]
-(--account: the account's code; "${DEFAULT_ACCOUNT_CODE}" when left out. A PLATFORM key takes none.)`;
+  apikey revoke PREFIX_OR_ID
+(--account: the account's code; "${DEFAULT_ACCOUNT_CODE}" when left out. A PLATFORM key takes none.
+revoke finds the key in any account.)`;
 
 const { positionals, values } = (() => {
   try {
@@ -58,6 +59,14 @@ function check(): void {
 }
 
 runTool("apikey", USAGE, check, async ({ accounts, apiKeys }) => {
+  if (command === "revoke") {
+    const revoked = await apiKeys.revokeAnywhere(rest[0], cliOperator(null));
+    if (!revoked) throw new AppError("NOT_FOUND", `No API key with id or prefix "${rest[0]}".`);
+    process.stdout.write(
+      `Revoked API key ${revoked.id} (${revoked.prefix}, "${revoked.name}") at ${dateText(revoked.revokedAt)}.\n`,
+    );
+    return;
+  }
   if (command === "create" && role === Role.PLATFORM) {
     const { apiKey, secret } = await apiKeys.create(
       { name: values.name!.trim(), role },
@@ -76,7 +85,7 @@ runTool("apikey", USAGE, check, async ({ accounts, apiKeys }) => {
         operator,
       );
       announce(apiKey, secret);
-    } else if (command === "list") {
+    } else {
       const rows = await apiKeys.list(operator);
       process.stdout.write("id\tprefix\trole\tstatus\tcreated\tlast used\tname\n");
       for (const k of rows) {
@@ -92,13 +101,6 @@ runTool("apikey", USAGE, check, async ({ accounts, apiKeys }) => {
           ].join("\t") + "\n",
         );
       }
-    } else {
-      const found = await apiKeys.findByIdOrPrefix(rest[0], operator);
-      if (!found) throw new AppError("NOT_FOUND", `No API key with id or prefix "${rest[0]}".`);
-      const revoked = await apiKeys.revoke(found.id, operator);
-      process.stdout.write(
-        `Revoked API key ${revoked.id} (${revoked.prefix}, "${revoked.name}") at ${dateText(revoked.revokedAt)}.\n`,
-      );
     }
   });
 });
