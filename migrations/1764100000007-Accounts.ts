@@ -373,10 +373,13 @@ async function addAccountColumn(queryRunner: QueryRunner, owned: OwnedTable): Pr
   }
   if (owned.nullable) {
     // Only before the migration is recorded can a null be a row of the previous schema.
-    await queryRunner.query(
-      `UPDATE ${q(queryRunner, owned.table)} SET ${ACCOUNT_COLUMN} = ? WHERE ${ACCOUNT_COLUMN} IS NULL`,
-      [DEFAULT_ACCOUNT.id],
-    );
+    const unassigned = `FROM ${q(queryRunner, owned.table)} WHERE ${ACCOUNT_COLUMN} IS NULL`;
+    if ((await count(queryRunner, `SELECT COUNT(*) AS n ${unassigned}`)) > 0) {
+      await queryRunner.query(
+        `UPDATE ${q(queryRunner, owned.table)} SET ${ACCOUNT_COLUMN} = ? WHERE ${ACCOUNT_COLUMN} IS NULL`,
+        [DEFAULT_ACCOUNT.id],
+      );
+    }
     return;
   }
   const column = table.findColumnByName(ACCOUNT_COLUMN)!;

@@ -7,8 +7,6 @@ import type { DataSource } from "typeorm";
 import { createAppDataSource, DATABASE_MODEL } from "../src/app";
 
 const MIGRATIONS = DATABASE_MODEL.migrations;
-/** The migrations up to this one: later ones (accounts) reshape the same tables again. */
-const UP_TO_EXACT_KEYS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(ExactKeys1764100000006) + 1);
 import { createLogger } from "../src/logger";
 import { ExactKeys1764100000006 } from "../migrations/1764100000006-ExactKeys";
 import {
@@ -253,18 +251,8 @@ function collidingInserts(statusId: number, leadId: number, callStatusId: number
   ] as Array<[string, unknown[]?]>;
 }
 
-/**
- * The schema changes the entities still want on the key columns. (The entities have moved on
- * since this migration — accounts came later — so other tables' changes are expected here; the
- * whole schema's parity is checked after the last migration, in test/database.test.ts.)
- */
 async function pendingSchemaChanges(ds: DataSource): Promise<string[]> {
-  const keyColumn = new RegExp(
-    `\\b(CHANGE|MODIFY|ADD|DROP) (COLUMN )?\`(${KEY_COLUMNS.map(([, column]) => column).join("|")})\``,
-  );
-  return (await ds.driver.createSchemaBuilder().log()).upQueries
-    .map((q) => q.query)
-    .filter((query) => keyColumn.test(query));
+  return (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
 }
 
 const describeOnMariaDb = testDatabases().includes("mariadb") ? describe : describe.skip;
@@ -274,17 +262,25 @@ describeOnMariaDb("the ExactKeys migration on an existing MariaDB database", () 
   let ds: DataSource;
   const statements: string[] = [];
   let before: Record<string, ColumnInfo>;
+  /**
+   * What TypeORM would change before the migration: the entities have moved on since (accounts,
+   * migration 007), and it compares no collation, so the migration must leave this as it is.
+   */
+  let pendingBefore: string[];
 
   beforeAll(async () => {
     database = await createTestDatabase("mariadb");
-    // Migrated up to the previous migration only, as a database of the last release is.
+    // Migrated up to the previous migration only, as a database of that release is; and never
+    // beyond this migration: the later ones expect what it builds.
+    const exactKeys = MIGRATIONS.indexOf(ExactKeys1764100000006);
     const previous = await createAppDataSource(database.config, {
       logger: createLogger({ logLevel: "silent" }),
     });
-    previous.setOptions({ migrations: UP_TO_EXACT_KEYS.slice(0, -1) });
+    previous.setOptions({ migrations: MIGRATIONS.slice(0, exactKeys) });
     await previous.initialize();
     try {
       await previous.runMigrations();
+      pendingBefore = await pendingSchemaChanges(previous);
       await insertRows(previous);
       before = {};
       for (const [table, column] of [...KEY_COLUMNS, ...TEXT_COLUMNS]) {
@@ -297,7 +293,7 @@ describeOnMariaDb("the ExactKeys migration on an existing MariaDB database", () 
       logger: createLogger({ logLevel: "silent" }),
       onQuery: (sql) => statements.push(sql),
     });
-    ds.setOptions({ migrations: UP_TO_EXACT_KEYS });
+    ds.setOptions({ migrations: MIGRATIONS.slice(0, exactKeys + 1) });
     await ds.initialize();
   });
 
@@ -336,7 +332,7 @@ describeOnMariaDb("the ExactKeys migration on an existing MariaDB database", () 
         COLLATION_NAME: "utf8mb4_bin",
       });
     }
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingSchemaChanges(ds)).toEqual(pendingBefore);
   });
 
   it("keeps the rows as they were", async () => {
@@ -384,7 +380,7 @@ describeOnMariaDb("the ExactKeys migration on an existing MariaDB database", () 
     statements.length = 0;
     expect((await ds.runMigrations()).map((m) => m.name)).toEqual(["ExactKeys1764100000006"]);
     expect(statements.filter((sql) => /ALTER/i.test(sql))).toEqual([]);
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingSchemaChanges(ds)).toEqual(pendingBefore);
   });
 
   it("accepts the values that collided before", async () => {
@@ -411,6 +407,6 @@ describeOnMariaDb("the ExactKeys migration on an existing MariaDB database", () 
     for (const [table, column] of [...KEY_COLUMNS, ...TEXT_COLUMNS]) {
       expect(await columnInfo(ds, table, column)).toEqual(before[`${table}.${column}`]);
     }
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingSchemaChanges(ds)).toEqual(pendingBefore);
   });
 });
