@@ -54,7 +54,6 @@ import { createHttpServer } from "./http/server";
 import { Lead } from "./leads/lead.entity";
 import { LeadResolver } from "./leads/lead.resolver";
 import { LeadService } from "./leads/lead.service";
-import { Account } from "./accounts/account.entity";
 import { AccountResolver, ViewerAccountResolver } from "./accounts/account.resolver";
 import { AccountService } from "./accounts/account.service";
 import { acrossAccounts, inAccount } from "./db/account-scope";
