@@ -90,6 +90,9 @@ export class CallStatusService {
     args: { id?: string | number | null; code?: string | null },
     actor: Principal,
   ): Promise<CallStatus | null> {
+    // Before any lookup: a caller of no account (PLATFORM) must get FORBIDDEN, not reach the
+    // account-scoped lists (which throw outside an account).
+    assertAllowed(actor, Permission.ReadCallStatuses);
     const where = idOrCodeCondition(args);
     if (!where) return null;
     const snapshot = await this.catalog.current();

@@ -12,6 +12,8 @@ import {
   type DatabaseConfig,
 } from "../../src/config";
 import { createLogger } from "../../src/logger";
+import { acrossAccounts } from "../../src/db/account-scope";
+import { cliOperator, Role } from "../../src/auth/principal";
 import { adminConnection, MYSQL_AVAILABLE_FLAG, mysqlServer, TEST_DB_PREFIX } from "./mysql";
 
 export type DbKind = "sqlite" | "mariadb";
@@ -157,6 +159,17 @@ export class TestServer {
       { input: { name, role } },
     );
     return data.createApiKey.secret;
+  }
+
+  /**
+   * Creates a PLATFORM key (bound to no account, like `npm run apikey -- create --role
+   * PLATFORM`) and returns its secret: the platform operator creates accounts and their keys.
+   */
+  async createPlatformKey(name = "platform test key"): Promise<string> {
+    const { secret } = await acrossAccounts("test setup: a PLATFORM key", () =>
+      this.app.services.apiKeys.create({ name, role: Role.PLATFORM }, cliOperator(null)),
+    );
+    return secret;
   }
 
   private ownsDatabase = true;
