@@ -100,7 +100,7 @@ export class ScopedSelectQueryBuilder<T extends ObjectLiteral> extends SelectQue
 
 /** The account-scoped view of one table (see the module comment). */
 export class ScopedRepository<T extends AccountOwnedRow> {
-  constructor(readonly repo: Repository<T>) {}
+  constructor(private readonly repo: Repository<T>) {}
 
   find(options: FindManyOptions<T> = {}): Promise<T[]> {
     return this.repo.find({ ...options, where: withAccount(options.where as Where<T>) });
@@ -114,11 +114,7 @@ export class ScopedRepository<T extends AccountOwnedRow> {
     return this.repo.findOneOrFail({ ...options, where: withAccount(options.where as Where<T>) });
   }
 
-  count(options: FindManyOptions<T> = {}): Promise<number> {
-    return this.repo.count({ ...options, where: withAccount(options.where as Where<T>) });
-  }
-
-  /** Inserts rows of the current account; returns the generated ids. */
+  /** Inserts one row of the current account; returns its generated id. */
   async insert(values: Omit<DeepPartial<T>, "accountId">): Promise<number> {
     const accountId = currentAccountId();
     const result = await this.repo.insert({ ...values, accountId } as QueryDeepPartialEntity<T>);
