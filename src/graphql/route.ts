@@ -73,7 +73,8 @@ function withRequestId(body: string, requestId: string): string {
  * once, in a hook: a stored answer of the same query for the same role is sent from there,
  * without parsing or executing anything; otherwise Apollo runs it with a context built from that
  * same authentication, inside the request's own read scope (replica or primary, see
- * `db/request-scope.ts`). Complete answers are offered to the stored responses on the way out.
+ * `db/request-scope.ts`) and whatever scope `runAs` gives the caller (its account). Complete
+ * answers are offered to the stored responses on the way out.
  */
 export function registerGraphQLRoute<TCaller extends Caller, TContext extends RequestContext>(
   app: FastifyInstance,
