@@ -152,6 +152,7 @@ describe("DATABASE_URL parsing", () => {
       connectTimeoutMs: 10_000,
       queryTimeoutMs: 10_000,
       transactionAttempts: 4,
+      causalReads: true,
     });
   });
 
@@ -384,6 +385,26 @@ describe("DATABASE_TRANSACTION_ATTEMPTS", () => {
     }).database;
     expect(database).toEqual({ kind: "sqlite", path: ":memory:" });
     expect(database).not.toHaveProperty("transactionAttempts");
+  });
+});
+
+describe("DATABASE_CAUSAL_READS", () => {
+  const PRIMARY = "mysql://app:secret@primary.example:3306/statuses";
+
+  it("is on unless turned off, for MySQL/MariaDB only", () => {
+    expect(loadConfig({ DATABASE_URL: PRIMARY }).database).toMatchObject({ causalReads: true });
+    expect(
+      loadConfig({ DATABASE_URL: PRIMARY, DATABASE_CAUSAL_READS: "false" }).database,
+    ).toMatchObject({ causalReads: false });
+    expect(
+      loadConfig({ DATABASE_URL: "sqlite::memory:", DATABASE_CAUSAL_READS: "maybe" }).database,
+    ).toEqual({ kind: "sqlite", path: ":memory:" });
+  });
+
+  it("refuses anything but true or false", () => {
+    expect(
+      onlyLine({ DATABASE_URL: PRIMARY, DATABASE_CAUSAL_READS: "maybe" }, "DATABASE_CAUSAL_READS"),
+    ).toBe("DATABASE_CAUSAL_READS: must be true or false");
   });
 });
 

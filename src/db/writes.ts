@@ -34,6 +34,12 @@ export function readThroughGate<T>(dataSource: DataSource, read: () => Promise<T
 /**
  * Runs a write (one or more statements outside a transaction) through the SQLite gate. Whatever
  * the request loaded before is forgotten afterwards (see `forgetRequestValues`).
+ *
+ * Not for INSERTs: use `runTransaction`. On a Galera cluster a lone statement that loses a
+ * certification conflict is retried by the node itself (`wsrep_retry_autocommit`), and an
+ * `INSERT … RETURNING` (how TypeORM inserts on MariaDB) retried that way hands back the id of the
+ * failed try, not of the row written — seen on MariaDB 10.11 with Galera 4. Inside a transaction
+ * the conflict is reported instead (1213) and `runTransaction` runs it all again.
  */
 export function runWrite<T>(dataSource: DataSource, write: () => Promise<T>): Promise<T> {
   return readThroughGate(dataSource, write).finally(forgetRequestValues);
@@ -70,7 +76,8 @@ function backoff(attempt: number): Promise<void> {
  * Runs `work` in a transaction (through the SQLite gate); commits when it resolves.
  *
  * A transaction that fails with a deadlock or a lock wait timeout (MySQL/MariaDB; on a Galera
- * cluster also a certification conflict at COMMIT) is rolled back whole and run again from the
+ * cluster also a certification conflict, at COMMIT or — aborted by a conflicting write-set from
+ * another node — at any statement) is rolled back whole and run again from the
  * start, on a fresh transaction, up to the data source's `transactionAttempts` in all (see
  * `setTransactionAttempts`), with a short jittered backoff in between. The last failure is thrown
  * as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than
