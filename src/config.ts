@@ -30,7 +30,7 @@ export type DatabaseConfig =
         queryTimeoutMs?: number;
         /**
          * How many times a transaction that failed on a deadlock or lock conflict is tried in all
-         * before the client gets SERVICE_UNAVAILABLE (default 4).
+         * before the client gets SERVICE_UNAVAILABLE (default 6).
          */
         transactionAttempts?: number;
         /**
@@ -319,7 +319,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       DATABASE_REPLICA_URLS: replicaUrls({ default: [] }),
       DATABASE_CONNECT_TIMEOUT_SECONDS: databaseTimeout,
       DATABASE_QUERY_TIMEOUT_SECONDS: databaseTimeout,
-      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 4 }),
+      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 6 }),
       DATABASE_CAUSAL_READS: flag({ default: true }),
       MIGRATIONS_RUN: flag({ default: true }),
       SHUTDOWN_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 600, unit: "seconds" })({ default: 10 }),

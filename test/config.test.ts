@@ -151,7 +151,7 @@ describe("DATABASE_URL parsing", () => {
       ...expected,
       connectTimeoutMs: 10_000,
       queryTimeoutMs: 10_000,
-      transactionAttempts: 4,
+      transactionAttempts: 6,
       causalReads: true,
     });
   });
@@ -350,13 +350,13 @@ describe("database timeouts and read replicas", () => {
 describe("DATABASE_TRANSACTION_ATTEMPTS", () => {
   const PRIMARY = "mysql://app:secret@primary.example:3306/statuses";
 
-  it("defaults to 4 attempts for a MySQL/MariaDB primary", () => {
+  it("defaults to 6 attempts for a MySQL/MariaDB primary", () => {
     expect(loadConfig({ DATABASE_URL: PRIMARY }).database).toMatchObject({
-      transactionAttempts: 4,
+      transactionAttempts: 6,
     });
     expect(
       loadConfig({ DATABASE_URL: PRIMARY, DATABASE_TRANSACTION_ATTEMPTS: "" }).database,
-    ).toMatchObject({ transactionAttempts: 4 });
+    ).toMatchObject({ transactionAttempts: 6 });
   });
 
   it.each([

@@ -46,7 +46,7 @@ export function runWrite<T>(dataSource: DataSource, write: () => Promise<T>): Pr
 }
 
 /** Tries of a transaction in all when the configuration says nothing. */
-export const DEFAULT_TRANSACTION_ATTEMPTS = 4;
+export const DEFAULT_TRANSACTION_ATTEMPTS = 6;
 
 /** Tries of a transaction in all, per data source (set where it is created). */
 const transactionAttempts = new WeakMap<DataSource, number>();
@@ -65,9 +65,14 @@ function attemptsOf(dataSource: DataSource): number {
   return transactionAttempts.get(dataSource) ?? DEFAULT_TRANSACTION_ATTEMPTS;
 }
 
-/** Before try `attempt + 1`: a few ms after the first failure, doubling up to 50 ms, jittered. */
+/**
+ * Before try `attempt + 1`: 5–10 ms after the first failure, doubling up to 100–200 ms, jittered
+ * (with 6 tries, at most 0.31 s of pauses in all). On a multi-primary cluster many requests may
+ * race for one row through different nodes; spreading their next tries over a growing window
+ * lets them commit one after another instead of colliding again.
+ */
 function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(5 * 2 ** (attempt - 1), 50);
+  const ceiling = Math.min(10 * 2 ** (attempt - 1), 200);
   const ms = ceiling / 2 + (Math.random() * ceiling) / 2;
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
