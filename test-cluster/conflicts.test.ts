@@ -40,7 +40,7 @@ async function createLead(name: string): Promise<string> {
 }
 
 /** No INTERNAL_SERVER_ERROR, nothing but the expected codes, 503s with HTTP 503. */
-function expectOnly(answers: Answer[], codes: string[]): void {
+function expectOnly<T>(answers: Array<Answer<T>>, codes: string[]): void {
   const counts = tally(answers);
   expect(counts.INTERNAL_SERVER_ERROR ?? 0).toBe(0);
   expect(Object.keys(counts).filter((code) => !codes.includes(code))).toEqual([]);
