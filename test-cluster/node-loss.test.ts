@@ -178,13 +178,20 @@ describe("a node lost under load", () => {
       writesLost: 0,
       firstFailureAfterKillMs: failures.length ? failures[0].at - killAt : null,
       lastFailureAfterKillMs: failures.length ? failures[failures.length - 1].at - killAt : null,
+      // The surviving nodes hold commits until they have excluded the lost one.
       longestSuccessfulRequestMs: Math.max(...successes.map((a) => a.ms)),
-      firstWriteStartedAfterKillDoneInMs: resumed ? resumed.at - killAt : null,
+      // The first write sent after the kill was acknowledged this long after it.
+      writesResumedAfterKillMs: resumed ? resumed.at - killAt : null,
       restartTookMs: syncedAt - restartAt,
       pinnedInstance: pinnedCodes,
       pinnedInstanceServedAgainAfterSyncMs: pinnedRecoveryMs,
     };
     report("node killed under load", figures);
+    // Only the requests in flight when the node went (or sent on a connection to it before the
+    // instance had seen it close) failed: none sent later than 1 s after the kill, at most one
+    // or two per client.
+    for (const failure of failures) expect(failure.startedAt - killAt).toBeLessThan(1000);
+    expect(failures.length).toBeLessThanOrEqual(2 * CLIENTS);
     // Rows beyond the acknowledged ones are requests whose answer was lost with the node but
     // whose COMMIT went through; their client retried with the same key and got this very row,
     // or stopped at the end of the test before a retry.
