@@ -29,7 +29,13 @@ gcomm_port() { echo $((port + 1250 + $1)); }
 
 q() { mariadb -uroot -S "$dir/n$1/sock" -N -s -e "$2" 2>/dev/null; }
 state() { q "$1" "SHOW STATUS LIKE 'wsrep_local_state_comment'" | cut -f2; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# True when the pid recorded in file $1 is a running process named $2 (mariadbd by default): a pid
+# file left by an earlier boot may name an unrelated process by now.
+alive() {
+  local pid
+  [ -f "$1" ] && pid=$(cat "$1") && [ -n "$pid" ] &&
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "${2:-mariadbd}" ]
+}
 
 # Waits (at most $2 s) until node $1 answers on its socket and says it is Synced.
 wait_synced() {
@@ -123,14 +129,14 @@ HA
 
 all_synced() {
   for n in 1 2 3; do [ "$(state "$n")" = Synced ] || return 1; done
-  alive "$dir/haproxy.pid"
+  alive "$dir/haproxy.pid" haproxy
 }
 
 do_stop() {
   # Only ever a directory this script made (it leaves a marker in it).
   [ -d "$dir" ] || return 0
   [ -f "$dir/.cls-galera" ] || { echo "galera: $dir was not made by this script; not touching it"; exit 1; }
-  if alive "$dir/haproxy.pid"; then kill "$(cat "$dir/haproxy.pid")"; fi
+  if alive "$dir/haproxy.pid" haproxy; then kill "$(cat "$dir/haproxy.pid")"; fi
   for n in 3 2 1; do
     local pidfile=$dir/n$n/pid.run
     alive "$pidfile" || continue
@@ -211,7 +217,7 @@ case $cmd in
       echo "n$n (port $(node_port "$n")): ${s:-down}, cluster size $(q "$n" "SHOW STATUS LIKE 'wsrep_cluster_size'" | cut -f2)"
       [ "$s" = Synced ] || ok=1
     done
-    if alive "$dir/haproxy.pid"; then echo "haproxy (port $port): running"; else echo "haproxy: down"; ok=1; fi
+    if alive "$dir/haproxy.pid" haproxy; then echo "haproxy (port $port): running"; else echo "haproxy: down"; ok=1; fi
     exit $ok
     ;;
   *)
