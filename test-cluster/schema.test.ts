@@ -210,7 +210,7 @@ describe("the schema on a Galera cluster", () => {
     expect(increments.map(([row]) => Number(row.increment))).toEqual([3, 3, 3]);
     expect(new Set(increments.map(([row]) => Number(row.offset))).size).toBe(3);
 
-    // A PLATFORM key (made by the operator's CLI, through HAProxy), then one account created
+    // A PLATFORM key (made by the operator's CLI, through HAProxy), then two accounts created
     // through each node's instance.
     const key = await platformKey();
     const ids: Record<string, number[]> = {};
