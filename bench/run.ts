@@ -8,6 +8,8 @@
  *   (d)  the same with the cache off (STATUS_CACHE_ENABLED=false), on SQLite and on MariaDB
  *   (e)  recordCallResult on MariaDB
  *   (f)  a raw mysql2 script running the same SQL, behind bare node:http
+ *   (g)  recordCallResult as (e), on a three-node Galera cluster through HAProxy
+ *        (scripts/galera.sh; started and stopped here when not up); (g') without causal reads
  *
  * c and d run at each size of BENCH_SIZES (default 10, 100, 1000 call statuses) on SQLite and at
  * 100 on MariaDB; then the RSS of the service before and after a sustained run of c. Every server
@@ -49,6 +51,7 @@ import {
   type ScenarioResult,
 } from "./lib/report";
 import { createAdminKey, startService, type RunningService } from "./lib/service";
+import { clusterNodePids, ensureCluster, HAPROXY_PORT, missingClusterTools } from "./lib/cluster";
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -105,13 +108,16 @@ class Bench {
     spec: Omit<LoadSpec, "connections">,
     meta: Omit<ScenarioResult, "load" | "cpu">,
     server: Child,
-    database: boolean,
+    database: boolean | number[],
   ): Promise<ScenarioResult> {
     const full = { ...spec, connections: this.options.connections };
     if (this.options.warmupSeconds > 0) await runLoad(full, this.options.warmupSeconds);
+    // The database's CPU: the MariaDB server's, or the given processes' (the cluster's nodes).
+    const dbPids = Array.isArray(database) ? database : this.dbPid && database ? [this.dbPid] : [];
+    const dbCpu = () => dbPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const before = {
       server: cpuSeconds(server.pid),
-      db: this.dbPid && database ? cpuSeconds(this.dbPid) : NaN,
+      db: dbPids.length > 0 ? dbCpu() : NaN,
       runner: runnerCpuSeconds(),
       machine: machineBusySeconds(),
       at: process.hrtime.bigint(),
@@ -121,7 +127,7 @@ class Bench {
     const pct = (now: number, then: number) => Math.round(((now - then) / wall) * 1000) / 10;
     const cpu = {
       server: pct(cpuSeconds(server.pid), before.server),
-      database: this.dbPid && database ? pct(cpuSeconds(this.dbPid), before.db) : null,
+      database: dbPids.length > 0 ? pct(dbCpu(), before.db) : null,
       runner: pct(runnerCpuSeconds(), before.runner),
     };
     const busy = pct(machineBusySeconds(), before.machine);
@@ -485,6 +491,59 @@ class Bench {
   }
 }
 
+/**
+ * (g) and (g'): recordCallResult as in (e), through one instance whose database is the Galera
+ * cluster behind HAProxy (connections spread over the three nodes), with causal reads (the
+ * default) and without.
+ */
+async function recordOnCluster(bench: Bench, options: BenchOptions): Promise<void> {
+  const cluster = await ensureCluster();
+  if (cluster.started) cleanups.push(cluster.stop);
+  progress(
+    cluster.started ? "started the Galera cluster (scripts/galera.sh)" : "Galera cluster up",
+  );
+  const server = parseServer(`mysql://root@127.0.0.1:${HAPROXY_PORT}`);
+  const name = await createDatabase(server);
+  cleanups.push(() => dropDatabase(server, name));
+  const databaseUrl = `${server.base}/${name}`;
+  const adminKey = await createAdminKey(databaseUrl);
+  let leads: string[] = [];
+  let systemKey = "";
+  for (const causal of [true, false]) {
+    const kind = causal ? "g" : "g'";
+    const service = await startService(`service cluster ${kind}`, databaseUrl, true, {
+      DATABASE_CAUSAL_READS: String(causal),
+    });
+    try {
+      if (leads.length === 0) {
+        systemKey = await createApiKey(service.url, adminKey, "SYSTEM");
+        leads = await createLeads(service.url, systemKey, options.leads);
+      }
+      await bench.probeRecord("e", service.url, systemKey, leads);
+      await bench.measure(
+        bench.writeSpec(service.url, systemKey, leads, kind),
+        {
+          kind,
+          label: causal
+            ? "service recordCallResult, HAProxy + 3 nodes"
+            : "(g) with DATABASE_CAUSAL_READS=false",
+          db: "galera",
+          statuses: null,
+          items: null,
+        },
+        service.child,
+        clusterNodePids(),
+      );
+    } finally {
+      await service.stop();
+    }
+  }
+  if (cluster.started) {
+    cleanups.splice(cleanups.indexOf(cluster.stop), 1);
+    await cluster.stop();
+  }
+}
+
 /** The structure of a JSON text: keys and value types, not values. */
 function shapeOf(text: string): string {
   const shape = (value: unknown): unknown =>
@@ -601,6 +660,18 @@ async function main(): Promise<void> {
     );
   }
 
+  // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.
+  const missing = missingClusterTools();
+  if (options.skipCluster || missing.length > 0) {
+    bench.notes.push(
+      options.skipCluster
+        ? "BENCH_SKIP_CLUSTER=1: g and g' (Galera cluster) were not measured"
+        : `g and g' (Galera cluster) were not measured: missing ${missing.join(", ")} (apt-get install -y mariadb-backup socat haproxy)`,
+    );
+  } else {
+    await recordOnCluster(bench, options);
+  }
+
   // Everything measured: the report.
   const s = bench.scenarios;
   const c = find(s, "c", "sqlite", MAIN_SIZE);
@@ -631,6 +702,15 @@ async function main(): Promise<void> {
       : { name: "RSS growth", value: null, target: "flat", pass: null, detail: "not measured" },
   ];
   ratios.push(ratio("c/b (MariaDB c)", find(s, "c", "mariadb", MAIN_SIZE), find(s, "b", "-"), 5));
+  // The cluster against the single server: what multi-primary costs a write (no target).
+  for (const [name, top] of [
+    ["g/e (cluster / one server)", find(s, "g", "galera")],
+    ["g'/g (causal reads off / on)", find(s, "g'", "galera")],
+  ] as const) {
+    const bottom = name.startsWith("g/e") ? find(s, "e", "mariadb") : find(s, "g", "galera");
+    const measured = ratio(name, top, bottom, 0);
+    ratios.push({ ...measured, target: "-", pass: null });
+  }
   const scale: BenchReport["scale"] = [];
   for (const db of ["sqlite", "mariadb"] as const) {
     for (const size of options.sizes) {

@@ -38,6 +38,7 @@ import { CallService } from "./calls/call.service";
 import { describeDatabase, type AppConfig, type DatabaseConfig } from "./config";
 import { createContext, type GraphQLContext, type Services } from "./context";
 import {
+  clusterInfo,
   createDataSource,
   withoutQueryTimeout,
   type DataSourceHooks,
@@ -200,6 +201,13 @@ async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   } catch (error) {
     const detail = (error as { code?: string }).code ?? (error as Error).message;
     throw new StartupError(`cannot open the database (${where}): ${detail}`, { cause: error });
+  }
+  const cluster = clusterInfo(dataSource);
+  if (cluster?.galera) {
+    logger.info(
+      { causalReads: cluster.causalReads },
+      "the database is a node of a Galera cluster (multi-primary)",
+    );
   }
   if (config.migrationsRun) {
     try {

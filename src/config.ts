@@ -30,9 +30,16 @@ export type DatabaseConfig =
         queryTimeoutMs?: number;
         /**
          * How many times a transaction that failed on a deadlock or lock conflict is tried in all
-         * before the client gets SERVICE_UNAVAILABLE (default 4).
+         * before the client gets SERVICE_UNAVAILABLE (default 6).
          */
         transactionAttempts?: number;
+        /**
+         * On a Galera cluster (found when connecting): every read first waits until its node has
+         * applied every write committed anywhere in the cluster before it (`wsrep_sync_wait = 1`),
+         * so that nothing written through one node is missed by a read through another. Default
+         * true; ignored on a single server.
+         */
+        causalReads?: boolean;
       });
 
 /** Where one MySQL/MariaDB server is and how to log in. */
@@ -312,7 +319,8 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       DATABASE_REPLICA_URLS: replicaUrls({ default: [] }),
       DATABASE_CONNECT_TIMEOUT_SECONDS: databaseTimeout,
       DATABASE_QUERY_TIMEOUT_SECONDS: databaseTimeout,
-      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 4 }),
+      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 6 }),
+      DATABASE_CAUSAL_READS: flag({ default: true }),
       MIGRATIONS_RUN: flag({ default: true }),
       SHUTDOWN_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 600, unit: "seconds" })({ default: 10 }),
       HTTP_HEADERS_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 300, unit: "seconds" })({
@@ -365,6 +373,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.delete("DATABASE_CONNECT_TIMEOUT_SECONDS");
     problems.delete("DATABASE_QUERY_TIMEOUT_SECONDS");
     problems.delete("DATABASE_TRANSACTION_ATTEMPTS");
+    problems.delete("DATABASE_CAUSAL_READS");
     if (problems.has("DATABASE_REPLICA_URLS") || env.DATABASE_REPLICA_URLS.length > 0) {
       const problem = "read replicas need a MySQL/MariaDB primary in DATABASE_URL";
       problems.set("DATABASE_REPLICA_URLS", problem);
@@ -401,6 +410,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
             connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
             queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_SECONDS * 1000,
             transactionAttempts: env.DATABASE_TRANSACTION_ATTEMPTS,
+            causalReads: env.DATABASE_CAUSAL_READS,
           },
     migrationsRun: env.MIGRATIONS_RUN,
     shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,

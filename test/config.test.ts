@@ -151,7 +151,8 @@ describe("DATABASE_URL parsing", () => {
       ...expected,
       connectTimeoutMs: 10_000,
       queryTimeoutMs: 10_000,
-      transactionAttempts: 4,
+      transactionAttempts: 6,
+      causalReads: true,
     });
   });
 
@@ -349,13 +350,13 @@ describe("database timeouts and read replicas", () => {
 describe("DATABASE_TRANSACTION_ATTEMPTS", () => {
   const PRIMARY = "mysql://app:secret@primary.example:3306/statuses";
 
-  it("defaults to 4 attempts for a MySQL/MariaDB primary", () => {
+  it("defaults to 6 attempts for a MySQL/MariaDB primary", () => {
     expect(loadConfig({ DATABASE_URL: PRIMARY }).database).toMatchObject({
-      transactionAttempts: 4,
+      transactionAttempts: 6,
     });
     expect(
       loadConfig({ DATABASE_URL: PRIMARY, DATABASE_TRANSACTION_ATTEMPTS: "" }).database,
-    ).toMatchObject({ transactionAttempts: 4 });
+    ).toMatchObject({ transactionAttempts: 6 });
   });
 
   it.each([
@@ -384,6 +385,26 @@ describe("DATABASE_TRANSACTION_ATTEMPTS", () => {
     }).database;
     expect(database).toEqual({ kind: "sqlite", path: ":memory:" });
     expect(database).not.toHaveProperty("transactionAttempts");
+  });
+});
+
+describe("DATABASE_CAUSAL_READS", () => {
+  const PRIMARY = "mysql://app:secret@primary.example:3306/statuses";
+
+  it("is on unless turned off, for MySQL/MariaDB only", () => {
+    expect(loadConfig({ DATABASE_URL: PRIMARY }).database).toMatchObject({ causalReads: true });
+    expect(
+      loadConfig({ DATABASE_URL: PRIMARY, DATABASE_CAUSAL_READS: "false" }).database,
+    ).toMatchObject({ causalReads: false });
+    expect(
+      loadConfig({ DATABASE_URL: "sqlite::memory:", DATABASE_CAUSAL_READS: "maybe" }).database,
+    ).toEqual({ kind: "sqlite", path: ":memory:" });
+  });
+
+  it("refuses anything but true or false", () => {
+    expect(
+      onlyLine({ DATABASE_URL: PRIMARY, DATABASE_CAUSAL_READS: "maybe" }, "DATABASE_CAUSAL_READS"),
+    ).toBe("DATABASE_CAUSAL_READS: must be true or false");
   });
 });
 

@@ -273,6 +273,30 @@ describe("runTransaction's retries (no database)", () => {
     },
   );
 
+  it.each([
+    ["a Galera node not ready for clients", "ER_UNKNOWN_COM_ERROR", 1047],
+    ["a killed connection (MariaDB)", "ER_CONNECTION_KILLED", 1927],
+    [
+      "an error during COMMIT (a node losing the primary component)",
+      "ER_ERROR_DURING_COMMIT",
+      1180,
+    ],
+    ["a server shutting down", "ER_SERVER_SHUTDOWN", 1053],
+    ["a network read error on the server's side", "ER_NET_READ_ERROR", 1158],
+  ])("answers %s as SERVICE_UNAVAILABLE, without retrying it", async (_, code, errno) => {
+    const dataSource = fakeDataSource("mariadb");
+    let tries = 0;
+    const failing = runTransaction(dataSource, async () => {
+      tries += 1;
+      throw driverError(code, errno);
+    });
+    const error = await failing.catch((caught: unknown) => caught);
+    expect(tries).toBe(1);
+    expect(clientErrorCode(error)).toBe("SERVICE_UNAVAILABLE");
+    // By number alone, whatever name the driver gives it.
+    expect(clientErrorCode(driverError("SOMETHING_ELSE", errno))).toBe("SERVICE_UNAVAILABLE");
+  });
+
   it("does not retry other errors, nor anything on SQLite", async () => {
     const mariadb = fakeDataSource("mariadb");
     let tries = 0;

@@ -129,7 +129,10 @@ export function findDatabaseServerPid(): number | null {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const comm = fs.readFileSync(`/proc/${entry}/comm`, "utf8").trim();
-        if (comm === "mariadbd" || comm === "mysqld") return Number(entry);
+        if (comm !== "mariadbd" && comm !== "mysqld") continue;
+        // Not a node of the Galera cluster (scripts/galera.sh), which may be up meanwhile.
+        const args = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+        if (!args.includes("--defaults-file=")) return Number(entry);
       } catch {
         // process went away
       }

@@ -17,6 +17,8 @@ export interface BenchOptions {
   /** Server for the MariaDB half (a fresh database is created and dropped there). */
   mysqlUrl: string;
   skipMysql: boolean;
+  /** Skip (g), recordCallResult on the Galera cluster of scripts/galera.sh. */
+  skipCluster: boolean;
   /** Leads that `recordCallResult` cycles through. */
   leads: number;
   /** The whole run is aborted (children killed, databases dropped) after this many seconds. */
@@ -66,6 +68,7 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     sizes,
     mysqlUrl: process.env.BENCH_MYSQL_URL?.trim() || "mysql://root@127.0.0.1:3306",
     skipMysql: process.env.BENCH_SKIP_MYSQL === "1",
+    skipCluster: process.env.BENCH_SKIP_CLUSTER === "1",
     leads: number("BENCH_LEADS", 100, 1, 10_000),
     timeoutSeconds: number("BENCH_TIMEOUT", quick ? 300 : 900, 30, 86_400),
     resultsDir: path.resolve(REPO_ROOT, process.env.BENCH_RESULTS_DIR?.trim() || "bench-results"),

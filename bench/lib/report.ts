@@ -6,10 +6,11 @@ import type { MachineInfo } from "./machine";
 import type { BenchOptions } from "./options";
 
 export interface ScenarioResult {
-  /** `a`, `b`, `b'`, `c`, `d`, `e`, `f`. */
+  /** `a`, `b`, `b'`, `c`, `d`, `e`, `f`, `g`, `g'`. */
   kind: string;
   label: string;
-  db: "-" | "sqlite" | "mariadb";
+  /** `galera`: the three-node cluster of scripts/galera.sh, through HAProxy. */
+  db: "-" | "sqlite" | "mariadb" | "galera";
   /** Call statuses configured in total (system ones included); null for writes. */
   statuses: number | null;
   /** Statuses in each response. */

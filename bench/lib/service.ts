@@ -62,6 +62,7 @@ export async function startService(
   name: string,
   databaseUrl: string,
   cacheEnabled: boolean,
+  extraEnv: Record<string, string> = {},
 ): Promise<RunningService> {
   const port = await freePort();
   const child = forkChild(name, "service.js", {
@@ -69,6 +70,7 @@ export async function startService(
     PORT: String(port),
     HOST: "127.0.0.1",
     STATUS_CACHE_ENABLED: String(cacheEnabled),
+    ...extraEnv,
   });
   const base = `http://127.0.0.1:${port}`;
   try {

@@ -22,6 +22,8 @@ import mysql from "mysql2/promise";
 import { answer, exitWithRunner, reportReady } from "./ipc";
 
 const ACTOR_ID = "raw:bench";
+/** The bench's keys belong to the account `default` (id 1); every statement is limited to it. */
+const ACCOUNT_ID = 1;
 const ACTOR_ROLE = "SYSTEM";
 
 const CALL_COLUMNS =
@@ -76,10 +78,14 @@ interface Input {
 }
 
 async function result(callId: number): Promise<unknown> {
-  const [call] = await rows(`SELECT ${CALL_COLUMNS} FROM calls WHERE id = ? LIMIT 1`, [callId]);
-  const [lead] = await rows(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? LIMIT 1`, [
-    call.lead_id,
-  ]);
+  const [call] = await rows(
+    `SELECT ${CALL_COLUMNS} FROM calls WHERE account_id = ? AND id = ? LIMIT 1`,
+    [ACCOUNT_ID, callId],
+  );
+  const [lead] = await rows(
+    `SELECT ${LEAD_COLUMNS} FROM leads WHERE account_id = ? AND id = ? LIMIT 1`,
+    [ACCOUNT_ID, call.lead_id],
+  );
   return resultOf(call, lead);
 }
 
@@ -114,8 +120,8 @@ async function record(input: Input): Promise<unknown> {
 
   if (idempotencyHash) {
     const [original] = await rows(
-      `SELECT ${CALL_COLUMNS} FROM calls WHERE idempotency_hash = ? LIMIT 1`,
-      [idempotencyHash],
+      `SELECT ${CALL_COLUMNS} FROM calls WHERE account_id = ? AND idempotency_hash = ? LIMIT 1`,
+      [ACCOUNT_ID, idempotencyHash],
     );
     if (original) {
       if (original.request_hash !== requestHash)
@@ -124,8 +130,8 @@ async function record(input: Input): Promise<unknown> {
     }
   }
   const [status] = await rows(
-    `SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses WHERE code = ? LIMIT 1`,
-    [code],
+    `SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses WHERE account_id = ? AND code = ? LIMIT 1`,
+    [ACCOUNT_ID, code],
   );
   if (!status) throw new ClientError("BAD_USER_INPUT", `no call status "${code}"`);
   if (status.comment_required && comment === null)
@@ -141,8 +147,8 @@ async function record(input: Input): Promise<unknown> {
   try {
     await connection.query("START TRANSACTION");
     const [leadRows] = await connection.query(
-      `SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? LIMIT 1 FOR UPDATE`,
-      [leadId],
+      `SELECT ${LEAD_COLUMNS} FROM leads WHERE account_id = ? AND id = ? LIMIT 1 FOR UPDATE`,
+      [ACCOUNT_ID, leadId],
     );
     lead = (leadRows as Row[])[0];
     if (!lead) throw new ClientError("NOT_FOUND", `no lead ${leadId}`);
@@ -150,11 +156,12 @@ async function record(input: Input): Promise<unknown> {
     const changed = target !== null && target !== lead.status_id;
     if (changed) {
       await connection.query(
-        "UPDATE leads SET status_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-        [target, now, leadId],
+        "UPDATE leads SET status_id = ?, updated_at = ?, version = version + 1 WHERE account_id = ? AND id = ?",
+        [target, now, ACCOUNT_ID, leadId],
       );
     }
     const values = [
+      ACCOUNT_ID,
       leadId,
       status.id,
       comment,
@@ -168,9 +175,9 @@ async function record(input: Input): Promise<unknown> {
       now,
     ];
     const insert =
-      "INSERT INTO calls (lead_id, call_status_id, comment, after_call_transfer, next_call_at, " +
+      "INSERT INTO calls (account_id, lead_id, call_status_id, comment, after_call_transfer, next_call_at, " +
       "lead_status_changed, recorded_by_role, recorded_by, idempotency_hash, request_hash, created_at) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     if (returning) {
       const [inserted] = await connection.query(
         `${insert} RETURNING id, after_call_transfer, lead_status_changed, created_at`,
@@ -249,9 +256,15 @@ const leadStatuses = new Map<number, Row>();
 
 async function main(): Promise<void> {
   const [version] = await rows("SELECT VERSION() AS v", []);
-  for (const row of await rows(`SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses`, []))
+  for (const row of await rows(
+    `SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses WHERE account_id = ?`,
+    [ACCOUNT_ID],
+  ))
     callStatuses.set(Number(row.id), row);
-  for (const row of await rows(`SELECT ${LEAD_STATUS_COLUMNS} FROM lead_statuses`, []))
+  for (const row of await rows(
+    `SELECT ${LEAD_STATUS_COLUMNS} FROM lead_statuses WHERE account_id = ?`,
+    [ACCOUNT_ID],
+  ))
     leadStatuses.set(Number(row.id), row);
   // INSERT … RETURNING, as TypeORM uses on MariaDB; MySQL 8 has no RETURNING.
   returning = /mariadb/i.test(String(version.v));

@@ -146,6 +146,7 @@ export async function createDataSource(
   if (db.kind === "mysql") {
     boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     setTransactionAttempts(dataSource, db.transactionAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS);
+    findCluster(dataSource, db.causalReads ?? true);
   }
   routeReads(dataSource);
   return dataSource;
@@ -169,13 +170,52 @@ export async function withoutQueryTimeout<T>(
   }
 }
 
+/** What `initialize` found about the server (MySQL/MariaDB data sources only). */
+export interface ClusterInfo {
+  /** The server is a node of a Galera cluster (`wsrep_on` is ON). */
+  galera: boolean;
+  /** Reads wait for the cluster's earlier writes (`wsrep_sync_wait = 1` on every connection). */
+  causalReads: boolean;
+}
+
+const clusters = new WeakMap<DataSource, ClusterInfo>();
+
+/** What the data source found at `initialize`; undefined on SQLite or before `initialize`. */
+export function clusterInfo(dataSource: DataSource): ClusterInfo | undefined {
+  return clusters.get(dataSource);
+}
+
+/**
+ * After `initialize`, asks the server whether it is a Galera node. On Galera a write committed
+ * through one node is certified everywhere before its COMMIT returns, but applied on the other
+ * nodes a moment later: a read there may miss it — the next request of the same client through
+ * another instance (or another pooled connection of this one, which HAProxy may send to another
+ * node) could answer NOT_FOUND for a row it just created. With `causalReads`, every connection
+ * is told to wait for those writes before each read (`wsrep_sync_wait = 1`, see
+ * `boundQueryTime`, which applies it as connections are taken from the pool).
+ */
+function findCluster(dataSource: DataSource, causalReads: boolean): void {
+  const initialize = dataSource.initialize.bind(dataSource);
+  dataSource.initialize = async () => {
+    await initialize();
+    const rows: Array<{ Value?: string; VALUE?: string }> = await dataSource.query(
+      "SHOW VARIABLES LIKE 'wsrep_on'",
+    );
+    const galera = String(rows[0]?.Value ?? rows[0]?.VALUE ?? "").toUpperCase() === "ON";
+    clusters.set(dataSource, { galera, causalReads: galera && causalReads });
+    return dataSource;
+  };
+}
+
 type QueryCallback = (error: { code?: string } | null, ...results: unknown[]) => void;
 interface PooledConnection {
   query: (sql: unknown, values?: unknown, callback?: unknown) => unknown;
   destroy: () => void;
   [TIMEOUT_BOUND]?: true;
+  [CAUSAL]?: true;
 }
 const TIMEOUT_BOUND = Symbol("queryTimeoutBound");
+const CAUSAL = Symbol("causalReads");
 
 /**
  * Bounds how long a statement may wait for MySQL's answer. mysql2 has a per-statement `timeout`
@@ -185,7 +225,8 @@ const TIMEOUT_BOUND = Symbol("queryTimeoutBound");
  * timed out is destroyed; the pool opens a fresh one for the next request. TypeORM's own
  * `enableQueryTimeout` does the first half only (and would turn the slow-query log threshold into
  * the timeout). The hook is TypeORM's per-connection preparation, which it runs for every
- * connection it takes from the pool (primary and replicas alike).
+ * connection it takes from the pool (primary and replicas alike); on a Galera cluster it also
+ * makes each connection's reads causal, once (see `findCluster`).
  */
 function boundQueryTime(dataSource: DataSource, timeoutMs: number): void {
   const driver = dataSource.driver as unknown as {
@@ -211,6 +252,11 @@ function boundQueryTime(dataSource: DataSource, timeoutMs: number): void {
           ? query.call(this, payload, guarded)
           : query.call(this, payload, values, guarded);
       };
+    }
+    if (!connection[CAUSAL] && clusters.get(dataSource)?.causalReads) {
+      // Queued ahead of the statement the connection was taken for; a failure shows there.
+      connection[CAUSAL] = true;
+      connection.query("SET SESSION wsrep_sync_wait = 1", () => undefined);
     }
     return prepare(connection);
   };

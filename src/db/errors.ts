@@ -65,8 +65,26 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 /**
+ * Errors a MySQL/MariaDB server (or a node of a Galera cluster) reports while it cannot take work
+ * for a moment, by number (mysql2 names some of MariaDB's numbers after MySQL's meanings):
+ * - 1047: a Galera node that is not part of the primary component, still joining or resyncing,
+ *   or told to refuse queries (`wsrep_reject_queries`): "WSREP has not yet prepared node for
+ *   application use";
+ * - 1053: the server is shutting down; 1927 (MariaDB): the connection was killed, as a node does
+ *   to its clients when it leaves the cluster or is told `wsrep_reject_queries = ALL_KILL`;
+ * - 1180: an error during COMMIT, as a Galera node says when it lost the primary component while
+ *   committing ("Got error 6 … during COMMIT");
+ * - 1158–1161: the server's side of a network read or write failed;
+ * - 2006, 2013: the C client's "server has gone away" and "lost connection" numbers.
+ * None of these is retried (a failed COMMIT may have been applied elsewhere): the request is
+ * answered SERVICE_UNAVAILABLE, which a client may retry with the same idempotency key.
+ */
+const UNAVAILABLE_ERRNOS = new Set([1047, 1053, 1927, 1180, 1158, 1159, 1160, 1161, 2006, 2013]);
+
+/**
  * MySQL/MariaDB lock conflicts: a deadlock (1213, also what a multi-primary Galera cluster reports
- * for a certification conflict at COMMIT) and a lock wait timeout (1205).
+ * for a certification conflict at COMMIT, and for a transaction aborted by a conflicting one
+ * replicated from another node: "WSREP detected deadlock/conflict") and a lock wait timeout (1205).
  */
 const LOCK_CONFLICT_CODES = new Set(["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"]);
 const LOCK_CONFLICT_ERRNOS = new Set([1213, 1205]);
@@ -93,6 +111,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const driver = driverErrorOf(error);
   if (!driver) return false;
   if (typeof driver.code === "string" && UNAVAILABLE_CODES.has(driver.code)) return true;
+  if (typeof driver.errno === "number" && UNAVAILABLE_ERRNOS.has(driver.errno)) return true;
   if (isLockConflict(driver)) return true;
   const message = typeof driver.message === "string" ? driver.message : "";
   return /Pool is closed|Connection lost|Connection is not established|Can't add new command when connection is in closed state|connection is not open|Driver not Connected/i.test(

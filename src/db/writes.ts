@@ -34,13 +34,19 @@ export function readThroughGate<T>(dataSource: DataSource, read: () => Promise<T
 /**
  * Runs a write (one or more statements outside a transaction) through the SQLite gate. Whatever
  * the request loaded before is forgotten afterwards (see `forgetRequestValues`).
+ *
+ * Not for INSERTs: use `runTransaction`. On a Galera cluster a lone statement that loses a
+ * certification conflict is retried by the node itself (`wsrep_retry_autocommit`), and an
+ * `INSERT … RETURNING` (how TypeORM inserts on MariaDB) retried that way hands back the id of the
+ * failed try, not of the row written — seen on MariaDB 10.11 with Galera 4. Inside a transaction
+ * the conflict is reported instead (1213) and `runTransaction` runs it all again.
  */
 export function runWrite<T>(dataSource: DataSource, write: () => Promise<T>): Promise<T> {
   return readThroughGate(dataSource, write).finally(forgetRequestValues);
 }
 
 /** Tries of a transaction in all when the configuration says nothing. */
-export const DEFAULT_TRANSACTION_ATTEMPTS = 4;
+export const DEFAULT_TRANSACTION_ATTEMPTS = 6;
 
 /** Tries of a transaction in all, per data source (set where it is created). */
 const transactionAttempts = new WeakMap<DataSource, number>();
@@ -59,9 +65,14 @@ function attemptsOf(dataSource: DataSource): number {
   return transactionAttempts.get(dataSource) ?? DEFAULT_TRANSACTION_ATTEMPTS;
 }
 
-/** Before try `attempt + 1`: a few ms after the first failure, doubling up to 50 ms, jittered. */
+/**
+ * Before try `attempt + 1`: 5–10 ms after the first failure, doubling up to 100–200 ms, jittered
+ * (with 6 tries, at most 0.31 s of pauses in all). On a multi-primary cluster many requests may
+ * race for one row through different nodes; spreading their next tries over a growing window
+ * lets them commit one after another instead of colliding again.
+ */
 function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(5 * 2 ** (attempt - 1), 50);
+  const ceiling = Math.min(10 * 2 ** (attempt - 1), 200);
   const ms = ceiling / 2 + (Math.random() * ceiling) / 2;
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -70,7 +81,8 @@ function backoff(attempt: number): Promise<void> {
  * Runs `work` in a transaction (through the SQLite gate); commits when it resolves.
  *
  * A transaction that fails with a deadlock or a lock wait timeout (MySQL/MariaDB; on a Galera
- * cluster also a certification conflict at COMMIT) is rolled back whole and run again from the
+ * cluster also a certification conflict, at COMMIT or — aborted by a conflicting write-set from
+ * another node — at any statement) is rolled back whole and run again from the
  * start, on a fresh transaction, up to the data source's `transactionAttempts` in all (see
  * `setTransactionAttempts`), with a short jittered backoff in between. The last failure is thrown
  * as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than

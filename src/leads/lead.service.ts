@@ -9,7 +9,7 @@ import { findByCode } from "../statuses/status-persistence";
 import { currentTimestamp } from "../common/time";
 import { fetchPage } from "../db/pages";
 import { containsSql, searchPattern } from "../db/search-sql";
-import { runWrite } from "../db/writes";
+import { runTransaction } from "../db/writes";
 import { badUserInput, conflict } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
 import { LeadStatus } from "../statuses/lead-status.entity";
@@ -68,8 +68,10 @@ export class LeadService {
     const externalId = blankToNull(input.externalId);
     const now = currentTimestamp();
     try {
-      const id = await runWrite(this.dataSource, () =>
-        this.leads.insert({
+      // A transaction, not a lone INSERT: see `runWrite` (a Galera node retrying a lone INSERT
+      // after a conflict would hand back the id of the failed try).
+      const id = await runTransaction(this.dataSource, (manager) =>
+        scoped(manager, Lead).insert({
           externalId,
           phone: blankToNull(input.phone),
           name: blankToNull(input.name),
