@@ -6,7 +6,9 @@
  *   idempotency look-up · call status by code ·
  *   START TRANSACTION · lead FOR UPDATE · lead status update (when it changes) · call insert · COMMIT,
  *
- * answering from the values it wrote (an idempotent replay reads the call and lead back).
+ * each limited to the account, as the service's are (`account_id = ?`; the insert sets it), and
+ * answering from the values it wrote (an idempotent replay reads the call and lead back). The
+ * account is the database's `default` one, where the bench's CLI-made keys act.
  *
  * The call and lead statuses in the response come from lists read once at start, as the service
  * serves them from its in-memory snapshot.
@@ -49,6 +51,8 @@ const pool = mysql.createPool({
 });
 let returning = true;
 let recorded = 0;
+/** The account every statement is limited to (read at start). */
+let accountId = 0;
 
 function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
@@ -76,10 +80,14 @@ interface Input {
 }
 
 async function result(callId: number): Promise<unknown> {
-  const [call] = await rows(`SELECT ${CALL_COLUMNS} FROM calls WHERE id = ? LIMIT 1`, [callId]);
-  const [lead] = await rows(`SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? LIMIT 1`, [
-    call.lead_id,
-  ]);
+  const [call] = await rows(
+    `SELECT ${CALL_COLUMNS} FROM calls WHERE id = ? AND account_id = ? LIMIT 1`,
+    [callId, accountId],
+  );
+  const [lead] = await rows(
+    `SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? AND account_id = ? LIMIT 1`,
+    [call.lead_id, accountId],
+  );
   return resultOf(call, lead);
 }
 
@@ -114,8 +122,8 @@ async function record(input: Input): Promise<unknown> {
 
   if (idempotencyHash) {
     const [original] = await rows(
-      `SELECT ${CALL_COLUMNS} FROM calls WHERE idempotency_hash = ? LIMIT 1`,
-      [idempotencyHash],
+      `SELECT ${CALL_COLUMNS} FROM calls WHERE idempotency_hash = ? AND account_id = ? LIMIT 1`,
+      [idempotencyHash, accountId],
     );
     if (original) {
       if (original.request_hash !== requestHash)
@@ -124,8 +132,8 @@ async function record(input: Input): Promise<unknown> {
     }
   }
   const [status] = await rows(
-    `SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses WHERE code = ? LIMIT 1`,
-    [code],
+    `SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses WHERE code = ? AND account_id = ? LIMIT 1`,
+    [code, accountId],
   );
   if (!status) throw new ClientError("BAD_USER_INPUT", `no call status "${code}"`);
   if (status.comment_required && comment === null)
@@ -141,8 +149,8 @@ async function record(input: Input): Promise<unknown> {
   try {
     await connection.query("START TRANSACTION");
     const [leadRows] = await connection.query(
-      `SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? LIMIT 1 FOR UPDATE`,
-      [leadId],
+      `SELECT ${LEAD_COLUMNS} FROM leads WHERE id = ? AND account_id = ? LIMIT 1 FOR UPDATE`,
+      [leadId, accountId],
     );
     lead = (leadRows as Row[])[0];
     if (!lead) throw new ClientError("NOT_FOUND", `no lead ${leadId}`);
@@ -150,11 +158,13 @@ async function record(input: Input): Promise<unknown> {
     const changed = target !== null && target !== lead.status_id;
     if (changed) {
       await connection.query(
-        "UPDATE leads SET status_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-        [target, now, leadId],
+        "UPDATE leads SET status_id = ?, updated_at = ?, version = version + 1 " +
+          "WHERE id = ? AND account_id = ?",
+        [target, now, leadId, accountId],
       );
     }
     const values = [
+      accountId,
       leadId,
       status.id,
       comment,
@@ -168,9 +178,9 @@ async function record(input: Input): Promise<unknown> {
       now,
     ];
     const insert =
-      "INSERT INTO calls (lead_id, call_status_id, comment, after_call_transfer, next_call_at, " +
-      "lead_status_changed, recorded_by_role, recorded_by, idempotency_hash, request_hash, created_at) " +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO calls (account_id, lead_id, call_status_id, comment, after_call_transfer, " +
+      "next_call_at, lead_status_changed, recorded_by_role, recorded_by, idempotency_hash, " +
+      "request_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     if (returning) {
       const [inserted] = await connection.query(
         `${insert} RETURNING id, after_call_transfer, lead_status_changed, created_at`,
@@ -249,9 +259,18 @@ const leadStatuses = new Map<number, Row>();
 
 async function main(): Promise<void> {
   const [version] = await rows("SELECT VERSION() AS v", []);
-  for (const row of await rows(`SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses`, []))
+  const [account] = await rows("SELECT id FROM accounts WHERE code = 'default'", []);
+  if (!account) throw new Error("no account 'default'");
+  accountId = Number(account.id);
+  for (const row of await rows(
+    `SELECT ${CALL_STATUS_COLUMNS} FROM call_statuses WHERE account_id = ?`,
+    [accountId],
+  ))
     callStatuses.set(Number(row.id), row);
-  for (const row of await rows(`SELECT ${LEAD_STATUS_COLUMNS} FROM lead_statuses`, []))
+  for (const row of await rows(
+    `SELECT ${LEAD_STATUS_COLUMNS} FROM lead_statuses WHERE account_id = ?`,
+    [accountId],
+  ))
     leadStatuses.set(Number(row.id), row);
   // INSERT … RETURNING, as TypeORM uses on MariaDB; MySQL 8 has no RETURNING.
   returning = /mariadb/i.test(String(version.v));
