@@ -1099,22 +1099,41 @@ class Bench {
     } finally {
       await traced.stop();
     }
-    const tracedSmall = await startService(
-      `service sqlite accounts trace cache ${opts.smallCache}`,
-      databaseUrl,
-      true,
-      { LOG_LEVEL: "trace", STATUS_CACHE_MAX_ACCOUNTS: String(opts.smallCache) },
-    );
-    try {
-      const counter = new StatementCounter(tracedSmall.child);
-      await this.everyAccountOnce(tracedSmall.url, seeded);
-      await countedLoad(counter, `${rr}, cache ${opts.smallCache}`, () =>
-        this.roundRobinSpec(tracedSmall.url, aiKeys, expected),
+    // Round robin on fresh traced instances: every account cached and confirmed for 60 s (two
+    // requests each first, so that the answers are stored), and evicting.
+    const tracedLoad = async (
+      env: Record<string, string>,
+      phase: string,
+      requestsEach: number,
+    ): Promise<void> => {
+      const service = await startService(
+        `service sqlite accounts trace ${phase}`,
+        databaseUrl,
+        true,
+        { LOG_LEVEL: "trace", ...env },
       );
-      counter.stop();
-    } finally {
-      await tracedSmall.stop();
-    }
+      try {
+        const counter = new StatementCounter(service.child);
+        for (let k = 0; k < requestsEach; k += 1) await this.everyAccountOnce(service.url, seeded);
+        await countedLoad(counter, phase, () => this.roundRobinSpec(service.url, aiKeys, expected));
+        counter.stop();
+      } finally {
+        await service.stop();
+      }
+    };
+    await tracedLoad(
+      {
+        STATUS_CACHE_MAX_ACCOUNTS: String(opts.largeCache),
+        STATUS_CACHE_REFRESH_MS: String(LONG_REFRESH_MS),
+      },
+      `${rr}, cache ${opts.largeCache}, refresh ${LONG_REFRESH_MS / 1000} s`,
+      2,
+    );
+    await tracedLoad(
+      { STATUS_CACHE_MAX_ACCOUNTS: String(opts.smallCache) },
+      `${rr}, cache ${opts.smallCache}`,
+      1,
+    );
     // Requests one at a time: one entry per request; merged per phase.
     const merged: StatementCount[] = [];
     for (const entry of statements) {
