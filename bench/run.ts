@@ -12,19 +12,31 @@
  *        (scripts/galera.sh; started and stopped here when not up); (g') without causal reads
  *
  * c and d run at each size of BENCH_SIZES (default 10, 100, 1000 call statuses) on SQLite and at
- * 100 on MariaDB; then the RSS of the service before and after a sustained run of c. Every server
- * runs in its own child process; this process runs autocannon. Settings: see bench/README.md.
+ * 100 on MariaDB; then the RSS of the service before and after a sustained run of c. Last, the
+ * accounts scenario: 1000 accounts × 100 call statuses on SQLite, c's query round robin over
+ * them with every account cached and with a cache that evicts, memory per cached account, the
+ * cold read of an account and the SQL statements behind each. Every server runs in its own child
+ * process; this process runs autocannon. Settings: see bench/README.md.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {
+  copyStatuses,
+  createAccountKeys,
+  createAccounts,
+  sqlKind,
+  withoutIdsAndTimes,
+} from "./lib/accounts";
 import { killAllChildrenNow, startBenchServer, type Child } from "./lib/children";
 import {
   createApiKey,
   createLeads,
+  CUSTOM_LEAD_STATUS_COUNT,
   OUTCOMES_BODY,
   recordBody,
   seedStatuses,
+  SYSTEM_CALL_STATUSES,
   type RecordInput,
 } from "./lib/fixtures";
 import { jsonHeaders, post } from "./lib/graphql";
@@ -44,13 +56,22 @@ import {
   printReport,
   problems,
   writeReport,
+  type AccountsResult,
   type BenchReport,
   type Check,
+  type LatencySummary,
+  type MemorySample,
   type Ratio,
   type RssResult,
   type ScenarioResult,
+  type StatementCount,
 } from "./lib/report";
-import { createAdminKey, startService, type RunningService } from "./lib/service";
+import {
+  createAdminKey,
+  createPlatformKey,
+  startService,
+  type RunningService,
+} from "./lib/service";
 import { clusterNodePids, ensureCluster, HAPROXY_PORT, missingClusterTools } from "./lib/cluster";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -83,6 +104,141 @@ function progress(line: string): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** STATUS_CACHE_REFRESH_MS of the services under test (the default: the runner's is not passed). */
+const REFRESH_MS = 1000;
+
+/**
+ * STATUS_CACHE_REFRESH_MS of the accounts run in which every account stays confirmed current
+ * between two of its requests (the per-account cache path alone).
+ */
+const LONG_REFRESH_MS = 60_000;
+
+const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
+
+/**
+ * A check of a response body against the one expected. autocannon decodes each TCP chunk of a
+ * body to a string on its own, so a multi-byte character split between two chunks arrives as
+ * U+FFFD: such a body is compared without its non-ASCII characters (slow path, only for bodies
+ * that are not byte-identical).
+ */
+function sameBody(expected: string): (body: string) => boolean {
+  const ascii = (text: string) => text.replace(/[^\u0020-\u007e]/g, "");
+  let expectedAscii: string | undefined;
+  return (body) =>
+    body === expected ||
+    (body.includes("\uFFFD") && ascii(body) === (expectedAscii ??= ascii(expected)));
+}
+
+function summarize(values: number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  const r = (value: number) => Math.round(value * 1000) / 1000;
+  return {
+    n: sorted.length,
+    mean: r(sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length)),
+    p50: r(at(50)),
+    p90: r(at(90)),
+    p99: r(at(99)),
+    max: r(sorted[sorted.length - 1]),
+  };
+}
+
+/** Runs `work` over `items`, at most `concurrency` at a time. */
+async function inParallel<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next];
+        next += 1;
+        await work(item);
+      }
+    }),
+  );
+}
+
+/**
+ * Counts what a service started with LOG_LEVEL=trace logs: the SQL statements (one `"msg":"sql"`
+ * line each), by purpose, and the requests (one `"msg":"request"` line each, written once the
+ * response is sent), with those answered by a stored response (`"cache":"hit"`). Only on
+ * instances that are not measured: the logging costs time.
+ */
+class StatementCounter {
+  private requests = 0;
+  private hits = 0;
+  private total = 0;
+  private byKind: Record<string, number> = {};
+  private lastLineAt = Date.now();
+  readonly stop: () => void;
+
+  constructor(child: Child) {
+    this.stop = child.onStdoutLine((line) => {
+      this.lastLineAt = Date.now();
+      if (line.includes('"msg":"request"')) {
+        this.requests += 1;
+        if (line.includes('"cache":"hit"')) this.hits += 1;
+        return;
+      }
+      if (!line.includes('"msg":"sql"')) return;
+      let sql = "";
+      try {
+        sql = String((JSON.parse(line) as { sql?: unknown }).sql ?? "");
+      } catch {
+        return;
+      }
+      this.total += 1;
+      const kind = sqlKind(sql);
+      this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+    });
+  }
+
+  /**
+   * Waits until nothing was logged for `quietMs` since the later of the last line and `from`,
+   * and at least `requests` request lines have arrived (at most `maxMs`).
+   */
+  async quiet(quietMs: number, from = 0, requests = 0, maxMs = 5000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (
+      Date.now() < deadline &&
+      (this.requests < requests || Date.now() - Math.max(this.lastLineAt, from) < quietMs)
+    ) {
+      await sleep(10);
+    }
+  }
+
+  /**
+   * What was logged during `work` (after which the log is let go quiet). `expectRequests`: how
+   * many requests `work` makes, if known (their log lines come after their responses).
+   */
+  async during(
+    phase: string,
+    work: () => Promise<void>,
+    { quietMs = 200, expectRequests = 0 } = {},
+  ): Promise<StatementCount> {
+    await this.quiet(quietMs);
+    const before = { requests: this.requests, hits: this.hits, total: this.total };
+    const byKind = { ...this.byKind };
+    await work();
+    await this.quiet(quietMs, Date.now(), before.requests + expectRequests);
+    return {
+      phase,
+      requests: this.requests - before.requests,
+      storedAnswers: this.hits - before.hits,
+      total: this.total - before.total,
+      byKind: Object.fromEntries(
+        Object.entries(this.byKind)
+          .map(([kind, n]) => [kind, n - (byKind[kind] ?? 0)] as const)
+          .filter(([, n]) => n > 0),
+      ),
+    };
+  }
+}
+
 class Bench {
   readonly scenarios: ScenarioResult[] = [];
   readonly checks: Check[] = [];
@@ -90,6 +246,7 @@ class Bench {
   /** Response bodies of the measured read, by `db/size/cache`. */
   readonly bodies = new Map<string, string>();
   rss: RssResult | null = null;
+  accounts: AccountsResult | null = null;
   private readonly dbPid: number | null;
   private writeCounter = 0;
   private readonly runId = `${process.pid}-${Date.now().toString(36)}`;
@@ -109,6 +266,8 @@ class Bench {
     meta: Omit<ScenarioResult, "load" | "cpu">,
     server: Child,
     database: boolean | number[],
+    /** False: not a row of the main table (the accounts scenario keeps its own). */
+    mainTable = true,
   ): Promise<ScenarioResult> {
     const full = { ...spec, connections: this.options.connections };
     if (this.options.warmupSeconds > 0) await runLoad(full, this.options.warmupSeconds);
@@ -136,7 +295,7 @@ class Bench {
       Math.round((busy - cpu.server - (cpu.database ?? 0) - cpu.runner) * 10) / 10,
     );
     const result: ScenarioResult = { ...meta, load, cpu: { ...cpu, other } };
-    this.scenarios.push(result);
+    if (mainTable) this.scenarios.push(result);
     progress(
       `${meta.kind.padEnd(2)} ${meta.label.padEnd(44)} ${String(load.rps).padStart(9)} req/s  ` +
         `p50 ${load.latencyMs.p50.toFixed(2)} ms  p99 ${load.latencyMs.p99.toFixed(2)} ms  ` +
@@ -152,8 +311,10 @@ class Bench {
     apiKey: string | undefined,
     items: number,
     what: string,
-  ): Promise<{ body: string; headers: Headers }> {
+  ): Promise<{ body: string; headers: Headers; ms: number }> {
+    const started = performance.now();
     const reply = await post(url, OUTCOMES_BODY, jsonHeaders(apiKey));
+    const ms = performance.now() - started;
     let parsed: { data?: { callStatuses?: unknown[] } | null; errors?: unknown[] } = {};
     try {
       parsed = JSON.parse(reply.text) as typeof parsed;
@@ -167,7 +328,7 @@ class Bench {
           `${got ?? "no"} statuses, expected ${items}): ${reply.text.slice(0, 400)}`,
       );
     }
-    return { body: reply.text, headers: reply.headers };
+    return { body: reply.text, headers: reply.headers, ms };
   }
 
   readSpec(
@@ -175,19 +336,34 @@ class Bench {
     apiKey: string | undefined,
     expected: string,
   ): Omit<LoadSpec, "connections"> {
-    // autocannon decodes each TCP chunk of a body to a string on its own, so a multi-byte
-    // character split between two chunks arrives as U+FFFD: such a body is compared without its
-    // non-ASCII characters (slow path, only for bodies that are not byte-identical).
-    const ascii = (text: string) => text.replace(/[^\u0020-\u007e]/g, "");
-    let expectedAscii: string | undefined;
     return {
       url,
       headers: jsonHeaders(apiKey),
       body: OUTCOMES_BODY,
       expected,
-      verifyBody: (body) =>
-        body === expected ||
-        (body.includes("\uFFFD") && ascii(body) === (expectedAscii ??= ascii(expected))),
+      verifyBody: sameBody(expected),
+    };
+  }
+
+  /**
+   * The same read, each request with the next account's key in turn (round robin over all of
+   * them), each response checked against that account's own expected body.
+   */
+  roundRobinSpec(url: string, keys: string[], expected: string[]): Omit<LoadSpec, "connections"> {
+    const checks = expected.map((body) => sameBody(body));
+    let next = 0;
+    return {
+      url,
+      // The Accept header fetch sends (verifyRead, the warm-up passes): stored answers are kept
+      // per Accept header, so the load finds the ones those passes left.
+      headers: { ...jsonHeaders(), accept: "*/*" },
+      body: OUTCOMES_BODY,
+      verifyBody: () => false, // replaced by each request's own check
+      perRequest: () => {
+        const i = next;
+        next = (next + 1) % keys.length;
+        return { headers: { "x-api-key": keys[i] }, verify: checks[i], expected: expected[i] };
+      },
     };
   }
 
@@ -489,6 +665,521 @@ class Bench {
       await raw.child.stop();
     }
   }
+
+  /** Memory of a service: VmRSS as it is, then the wrapper's figures after a forced GC. */
+  async memory(child: Child): Promise<MemorySample> {
+    const rss = rssMiB(child.pid);
+    try {
+      const m = await child.ask("memory", 30_000);
+      return {
+        rssMiB: rss,
+        afterGc: m.collected
+          ? {
+              rssMiB: Number(m.rssMiB),
+              heapUsedMiB: Number(m.heapUsedMiB),
+              externalMiB: Number(m.externalMiB),
+              arrayBuffersMiB: Number(m.arrayBuffersMiB),
+            }
+          : null,
+      };
+    } catch {
+      return { rssMiB: rss, afterGc: null };
+    }
+  }
+
+  /**
+   * The accounts scenario on SQLite: seeding (accounts and keys through the API as the platform
+   * operator; statuses through the API for a few accounts, copied with set-based SQL for the
+   * rest), then c's query round robin over every account with a cache that holds them all and
+   * with one that evicts, memory per cached account, cold vs warm first requests, and the SQL
+   * statements behind each case (on separate LOG_LEVEL=trace instances).
+   */
+  async accountsScenario(tmp: string): Promise<void> {
+    const opts = this.options.accounts!;
+    const file = path.join(tmp, "accounts.db");
+    const seeded = await this.seedAccounts(file);
+    const runs: AccountsResult["runs"] = [];
+    const all = await this.accountsAllCached(seeded, runs);
+    await this.accountsLongRefresh(seeded, runs);
+    all.memory.smallCache = await this.accountsEvicting(seeded, runs);
+    const statements = await this.accountsStatements(seeded);
+    const c = find(this.scenarios, "c", "sqlite", MAIN_SIZE);
+    this.accounts = {
+      accounts: opts.count,
+      statusesPerAccount: MAIN_SIZE,
+      items: seeded.items,
+      bytes: Buffer.byteLength(seeded.expected[0]),
+      seeding: seeded.seeding,
+      runs,
+      singleAccount: c
+        ? {
+            rps: c.load.rps,
+            p50: c.load.latencyMs.p50,
+            p99: c.load.latencyMs.p99,
+            serverCpu: c.cpu.server,
+          }
+        : null,
+      memory: all.memory,
+      cold: all.cold,
+      statements,
+    };
+  }
+
+  /**
+   * Accounts and keys through the API as the platform operator; statuses through the API for
+   * the first few accounts (timed), copied with set-based SQL for the others.
+   */
+  private async seedAccounts(file: string): Promise<SeededAccounts> {
+    const opts = this.options.accounts!;
+    const count = opts.count;
+    const databaseUrl = `sqlite:${file}`;
+    const seedStarted = Date.now();
+    const platformKey = await createPlatformKey(databaseUrl);
+    let codes: string[] = [];
+    let aiKeys: string[] = [];
+    let items = 0;
+    let accountsSeconds = 0;
+    let keysSeconds = 0;
+    let apiSeconds = 0;
+    const seeder = await startService("service sqlite accounts seeding", databaseUrl, true);
+    try {
+      let started = Date.now();
+      codes = await createAccounts(seeder.url, platformKey, count);
+      accountsSeconds = seconds(started);
+      started = Date.now();
+      aiKeys = await createAccountKeys(seeder.url, platformKey, codes, "AI_AGENT");
+      const adminKeys = await createAccountKeys(
+        seeder.url,
+        platformKey,
+        codes.slice(0, opts.throughApi),
+        "ADMIN",
+      );
+      keysSeconds = seconds(started);
+      progress(
+        `accounts: ${count} accounts in ${accountsSeconds} s, ${count + opts.throughApi} keys in ${keysSeconds} s (PLATFORM key, aliased batches)`,
+      );
+      started = Date.now();
+      for (const adminKey of adminKeys) items = await seedStatuses(seeder.url, adminKey, MAIN_SIZE);
+      apiSeconds = (Date.now() - started) / 1000;
+    } finally {
+      await seeder.stop();
+    }
+    const perAccount = MAIN_SIZE - SYSTEM_CALL_STATUSES + CUSTOM_LEAD_STATUS_COUNT;
+    const apiStatuses = perAccount * opts.throughApi;
+    const statusesPerSecond = apiStatuses / apiSeconds;
+    const copied =
+      opts.throughApi < count
+        ? await copyStatuses(file, codes[0], codes.slice(opts.throughApi))
+        : { accounts: 0, leadStatuses: 0, callStatuses: 0, seconds: 0 };
+    const seeding: AccountsResult["seeding"] = {
+      accountsSeconds,
+      keysSeconds,
+      api: {
+        accounts: opts.throughApi,
+        statuses: apiStatuses,
+        seconds: Math.round(apiSeconds * 10) / 10,
+        statusesPerSecond: Math.round(statusesPerSecond),
+      },
+      allThroughApiEstimateSeconds: Math.round((perAccount * count) / statusesPerSecond),
+      sql: {
+        accounts: copied.accounts,
+        leadStatuses: copied.leadStatuses,
+        callStatuses: copied.callStatuses,
+        seconds: Math.round(copied.seconds * 10) / 10,
+      },
+      totalSeconds: seconds(seedStarted),
+    };
+    progress(
+      `accounts: statuses of ${opts.throughApi} account(s) through the API in ${seeding.api.seconds} s ` +
+        `(${seeding.api.statusesPerSecond}/s; all ${count} would take ~${seeding.allThroughApiEstimateSeconds} s); ` +
+        `${copied.callStatuses} call statuses of ${copied.accounts} accounts copied with set-based SQL ` +
+        `in ${seeding.sql.seconds} s; seeding ${seeding.totalSeconds} s in all`,
+    );
+    return {
+      databaseUrl,
+      codes,
+      aiKeys,
+      items,
+      seeding,
+      expected: new Array<string>(count),
+      label: `round robin over ${count} accounts`,
+    };
+  }
+
+  /**
+   * Every account cached: memory before and after warming them all, the first requests of an
+   * account one at a time, then round robin. Fills `seeded.expected` with each account's answer.
+   */
+  private async accountsAllCached(
+    seeded: SeededAccounts,
+    runs: AccountsResult["runs"],
+  ): Promise<Pick<AccountsResult, "memory" | "cold">> {
+    const opts = this.options.accounts!;
+    const count = opts.count;
+    const { databaseUrl, codes, aiKeys, items, expected } = seeded;
+    const rr = seeded.label;
+    const large = await startService(
+      `service sqlite ${count} accounts cache ${opts.largeCache}`,
+      databaseUrl,
+      true,
+      { STATUS_CACHE_MAX_ACCOUNTS: String(opts.largeCache) },
+    );
+    let memory!: AccountsResult["memory"];
+    let cold!: AccountsResult["cold"];
+    let template = "";
+    try {
+      const first = await this.verifyRead(large.url, aiKeys[0], items, `accounts ${codes[0]}`);
+      expected[0] = first.body;
+      template = withoutIdsAndTimes(first.body);
+      const account = async (i: number) => {
+        const reply = await this.verifyRead(large.url, aiKeys[i], items, `accounts ${codes[i]}`);
+        if (withoutIdsAndTimes(reply.body) !== template) {
+          throw new Error(
+            `accounts: ${codes[i]} does not answer the statuses ${codes[0]} does (ids and times aside)`,
+          );
+        }
+        return reply;
+      };
+      // The code warm on one account, then memory with that one account cached.
+      await runLoad(
+        {
+          ...this.readSpec(large.url, aiKeys[0], first.body),
+          connections: this.options.connections,
+        },
+        Math.max(1, this.options.warmupSeconds),
+      );
+      const before = await this.memory(large.child);
+      // One request at a time, for accounts nothing is cached for: the first request (key looked
+      // up, lists loaded, query executed), the second right after it, the third; then, once the
+      // lists' confirmation has expired (STATUS_CACHE_REFRESH_MS, 1 s by default), a fourth.
+      const same = async (i: number) => {
+        const reply = await this.verifyRead(large.url, aiKeys[i], items, `accounts ${codes[i]}`);
+        if (reply.body !== expected[i]) throw new Error(`accounts: ${codes[i]} answered otherwise`);
+        return reply.ms;
+      };
+      const probes = Array.from({ length: opts.coldProbes }, (_, i) => i + 1);
+      const ms = { first: [] as number[], second: [] as number[], third: [] as number[] };
+      const afterIdle: number[] = [];
+      for (const i of probes) {
+        const reply = await account(i);
+        expected[i] = reply.body;
+        ms.first.push(reply.ms);
+        ms.second.push(await same(i));
+        ms.third.push(await same(i));
+      }
+      await sleep(REFRESH_MS + 200);
+      for (const i of probes) afterIdle.push(await same(i));
+      cold = {
+        probes: probes.length,
+        firstMs: summarize(ms.first),
+        secondMs: summarize(ms.second),
+        thirdMs: summarize(ms.third),
+        afterIdleMs: summarize(afterIdle),
+      };
+      // The others, 10 at a time, two requests each (as the probes: see the statements below).
+      const warmStarted = Date.now();
+      const rest = Array.from(
+        { length: count - 1 - probes.length },
+        (_, i) => i + 1 + probes.length,
+      );
+      await inParallel(rest, this.options.connections, async (i) => {
+        expected[i] = (await account(i)).body;
+        await same(i);
+      });
+      const warmAllSeconds = seconds(warmStarted);
+      const after = await this.memory(large.child);
+      const distinct = new Set(expected).size;
+      this.check(
+        "accounts: each account answers its own statuses",
+        distinct === count,
+        `${count} accounts: ${distinct} different answers, each with ${items} statuses, the same ` +
+          `as ${codes[0]}'s but for ids and times`,
+      );
+      const perKiB = (a: number | undefined, b: number | undefined) =>
+        a === undefined || b === undefined ? null : Math.round(((a - b) * 1024) / (count - 1));
+      memory = {
+        before,
+        after,
+        cachedAccounts: count,
+        perAccountKiB: {
+          rss: perKiB(after.rssMiB, before.rssMiB) ?? NaN,
+          rssAfterGc: perKiB(after.afterGc?.rssMiB, before.afterGc?.rssMiB),
+          heapUsed: perKiB(after.afterGc?.heapUsedMiB, before.afterGc?.heapUsedMiB),
+          external: perKiB(after.afterGc?.arrayBuffersMiB, before.afterGc?.arrayBuffersMiB),
+        },
+        warmAllSeconds,
+        afterLoadRssMiB: NaN,
+        smallCache: null,
+      };
+      progress(
+        `accounts: RSS ${before.rssMiB} → ${after.rssMiB} MiB warming ${count} accounts ` +
+          `(heap used after GC ${before.afterGc?.heapUsedMiB ?? "?"} → ${after.afterGc?.heapUsedMiB ?? "?"} MiB, ` +
+          `buffers ${before.afterGc?.arrayBuffersMiB ?? "?"} → ${after.afterGc?.arrayBuffersMiB ?? "?"} MiB); ` +
+          `first request ${cold.firstMs.p50} ms (p50), second ${cold.secondMs.p50} ms, third ` +
+          `${cold.thirdMs.p50} ms, after ${REFRESH_MS / 1000} s idle ${cold.afterIdleMs.p50} ms`,
+      );
+      const result = await this.measure(
+        this.roundRobinSpec(large.url, aiKeys, expected),
+        {
+          kind: "acc",
+          label: `${rr}, cache ${opts.largeCache}`,
+          db: "sqlite",
+          statuses: MAIN_SIZE,
+          items,
+        },
+        large.child,
+        false,
+        false,
+      );
+      runs.push({ ...result, cacheMaxAccounts: opts.largeCache, refreshMs: REFRESH_MS });
+      memory.afterLoadRssMiB = rssMiB(large.child.pid);
+    } finally {
+      await large.stop();
+    }
+    return { memory, cold };
+  }
+
+  /**
+   * Every account cached and, with STATUS_CACHE_REFRESH_MS at LONG_REFRESH_MS, confirmed current
+   * between two of its requests: what the per-account caches cost when every request is
+   * answered from memory.
+   */
+  private async accountsLongRefresh(
+    seeded: SeededAccounts,
+    runs: AccountsResult["runs"],
+  ): Promise<void> {
+    const opts = this.options.accounts!;
+    const service = await startService(
+      `service sqlite ${opts.count} accounts cache ${opts.largeCache} refresh ${LONG_REFRESH_MS}`,
+      seeded.databaseUrl,
+      true,
+      {
+        STATUS_CACHE_MAX_ACCOUNTS: String(opts.largeCache),
+        STATUS_CACHE_REFRESH_MS: String(LONG_REFRESH_MS),
+      },
+    );
+    try {
+      // Two requests each: the second answer is the one stored (see the statements below).
+      await this.everyAccountOnce(service.url, seeded);
+      await this.everyAccountOnce(service.url, seeded);
+      const result = await this.measure(
+        this.roundRobinSpec(service.url, seeded.aiKeys, seeded.expected),
+        {
+          kind: "acc",
+          label: `${seeded.label}, cache ${opts.largeCache}, refresh ${LONG_REFRESH_MS / 1000} s`,
+          db: "sqlite",
+          statuses: MAIN_SIZE,
+          items: seeded.items,
+        },
+        service.child,
+        false,
+        false,
+      );
+      runs.push({ ...result, cacheMaxAccounts: opts.largeCache, refreshMs: LONG_REFRESH_MS });
+    } finally {
+      await service.stop();
+    }
+  }
+
+  /** A cache smaller than the accounts in use: every request finds its account evicted. */
+  private async accountsEvicting(
+    seeded: SeededAccounts,
+    runs: AccountsResult["runs"],
+  ): Promise<MemorySample> {
+    const opts = this.options.accounts!;
+    const { databaseUrl, codes, aiKeys, items, expected } = seeded;
+    const rr = seeded.label;
+    const small = await startService(
+      `service sqlite ${opts.count} accounts cache ${opts.smallCache}`,
+      databaseUrl,
+      true,
+      { STATUS_CACHE_MAX_ACCOUNTS: String(opts.smallCache) },
+    );
+    try {
+      const first = await this.verifyRead(small.url, aiKeys[0], items, `accounts ${codes[0]}`);
+      this.check(
+        "accounts: same answers with a small cache",
+        first.body === expected[0],
+        first.body === expected[0] ? `${codes[0]}: identical bytes` : `${codes[0]}: bodies differ`,
+      );
+      // Each key's first use (its last-use write, once a minute per key) before the load.
+      await this.everyAccountOnce(small.url, seeded);
+      const result = await this.measure(
+        this.roundRobinSpec(small.url, aiKeys, expected),
+        {
+          kind: "acc",
+          label: `${rr}, cache ${opts.smallCache}`,
+          db: "sqlite",
+          statuses: MAIN_SIZE,
+          items,
+        },
+        small.child,
+        false,
+        false,
+      );
+      runs.push({ ...result, cacheMaxAccounts: opts.smallCache, refreshMs: REFRESH_MS });
+      return await this.memory(small.child);
+    } finally {
+      await small.stop();
+    }
+  }
+
+  /** One request for each account, 10 at a time, each answer checked. */
+  private async everyAccountOnce(url: string, seeded: SeededAccounts): Promise<void> {
+    const { codes, aiKeys, items, expected } = seeded;
+    await inParallel(
+      Array.from({ length: codes.length }, (_, i) => i),
+      this.options.connections,
+      async (i) => {
+        const reply = await this.verifyRead(url, aiKeys[i], items, `accounts ${codes[i]}`);
+        if (reply.body !== expected[i]) throw new Error(`accounts: ${codes[i]} answered otherwise`);
+      },
+    );
+  }
+
+  /** The SQL statements behind each case, on instances that log every statement. */
+  private async accountsStatements(seeded: SeededAccounts): Promise<StatementCount[]> {
+    const opts = this.options.accounts!;
+    const count = opts.count;
+    const { databaseUrl, codes, aiKeys, items, expected } = seeded;
+    const rr = seeded.label;
+    const statements: StatementCount[] = [];
+    const window = this.options.quick ? 1 : 3;
+    const countedLoad = async (
+      counter: StatementCounter,
+      phase: string,
+      makeSpec: () => Omit<LoadSpec, "connections">,
+    ) => {
+      // One spec for the warm-up and the counted window: a round robin goes on where it was.
+      const spec = { ...makeSpec(), connections: this.options.connections };
+      await runLoad(spec, 1);
+      statements.push(
+        await counter.during(`${phase} (${window} s load)`, async () => {
+          const load = await runLoad(spec, window);
+          if (load.errors + load.non2xx + load.badBodies > 0) {
+            throw new Error(`accounts, trace: ${phase}: ${problems(load)} under load`);
+          }
+        }),
+      );
+    };
+    const traced = await startService(
+      `service sqlite accounts trace cache ${opts.largeCache}`,
+      databaseUrl,
+      true,
+      { LOG_LEVEL: "trace", STATUS_CACHE_MAX_ACCOUNTS: String(opts.largeCache) },
+    );
+    try {
+      const counter = new StatementCounter(traced.child);
+      const sample = Array.from({ length: Math.min(10, count) }, (_, i) => i);
+      const request = async (i: number) => {
+        const reply = await this.verifyRead(traced.url, aiKeys[i], items, codes[i]);
+        if (reply.body !== expected[i]) throw new Error(`accounts: ${codes[i]} differs`);
+      };
+      // The log is let go quiet for 100 ms around each: the 2nd and 3rd requests still come
+      // within half of STATUS_CACHE_REFRESH_MS of the 1st (no background check yet).
+      const once = (phase: string, i: number) =>
+        counter.during(phase, () => request(i), { quietMs: 100, expectRequests: 1 });
+      // As the probes above, one account after the other; the log is let go quiet in between.
+      for (const i of sample) {
+        statements.push(await once("1st request of an account", i));
+        statements.push(await once("2nd request, right after", i));
+        statements.push(await once("3rd request, right after", i));
+      }
+      await sleep(REFRESH_MS + 200);
+      for (const i of sample) {
+        statements.push(await once(`4th request, ${REFRESH_MS / 1000} s+ later`, i));
+      }
+      await inParallel(
+        Array.from({ length: count }, (_, i) => i),
+        this.options.connections,
+        async (i) => {
+          await request(i);
+          await request(i);
+        },
+      );
+      await countedLoad(counter, `one account (${codes[0]})`, () =>
+        this.readSpec(traced.url, aiKeys[0], expected[0]),
+      );
+      await countedLoad(counter, `${rr}, cache ${opts.largeCache}`, () =>
+        this.roundRobinSpec(traced.url, aiKeys, expected),
+      );
+      counter.stop();
+    } finally {
+      await traced.stop();
+    }
+    // Round robin on fresh traced instances: every account cached and confirmed for 60 s (two
+    // requests each first, so that the answers are stored), and evicting.
+    const tracedLoad = async (
+      env: Record<string, string>,
+      phase: string,
+      requestsEach: number,
+    ): Promise<void> => {
+      const service = await startService(
+        `service sqlite accounts trace ${phase}`,
+        databaseUrl,
+        true,
+        { LOG_LEVEL: "trace", ...env },
+      );
+      try {
+        const counter = new StatementCounter(service.child);
+        for (let k = 0; k < requestsEach; k += 1) await this.everyAccountOnce(service.url, seeded);
+        await countedLoad(counter, phase, () => this.roundRobinSpec(service.url, aiKeys, expected));
+        counter.stop();
+      } finally {
+        await service.stop();
+      }
+    };
+    await tracedLoad(
+      {
+        STATUS_CACHE_MAX_ACCOUNTS: String(opts.largeCache),
+        STATUS_CACHE_REFRESH_MS: String(LONG_REFRESH_MS),
+      },
+      `${rr}, cache ${opts.largeCache}, refresh ${LONG_REFRESH_MS / 1000} s`,
+      2,
+    );
+    await tracedLoad(
+      { STATUS_CACHE_MAX_ACCOUNTS: String(opts.smallCache) },
+      `${rr}, cache ${opts.smallCache}`,
+      1,
+    );
+    // Requests one at a time: one entry per request; merged per phase.
+    const merged: StatementCount[] = [];
+    for (const entry of statements) {
+      const same = merged.find((m) => m.phase === entry.phase);
+      if (!same) {
+        merged.push({ ...entry, byKind: { ...entry.byKind } });
+        continue;
+      }
+      same.requests += entry.requests;
+      same.storedAnswers += entry.storedAnswers;
+      same.total += entry.total;
+      for (const [kind, n] of Object.entries(entry.byKind))
+        same.byKind[kind] = (same.byKind[kind] ?? 0) + n;
+    }
+    for (const m of merged) {
+      progress(
+        `accounts, SQL: ${m.phase}: ${(m.total / Math.max(1, m.requests)).toFixed(3)} statements per request ` +
+          `(${Object.entries(m.byKind)
+            .map(([kind, n]) => `${kind} ${n}`)
+            .join(", ")}; ${m.requests} requests)`,
+      );
+    }
+    return merged;
+  }
+}
+
+/** The accounts scenario's database, keys and expected answers. */
+interface SeededAccounts {
+  databaseUrl: string;
+  codes: string[];
+  /** One AI_AGENT key per account, in the order of `codes`. */
+  aiKeys: string[];
+  /** Statuses in each answer. */
+  items: number;
+  seeding: AccountsResult["seeding"];
+  /** Each account's answer, byte for byte (filled by the run that caches every account). */
+  expected: string[];
+  label: string;
 }
 
 /**
@@ -586,6 +1277,49 @@ function ratio(
   };
 }
 
+/** Everything but the accounts scenario. */
+async function singleAccountScenarios(
+  bench: Bench,
+  options: BenchOptions,
+  tmp: string,
+  server: ReturnType<typeof parseServer>,
+  mariadb: string | null,
+): Promise<void> {
+  // c and d on SQLite at every size; RSS on the main size.
+  let mainItems = 0;
+  for (const size of options.sizes) {
+    const file = path.join(tmp, `statuses-${size}.db`);
+    await bench.serviceRuns("sqlite", `sqlite:${file}`, size, async (service, keys, items) => {
+      if (size !== MAIN_SIZE) return;
+      mainItems = items;
+      await bench.sustained(service, keys.ai, items);
+    });
+  }
+
+  // a, b, b' from the service's own answer.
+  await bench.baselines(tmp, mainItems);
+
+  // MariaDB: c and d at 100, then e and f on the same database.
+  if (mariadb) {
+    const name = await createDatabase(server);
+    cleanups.push(() => dropDatabase(server, name));
+    const databaseUrl = `${server.base}/${name}`;
+    let leads: string[] = [];
+    let serviceReply = "";
+    await bench.serviceRuns("mariadb", databaseUrl, MAIN_SIZE, async (service, keys) => {
+      const systemKey = await createApiKey(service.url, keys.admin, "SYSTEM");
+      leads = await createLeads(service.url, systemKey, options.leads);
+      serviceReply = await bench.recordThroughService(service, systemKey, leads);
+    });
+    await sleep(500);
+    await bench.recordRaw(databaseUrl, leads, serviceReply);
+  } else {
+    bench.notes.push(
+      "MariaDB was not reachable (or BENCH_SKIP_MYSQL=1): d, c, e, f on MariaDB were not measured",
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const options = readOptions();
   const startedAt = new Date();
@@ -626,38 +1360,15 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cls-bench-"));
   cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  // c and d on SQLite at every size; RSS on the main size.
-  let mainItems = 0;
-  for (const size of options.sizes) {
-    const file = path.join(tmp, `statuses-${size}.db`);
-    await bench.serviceRuns("sqlite", `sqlite:${file}`, size, async (service, keys, items) => {
-      if (size !== MAIN_SIZE) return;
-      mainItems = items;
-      await bench.sustained(service, keys.ai, items);
-    });
-  }
+  // One account: c and d on SQLite at every size, RSS, a, b, b', MariaDB, e and f.
+  if (!options.accountsOnly) await singleAccountScenarios(bench, options, tmp, server, mariadb);
+  else bench.notes.push("BENCH_ACCOUNTS_ONLY=1: only the accounts scenario was run");
 
-  // a, b, b' from the service's own answer.
-  await bench.baselines(tmp, mainItems);
-
-  // MariaDB: c and d at 100, then e and f on the same database.
-  if (mariadb) {
-    const name = await createDatabase(server);
-    cleanups.push(() => dropDatabase(server, name));
-    const databaseUrl = `${server.base}/${name}`;
-    let leads: string[] = [];
-    let serviceReply = "";
-    await bench.serviceRuns("mariadb", databaseUrl, MAIN_SIZE, async (service, keys) => {
-      const systemKey = await createApiKey(service.url, keys.admin, "SYSTEM");
-      leads = await createLeads(service.url, systemKey, options.leads);
-      serviceReply = await bench.recordThroughService(service, systemKey, leads);
-    });
-    await sleep(500);
-    await bench.recordRaw(databaseUrl, leads, serviceReply);
+  // Many accounts on SQLite.
+  if (options.accounts) {
+    await bench.accountsScenario(tmp);
   } else {
-    bench.notes.push(
-      "MariaDB was not reachable (or BENCH_SKIP_MYSQL=1): d, c, e, f on MariaDB were not measured",
-    );
+    bench.notes.push("BENCH_ACCOUNTS below 2: the accounts scenario was not run");
   }
 
   // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.
@@ -729,7 +1440,9 @@ async function main(): Promise<void> {
       });
     }
   }
-  const unclean = s.filter((x) => x.load.errors + x.load.non2xx + x.load.badBodies > 0);
+  const unclean = [...s, ...(bench.accounts?.runs ?? [])].filter(
+    (x) => x.load.errors + x.load.non2xx + x.load.badBodies > 0,
+  );
   bench.check(
     "no errors, non-2xx or bad bodies under load",
     unclean.length === 0 &&
@@ -752,6 +1465,7 @@ async function main(): Promise<void> {
     scale,
     ratios,
     rss: bench.rss,
+    accounts: bench.accounts,
     checks: bench.checks,
     notes: bench.notes,
   };

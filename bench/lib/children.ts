@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { StringDecoder } from "node:string_decoder";
 
 export const SERVERS_DIR = path.resolve(__dirname, "..", "servers");
 
@@ -40,6 +41,9 @@ export class Child {
   private output = "";
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly waiters = new Map<string, Array<(message: ChildMessage) => void>>();
+  private readonly lineListeners = new Set<(line: string) => void>();
+  /** The end of stdout after its last line break. */
+  private partialLine = "";
 
   constructor(
     readonly name: string,
@@ -51,6 +55,8 @@ export class Child {
     };
     proc.stdout?.on("data", keep);
     proc.stderr?.on("data", keep);
+    const decoder = new StringDecoder("utf8");
+    proc.stdout?.on("data", (chunk: Buffer) => this.splitLines(decoder.write(chunk)));
     proc.on("message", (message: ChildMessage) => {
       const queue = this.waiters.get(message?.type);
       const next = queue?.shift();
@@ -70,6 +76,29 @@ export class Child {
 
   get running(): boolean {
     return alive(this.proc);
+  }
+
+  /**
+   * Calls `listener` with every complete line the child writes to stdout from now on (e.g. the
+   * service's log lines); the returned function stops it.
+   */
+  onStdoutLine(listener: (line: string) => void): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
+  }
+
+  private splitLines(text: string): void {
+    const all = this.partialLine + text;
+    const end = all.lastIndexOf("\n");
+    if (end < 0) {
+      this.partialLine = all;
+      return;
+    }
+    this.partialLine = all.slice(end + 1);
+    if (this.lineListeners.size === 0) return;
+    for (const line of all.slice(0, end).split("\n")) {
+      for (const listener of this.lineListeners) listener(line);
+    }
   }
 
   /** The last 16 kB the child wrote to stdout and stderr. */

@@ -39,6 +39,9 @@ const CUSTOM_LEAD_STATUSES = [
   { code: "bench_lost", title: "Потерян", category: "DISQUALIFIED", color: "#E53935" },
 ];
 
+/** Custom lead statuses `seedStatuses` creates (besides the call statuses). */
+export const CUSTOM_LEAD_STATUS_COUNT = CUSTOM_LEAD_STATUSES.length;
+
 const LEAD_STATUS_LINKS = [
   { code: "in_progress", inProgress: true },
   { code: "qualified", inProgress: false },
@@ -83,7 +86,7 @@ export function customCallStatusInputs(count: number): Array<Record<string, unkn
 }
 
 /** Runs `field(input: $aN)` for every input, BATCH aliases per request. */
-async function batched(
+export async function batched(
   url: string,
   apiKey: string,
   field: string,

@@ -17,6 +17,18 @@ export interface LoadSpec {
   verifyBody: (body: string) => boolean;
   /** The body every response should have (reads), to show where a bad one differs. */
   expected?: string;
+  /**
+   * Per request: headers added to `headers` (e.g. another account's key each time) and the check
+   * of that request's own response, which then replaces `verifyBody`.
+   */
+  perRequest?: () => RequestVariant;
+}
+
+export interface RequestVariant {
+  headers: Record<string, string>;
+  verify: (body: string) => boolean;
+  /** What this request's response should be, to show where a bad one differs. */
+  expected?: string;
 }
 
 export interface LoadResult {
@@ -81,14 +93,39 @@ export function runLoad(spec: LoadSpec, seconds: number): Promise<LoadResult> {
   const latencies = new Samples();
   const badSamples: string[] = [];
   let bytes = 0;
-  const requests: autocannon.Request[] | undefined = spec.nextBody
-    ? [
-        {
-          method: "POST",
-          setupRequest: (request) => ({ ...request, body: spec.nextBody!() }),
+  // With `perRequest`, each connection's context holds the variant of its request in flight
+  // (one at a time: no pipelining). autocannon calls `onResponse` with that context, then builds
+  // the next request, then calls `verifyBody` with the same body — all synchronously — so the
+  // verdict taken in `onResponse` is the one `verifyBody` returns.
+  let verdict = true;
+  let requests: autocannon.Request[] | undefined;
+  if (spec.perRequest) {
+    const perRequest = spec.perRequest;
+    requests = [
+      {
+        method: "POST",
+        setupRequest: (request, context) => {
+          const variant = perRequest();
+          (context as { variant?: RequestVariant }).variant = variant;
+          return { ...request, headers: { ...request.headers, ...variant.headers } };
         },
-      ]
-    : undefined;
+        onResponse: (_status, body, context) => {
+          const variant = (context as { variant?: RequestVariant }).variant;
+          verdict = variant !== undefined && variant.verify(body);
+          if (!verdict && badSamples.length < 3) {
+            badSamples.push(describeBadBody(body, variant?.expected));
+          }
+        },
+      },
+    ];
+  } else if (spec.nextBody) {
+    requests = [
+      {
+        method: "POST",
+        setupRequest: (request) => ({ ...request, body: spec.nextBody!() }),
+      },
+    ];
+  }
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -100,6 +137,7 @@ export function runLoad(spec: LoadSpec, seconds: number): Promise<LoadResult> {
         body: spec.body,
         requests,
         verifyBody: (body) => {
+          if (spec.perRequest) return verdict;
           const text = typeof body === "string" ? body : String(body);
           const ok = spec.verifyBody(text);
           if (!ok && badSamples.length < 3) badSamples.push(describeBadBody(text, spec.expected));

@@ -24,6 +24,26 @@ export interface BenchOptions {
   /** The whole run is aborted (children killed, databases dropped) after this many seconds. */
   timeoutSeconds: number;
   resultsDir: string;
+  /** The accounts scenario (SQLite, each account with MAIN_SIZE call statuses); null: skipped. */
+  accounts: AccountsOptions | null;
+  /** Only the accounts scenario (BENCH_ACCOUNTS_ONLY=1): no single-account figures to compare. */
+  accountsOnly: boolean;
+}
+
+export interface AccountsOptions {
+  /** Accounts, each with its own AI_AGENT key and MAIN_SIZE call statuses. */
+  count: number;
+  /**
+   * Accounts whose statuses are created through the API (timed, to tell what all of them would
+   * take); the others get copies of the first one's with set-based SQL.
+   */
+  throughApi: number;
+  /** STATUS_CACHE_MAX_ACCOUNTS for the run that holds every account. */
+  largeCache: number;
+  /** STATUS_CACHE_MAX_ACCOUNTS for the run that evicts. */
+  smallCache: number;
+  /** Accounts whose first requests (nothing cached for them yet) are timed one at a time. */
+  coldProbes: number;
 }
 
 export const MAIN_SIZE = 100;
@@ -59,6 +79,30 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
   // The main comparisons (a, b, b', c/d on MariaDB) use 100 statuses: always measured.
   if (!sizes.includes(MAIN_SIZE)) sizes.push(MAIN_SIZE);
   sizes.sort((a, b) => a - b);
+  const accountCount = number("BENCH_ACCOUNTS", quick ? 100 : 1000, 0, 100_000);
+  const accounts: AccountsOptions | null =
+    accountCount < 2
+      ? null
+      : {
+          count: accountCount,
+          throughApi: Math.min(
+            accountCount,
+            number("BENCH_ACCOUNTS_API", quick ? 2 : 10, 1, 100_000),
+          ),
+          largeCache: number(
+            "BENCH_ACCOUNTS_LARGE_CACHE",
+            accountCount * 2,
+            accountCount,
+            1_000_000,
+          ),
+          smallCache: number(
+            "BENCH_ACCOUNTS_SMALL_CACHE",
+            Math.max(1, Math.round(accountCount / 10)),
+            1,
+            accountCount - 1,
+          ),
+          coldProbes: Math.min(accountCount - 1, quick ? 20 : 200),
+        };
   return {
     quick,
     warmupSeconds: number("BENCH_WARMUP", quick ? 0.5 : 2, 0, 60),
@@ -72,5 +116,7 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     leads: number("BENCH_LEADS", 100, 1, 10_000),
     timeoutSeconds: number("BENCH_TIMEOUT", quick ? 300 : 900, 30, 86_400),
     resultsDir: path.resolve(REPO_ROOT, process.env.BENCH_RESULTS_DIR?.trim() || "bench-results"),
+    accounts,
+    accountsOnly: accounts !== null && process.env.BENCH_ACCOUNTS_ONLY === "1",
   };
 }

@@ -32,6 +32,102 @@ export interface RssResult {
   load: LoadResult;
 }
 
+/** Memory of the service process at one moment. */
+export interface MemorySample {
+  /** VmRSS from /proc, as it is (no collection forced). */
+  rssMiB: number;
+  /** After a full collection forced through the bench's wrapper (null when that failed). */
+  afterGc: {
+    rssMiB: number;
+    heapUsedMiB: number;
+    externalMiB: number;
+    arrayBuffersMiB: number;
+  } | null;
+}
+
+export interface LatencySummary {
+  n: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** SQL statements the service sent during one phase, by purpose (see bench/lib/accounts.ts). */
+export interface StatementCount {
+  phase: string;
+  requests: number;
+  /** Requests answered with a stored response (the request log line says `"cache":"hit"`). */
+  storedAnswers: number;
+  total: number;
+  byKind: Record<string, number>;
+}
+
+/** Many accounts on one SQLite instance: round robin with every account cached, and evicting. */
+export interface AccountsResult {
+  accounts: number;
+  statusesPerAccount: number;
+  /** Statuses in each response (what an AI agent sees). */
+  items: number;
+  /** Size of one account's response body. */
+  bytes: number;
+  seeding: {
+    /** createAccount, PLATFORM key, aliased batches. */
+    accountsSeconds: number;
+    /** createApiKey(accountCode) for every account's AI_AGENT key and the API accounts' ADMIN key. */
+    keysSeconds: number;
+    /** Statuses created through the API (createLeadStatus, createCallStatus as the ADMIN key). */
+    api: { accounts: number; statuses: number; seconds: number; statusesPerSecond: number };
+    /** What creating every account's statuses through the API would take at that rate. */
+    allThroughApiEstimateSeconds: number;
+    /** The rest: set-based SQL copies of the first account's statuses (a bench shortcut). */
+    sql: { accounts: number; leadStatuses: number; callStatuses: number; seconds: number };
+    totalSeconds: number;
+  };
+  /**
+   * Round-robin loads, as fast as answered, with their STATUS_CACHE_MAX_ACCOUNTS and
+   * STATUS_CACHE_REFRESH_MS: every account cached (default refresh, then a long one), and a
+   * cache that evicts.
+   */
+  runs: Array<ScenarioResult & { cacheMaxAccounts: number; refreshMs: number }>;
+  /** (c): one account, 100 statuses, SQLite, from the same run. */
+  singleAccount: { rps: number; p50: number; p99: number; serverCpu: number } | null;
+  memory: {
+    /** After a load on one account (code warm, one account cached). */
+    before: MemorySample;
+    /** After every account's first request (all cached, all answers stored). */
+    after: MemorySample;
+    cachedAccounts: number;
+    /** (after − before) / (accounts − 1), in KiB. */
+    perAccountKiB: {
+      rss: number;
+      rssAfterGc: number | null;
+      heapUsed: number | null;
+      external: number | null;
+    };
+    /** How long the first request of every account took in all (10 at a time). */
+    warmAllSeconds: number;
+    /** RSS at the end of the round-robin load with every account cached. */
+    afterLoadRssMiB: number;
+    /** The evicting instance after its load (STATUS_CACHE_MAX_ACCOUNTS accounts held). */
+    smallCache: MemorySample | null;
+  };
+  /**
+   * One request at a time, for accounts nothing was cached for: the first request, the second
+   * and third right after it, and a fourth once the lists' confirmation expired (client-side
+   * latency, including the client's own HTTP).
+   */
+  cold: {
+    probes: number;
+    firstMs: LatencySummary;
+    secondMs: LatencySummary;
+    thirdMs: LatencySummary;
+    afterIdleMs: LatencySummary;
+  };
+  statements: StatementCount[];
+}
+
 export interface Ratio {
   name: string;
   value: number | null;
@@ -63,6 +159,7 @@ export interface BenchReport {
   }>;
   ratios: Ratio[];
   rss: RssResult | null;
+  accounts: AccountsResult | null;
   checks: Check[];
   notes: string[];
 }
@@ -189,6 +286,8 @@ export function printReport(report: BenchReport): void {
     );
   }
 
+  if (report.accounts) printAccounts(report.accounts);
+
   out();
   out("Ratios (req/s) and targets:");
   out(
@@ -216,6 +315,130 @@ export function printReport(report: BenchReport): void {
   }
   out();
   out(`Total runtime: ${fmt(report.totalSeconds, 1)} s`);
+}
+
+function printAccounts(a: AccountsResult): void {
+  const s = a.seeding;
+  out();
+  out(
+    `Accounts: ${a.accounts} accounts × ${a.statusesPerAccount} call statuses on SQLite ` +
+      `(${a.items} statuses, ${a.bytes} bytes per answer), one AI_AGENT key each`,
+  );
+  out(
+    `seeding ${fmt(s.totalSeconds, 1)} s: ${a.accounts} accounts through createAccount ` +
+      `${fmt(s.accountsSeconds, 1)} s, their keys through createApiKey ${fmt(s.keysSeconds, 1)} s; ` +
+      `statuses of ${s.api.accounts} account(s) through the API ${fmt(s.api.seconds, 1)} s ` +
+      `(${fmt(s.api.statusesPerSecond, 0)} statuses/s: all ${a.accounts} would take about ` +
+      `${fmt(s.allThroughApiEstimateSeconds, 0)} s); statuses of the other ${s.sql.accounts} ` +
+      `COPIED WITH SET-BASED SQL (bench shortcut, no audit entries): ${s.sql.callStatuses} call ` +
+      `and ${s.sql.leadStatuses} lead statuses in ${fmt(s.sql.seconds, 1)} s`,
+  );
+  out();
+  const rows = a.runs.map((r) => scenarioLine(r));
+  if (a.singleAccount) {
+    const c = a.singleAccount;
+    rows.push([
+      "c",
+      "(one account, from the table above)",
+      "sqlite",
+      String(a.items),
+      fmt(c.rps, 0),
+      fmt(c.p50, 2),
+      fmt(c.p99, 2),
+      "",
+      fmt(c.serverCpu, 0),
+      "",
+      "",
+      "",
+      "",
+    ]);
+  }
+  for (const line of table(SCENARIO_HEADERS, rows, SCENARIO_ALIGN)) out(line);
+  const [large, long] = a.runs.filter((r) => r.cacheMaxAccounts >= a.accounts);
+  const small = a.runs.find((r) => r.cacheMaxAccounts < a.accounts);
+  const ratios: string[] = [];
+  const one = a.singleAccount;
+  if (large && one) ratios.push(`all cached / one account ${fmt(large.load.rps / one.rps, 2)}`);
+  if (long && one)
+    ratios.push(
+      `all cached, refresh ${long.refreshMs / 1000} s / one account ${fmt(long.load.rps / one.rps, 2)}`,
+    );
+  if (large && small)
+    ratios.push(`evicting / all cached ${fmt(small.load.rps / large.load.rps, 3)}`);
+  if (ratios.length > 0) out(`req/s: ${ratios.join("; ")}`);
+  // CPU of the server per request: (% of one core) × 10 / (req/s) = ms.
+  const cpuMs = (cpu: number, rps: number) => `${fmt((cpu * 10) / rps, 2)} ms`;
+  out(
+    "server CPU per request: " +
+      [
+        ...(a.singleAccount
+          ? [`one account ${cpuMs(a.singleAccount.serverCpu, a.singleAccount.rps)}`]
+          : []),
+        ...a.runs.map(
+          (r) =>
+            `cache ${r.cacheMaxAccounts}, refresh ${r.refreshMs / 1000} s ` +
+            cpuMs(r.cpu.server, r.load.rps),
+        ),
+      ].join("; "),
+  );
+
+  const mem = a.memory;
+  const gc = (sample: MemorySample) =>
+    sample.afterGc
+      ? `after a forced GC: RSS ${fmt(sample.afterGc.rssMiB, 1)}, heap used ${fmt(sample.afterGc.heapUsedMiB, 1)}, ` +
+        `buffers ${fmt(sample.afterGc.arrayBuffersMiB, 1)} MiB`
+      : "no forced GC";
+  out();
+  out(
+    `memory, before warming (one account cached): RSS ${fmt(mem.before.rssMiB, 1)} MiB; ${gc(mem.before)}`,
+  );
+  out(
+    `memory, after warming all ${mem.cachedAccounts} (${fmt(mem.warmAllSeconds, 1)} s): RSS ` +
+      `${fmt(mem.after.rssMiB, 1)} MiB; ${gc(mem.after)}; after the load: RSS ${fmt(mem.afterLoadRssMiB, 1)} MiB`,
+  );
+  const per = mem.perAccountKiB;
+  const kib = (value: number | null) => (value === null ? "-" : `${fmt(value, 0)} KiB`);
+  out(
+    `per cached account: RSS ${kib(per.rss)} (as is), ${kib(per.rssAfterGc)} (after GC); heap used ` +
+      `${kib(per.heapUsed)}, buffers outside the heap (stored answers) ${kib(per.external)}`,
+  );
+  if (mem.smallCache) {
+    out(
+      `evicting instance after its load: RSS ${fmt(mem.smallCache.rssMiB, 1)} MiB; ${gc(mem.smallCache)}`,
+    );
+  }
+  const lat = (l: LatencySummary) =>
+    `p50 ${fmt(l.p50, 2)} ms, p90 ${fmt(l.p90, 2)}, max ${fmt(l.max, 2)}, mean ${fmt(l.mean, 2)}`;
+  out();
+  out(
+    `one request at a time, ${a.cold.probes} accounts nothing was cached for (client-side ` +
+      `latency, HTTP client included):`,
+  );
+  out(`  1st request of an account (key, lists, query): ${lat(a.cold.firstMs)}`);
+  out(`  2nd request, right after:                      ${lat(a.cold.secondMs)}`);
+  out(`  3rd request, right after:                      ${lat(a.cold.thirdMs)}`);
+  out(`  4th request, over STATUS_CACHE_REFRESH_MS later: ${lat(a.cold.afterIdleMs)}`);
+  if (a.statements.length > 0) {
+    const kinds = [...new Set(a.statements.flatMap((st) => Object.keys(st.byKind)))].sort();
+    out();
+    out(
+      "SQL statements per request, and the share of requests answered with a stored response " +
+        "(LOG_LEVEL=trace instances, not the measured ones):",
+    );
+    out(
+      table(
+        ["phase", "requests", "stored", "total", ...kinds],
+        a.statements.map((st) => [
+          st.phase,
+          String(st.requests),
+          `${fmt((100 * st.storedAnswers) / Math.max(1, st.requests), 0)} %`,
+          fmt(st.total / Math.max(1, st.requests), 3),
+          ...kinds.map((k) => fmt((st.byKind[k] ?? 0) / Math.max(1, st.requests), 3)),
+        ]),
+        [false, true, true, true, ...kinds.map(() => true)],
+      ).join("\n"),
+    );
+  }
 }
 
 export function writeReport(report: BenchReport, dir: string): string {

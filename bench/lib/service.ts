@@ -35,10 +35,19 @@ function serviceEnv(databaseUrl: string): Record<string, string> {
  * production the service never creates one by itself.
  */
 export function createAdminKey(databaseUrl: string): Promise<string> {
+  return createKeyWithCli(databaseUrl, "ADMIN");
+}
+
+/** A PLATFORM key (no account; creates accounts and their keys), with the same CLI. */
+export function createPlatformKey(databaseUrl: string): Promise<string> {
+  return createKeyWithCli(databaseUrl, "PLATFORM");
+}
+
+function createKeyWithCli(databaseUrl: string, role: "ADMIN" | "PLATFORM"): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [APIKEY_CLI, "create", "--role", "ADMIN", "--name", "bench admin"],
+      [APIKEY_CLI, "create", "--role", role, "--name", `bench ${role.toLowerCase()}`],
       { cwd: REPO_ROOT, env: childEnv(serviceEnv(databaseUrl)), timeout: 60_000 },
       (error, stdout, stderr) => {
         const key = /csk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/.exec(stdout)?.[0];
@@ -58,11 +67,12 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** `env` adds to (or overrides) the service's settings, e.g. STATUS_CACHE_MAX_ACCOUNTS. */
 export async function startService(
   name: string,
   databaseUrl: string,
   cacheEnabled: boolean,
-  extraEnv: Record<string, string> = {},
+  env: Record<string, string> = {},
 ): Promise<RunningService> {
   const port = await freePort();
   const child = forkChild(name, "service.js", {
@@ -70,7 +80,7 @@ export async function startService(
     PORT: String(port),
     HOST: "127.0.0.1",
     STATUS_CACHE_ENABLED: String(cacheEnabled),
-    ...extraEnv,
+    ...env,
   });
   const base = `http://127.0.0.1:${port}`;
   try {
