@@ -126,6 +126,36 @@ describeEachDatabaseKind("SQL statements per request once the cached lists expir
   );
   afterAll(() => server.stop());
 
+  it("serve a stored answer after one revision check when the lists are unchanged", async () => {
+    const logged = new TestServer(kind);
+    await logged.start(
+      { statusCache: { enabled: true, refreshMs: 50, maxAccounts: 1000 }, logLevel: "info" },
+      { captureLogs: true },
+    );
+    try {
+      const query = `query Idle { callStatuses { code } }`;
+      await logged.ok(query);
+      await logged.ok(query);
+      // An account asked now and then: its lists are no longer confirmed when it asks again.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      logged.resetQueries();
+      const before = logged.logs.length;
+      await logged.ok(query);
+      const sql = logged.queries;
+      expect(sql).toHaveLength(1);
+      expect(sql[0]).toMatch(/status_revision/);
+      const lines = logged.logs
+        .slice(before)
+        .join("")
+        .split("\n")
+        .filter((line) => line.includes('"msg":"request"'));
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toMatchObject({ operation: "Idle", cache: "hit" });
+    } finally {
+      await logged.stop();
+    }
+  });
+
   it("check the revision with one statement, and reload nothing when it is unchanged", async () => {
     await server.ok(LIST_WITH_LEAD_STATUS);
     // Idle for longer than the interval: the next request must confirm the lists first.

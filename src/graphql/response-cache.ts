@@ -38,6 +38,8 @@ export interface ReusableSource {
   version(partition: string): string;
   /** Truthy while the partition's data is known to be current right now (else nothing is served). */
   fresh(partition: string): unknown;
+  /** Checks that the partition's data is current (one look at its version), e.g. after idling. */
+  confirm(partition: string): Promise<unknown>;
 }
 
 /**
@@ -155,15 +157,19 @@ export class ResponseCache {
     }
   }
 
-  /** A stored response of `partition` for `key` that is still current, if any. */
-  lookup(partition: string, key: string): StoredResponse | undefined {
+  /**
+   * A stored response of `partition` for `key` that is still current, if any. When the
+   * partition has not been confirmed current lately (an account asked now and then), it is
+   * confirmed first — one look at its version — rather than the query being run again.
+   */
+  async lookup(partition: string, key: string): Promise<StoredResponse | undefined> {
     const stored = this.stored.get(key);
     if (!stored) return undefined;
+    if (!this.source.fresh(partition)) await this.source.confirm(partition);
     if (stored.version !== this.source.version(partition)) {
       this.stored.delete(key);
       return undefined;
     }
-    // Only while the data is confirmed current (this also keeps it checked in time).
     return this.source.fresh(partition) ? stored : undefined;
   }
 

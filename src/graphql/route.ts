@@ -112,7 +112,8 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
       if (!responses || partition === undefined || !isJsonPost(request)) return;
       const key = responses.keyOf(partition, who.role, request.headers.accept, request.body);
       if (!key) return;
-      const stored = responses.lookup(partition, key);
+      // A failure to confirm is answered by the GraphQL path, which needs the data anyway.
+      const stored = await responses.lookup(partition, key).catch(() => undefined);
       if (!stored) {
         entry.candidate = responses.candidate(partition, key);
         return;

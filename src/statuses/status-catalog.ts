@@ -92,6 +92,12 @@ export class StatusCatalogs {
     return this.accounts.get(Number(partition))?.fresh();
   }
 
+  /** The account's lists, confirmed current (one revision read when they were not lately). */
+  confirm(partition: string): Promise<StatusSnapshot> {
+    const accountId = Number(partition);
+    return inAccount(accountId, () => this.of(accountId).current());
+  }
+
   private of(accountId: number): StatusCatalog {
     let catalog = this.accounts.get(accountId);
     if (!catalog) {
