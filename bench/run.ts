@@ -1373,7 +1373,9 @@ async function main(): Promise<void> {
 
   // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.
   const missing = missingClusterTools();
-  if (options.skipCluster || missing.length > 0) {
+  if (options.accountsOnly) {
+    // Only the accounts scenario was asked for.
+  } else if (options.skipCluster || missing.length > 0) {
     bench.notes.push(
       options.skipCluster
         ? "BENCH_SKIP_CLUSTER=1: g and g' (Galera cluster) were not measured"
