@@ -20,3 +20,18 @@ export function matchesSearch(
 function fold(text: string): string {
   return text.normalize("NFC").toLowerCase();
 }
+
+/**
+ * Words for full-text search (lead names), the same on every database: accents and case folded
+ * (`Zoë` → `zoe`, `Ёлкин` → `елкин`), anything but letters and digits a separator, words joined by
+ * one space. The databases' full-text indexes are built over this text, and search terms pass
+ * through it too, so both sides are cut into the same words whatever the database's own rules.
+ */
+export function fullTextWords(text: string | null | undefined): string {
+  return (text ?? "")
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
