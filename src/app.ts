@@ -17,6 +17,7 @@ import { CreateAuditLog1764100000004 } from "../migrations/1764100000004-CreateA
 import { CreateStatusRevision1764100000005 } from "../migrations/1764100000005-CreateStatusRevision";
 import { ExactKeys1764100000006 } from "../migrations/1764100000006-ExactKeys";
 import { Accounts1764100000007 } from "../migrations/1764100000007-Accounts";
+import { LeadsAndCallsAtVolume1764100000008 } from "../migrations/1764100000008-LeadsAndCallsAtVolume";
 import { Account } from "./accounts/account.entity";
 import { AiResolver } from "./ai/ai.resolver";
 import { AiService } from "./ai/ai.service";
@@ -80,6 +81,7 @@ export const DATABASE_MODEL: DatabaseModel = {
     CreateStatusRevision1764100000005,
     ExactKeys1764100000006,
     Accounts1764100000007,
+    LeadsAndCallsAtVolume1764100000008,
   ],
 };
 

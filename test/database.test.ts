@@ -145,6 +145,7 @@ describeEachDatabase("database", (server) => {
         "CreateStatusRevision1764100000005",
         "ExactKeys1764100000006",
         "Accounts1764100000007",
+        "LeadsAndCallsAtVolume1764100000008",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

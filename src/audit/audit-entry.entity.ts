@@ -55,7 +55,8 @@ export interface FieldChange {
 @Index("IDX_audit_log_at", ["accountId", "at", "id"])
 export class AuditEntry {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
-  @PrimaryGeneratedColumn({ type: "integer" })
+  // BIGINT on MySQL/MariaDB (read as a JS number: exact up to 2^53), INTEGER on SQLite.
+  @PrimaryGeneratedColumn({ type: "bigint" })
   id!: number;
 
   /** The account the change belongs to; null for platform-level changes (PLATFORM keys). */

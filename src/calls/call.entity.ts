@@ -15,10 +15,10 @@ import { AccountOwned } from "../accounts/account-owned.entity";
 
 @ObjectType({ description: "A finished call attempt and the outcome recorded for it." })
 @Entity({ name: "calls" })
-@Index("IDX_calls_lead", ["accountId", "leadId", "id"])
-@Index("IDX_calls_call_status", ["accountId", "callStatusId", "id"])
+// Every list of calls is newest first by (createdAt, id): each filter has an index in that order.
+@Index("IDX_calls_lead", ["accountId", "leadId", "createdAt", "id"])
+@Index("IDX_calls_call_status", ["accountId", "callStatusId", "createdAt", "id"])
 @Index("IDX_calls_created_at", ["accountId", "createdAt", "id"])
-@Index("IDX_calls_account", ["accountId", "id"])
 @Index("UQ_calls_idempotency", ["accountId", "idempotencyHash"], { unique: true })
 // For the lead and call-status foreign keys: MySQL/MariaDB need an index that starts with the
 // foreign key's column.
@@ -26,10 +26,11 @@ import { AccountOwned } from "../accounts/account-owned.entity";
 @Index("IDX_calls_call_status_id", ["callStatusId"])
 export class Call extends AccountOwned {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
-  @PrimaryGeneratedColumn({ type: "integer" })
+  // BIGINT on MySQL/MariaDB (read as a JS number: exact up to 2^53), INTEGER on SQLite.
+  @PrimaryGeneratedColumn({ type: "bigint" })
   id!: number;
 
-  @Column({ name: "lead_id", type: "integer" })
+  @Column({ name: "lead_id", type: "bigint" })
   leadId!: number;
 
   @ManyToOne(() => Lead, { nullable: false, onDelete: "NO ACTION", onUpdate: "NO ACTION" })

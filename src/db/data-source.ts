@@ -139,10 +139,15 @@ export async function createDataSource(
       // mysql2 captures a stack trace for every statement by default (for its own error
       // messages); the service never shows those, and the capture costs on every write.
       trace: false,
+      // BIGINT ids come back as JS numbers (exact up to 2^53, far beyond any table here), not as
+      // strings: the rest of the code compares and maps ids as numbers on both databases.
+      supportBigNumbers: true,
+      bigNumberStrings: false,
       extra: { connectionLimit: 10 },
     };
   }
   const dataSource = new DataSource(options);
+  if (db.kind === "sqlite") bigintAsInteger(dataSource);
   if (db.kind === "mysql") {
     boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     setTransactionAttempts(dataSource, db.transactionAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS);
@@ -153,6 +158,18 @@ export async function createDataSource(
 }
 
 const DEFAULT_TIMEOUT_MS = DEFAULT_DATABASE_TIMEOUT_SECONDS * 1000;
+
+/**
+ * Entities declare 64-bit ids as `bigint` (MySQL/MariaDB `BIGINT`). On SQLite every INTEGER is
+ * 64-bit already, and only `INTEGER PRIMARY KEY` may be AUTOINCREMENT (or be the rowid an FTS5
+ * table refers to): TypeORM is told to read `bigint` as `integer` there, so that the entities
+ * and the migrated tables agree.
+ */
+function bigintAsInteger(dataSource: DataSource): void {
+  const driver = dataSource.driver;
+  const normalizeType = driver.normalizeType.bind(driver);
+  driver.normalizeType = (column) => (column.type === "bigint" ? "integer" : normalizeType(column));
+}
 
 /** Data sources running migrations right now: a schema change may take longer than a query. */
 const migrating = new WeakSet<DataSource>();

@@ -21,11 +21,16 @@ import { AccountOwned } from "../accounts/account-owned.entity";
 @Index("IDX_leads_status", ["accountId", "statusId", "id"])
 @Index("UQ_leads_external_id", ["accountId", "externalId"], { unique: true })
 @Index("IDX_leads_account", ["accountId", "id"])
+@Index("IDX_leads_phone", ["accountId", "phoneE164", "id"])
+// Built by migration 008 (InnoDB FULLTEXT; on SQLite an FTS5 table instead): TypeORM's schema
+// sync cannot express either, so it leaves this index alone.
+@Index("FT_leads_search_name", { synchronize: false })
 // For the status foreign key: MySQL/MariaDB need an index that starts with its column.
 @Index("IDX_leads_status_id", ["statusId"])
 export class Lead extends AccountOwned {
   @Field(() => ID, { description: "Numeric identifier, as a string." })
-  @PrimaryGeneratedColumn({ type: "integer" })
+  // BIGINT on MySQL/MariaDB (read as a JS number: exact up to 2^53), INTEGER on SQLite.
+  @PrimaryGeneratedColumn({ type: "bigint" })
   id!: number;
 
   @Field(() => String, {
@@ -40,9 +45,21 @@ export class Lead extends AccountOwned {
   @Column({ type: "varchar", length: 32, nullable: true })
   phone!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The phone number in E.164 form (`+` and the digits, e.g. `+442071838750`), as the `phone` filter matches it; null when `phone` is not a possible phone number (or has no country code and the service has no default region).",
+  })
+  @Column({ name: "phone_e164", type: "varchar", length: 16, nullable: true })
+  phoneE164!: string | null;
+
   @Field(() => String, { nullable: true, description: "Name of the person or company." })
   @Column({ type: "varchar", length: 255, nullable: true })
   name!: string | null;
+
+  /** The name's words as the full-text index holds them (`fullTextWords`); null without a name. */
+  @Column({ name: "search_name", type: "varchar", length: 255, nullable: true })
+  searchName!: string | null;
 
   /** Foreign key of the current lead status. */
   @Column({ name: "status_id", type: "integer" })
