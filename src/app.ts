@@ -140,7 +140,7 @@ function createServices(
     accounts,
     leadStatuses,
     callStatuses,
-    leads: new LeadService(dataSource),
+    leads: new LeadService(dataSource, config.leads),
     calls,
     ai: new AiService(callStatuses, calls),
     audit: new AuditService(dataSource),

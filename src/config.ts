@@ -1,3 +1,4 @@
+import { phoneRegion } from "./common/phone";
 import path from "node:path";
 import { bool, cleanEnv, EnvError, host, makeExactValidator, str } from "envalid";
 
@@ -70,6 +71,16 @@ export interface AppConfig {
   auth: AuthConfig;
   graphql: GraphqlConfig;
   statusCache: StatusCacheConfig;
+  leads: LeadsConfig;
+}
+
+/** Leads. */
+export interface LeadsConfig {
+  /**
+   * Where a phone number written without a country code is (ISO 3166 alpha-2, e.g. `GB`); unset:
+   * such numbers have no E.164 form and the `phone` filter needs the country code.
+   */
+  phoneRegion?: string;
 }
 
 /** The in-memory status lists and the responses computed from them (src/status-catalog). */
@@ -250,6 +261,10 @@ function oneOf<T extends string>(choices: readonly T[]) {
 /** envalid's spellings (true/false, yes/no, on/off, t/f, 1/0), in any case. */
 const flag = rule("must be true or false", (value) => bool()._parse(value.toLowerCase()));
 
+const countryCode = rule("must be a two-letter country code (ISO 3166), e.g. GB or US", (value) =>
+  phoneRegion(value),
+);
+
 const hostName = rule(
   "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0",
   host()._parse,
@@ -344,6 +359,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       JWT_ACCOUNT_CLAIM: str({ default: "account" }),
       JWT_ISSUER: str({ default: undefined }),
       JWT_AUDIENCE: str({ default: undefined }),
+      PHONE_DEFAULT_REGION: countryCode({ default: undefined }),
       JWT_MAX_AGE_SECONDS: wholeNumber({ min: 60, max: 604_800, unit: "seconds" })({
         default: 3600,
       }),
@@ -449,6 +465,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       refreshMs: env.STATUS_CACHE_REFRESH_MS,
       maxAccounts: env.STATUS_CACHE_MAX_ACCOUNTS,
     },
+    leads: { phoneRegion: env.PHONE_DEFAULT_REGION },
   };
 }
 

@@ -26,8 +26,8 @@ interface RecordData {
 }
 
 const CREATE_LEAD = `mutation($input: CreateLeadInput!) { createLead(input: $input) { id externalId } }`;
-const SEARCH_LEADS = `query($search: String) {
-  leads(filter: { search: $search }, first: 100) { totalCount edges { node { id externalId } } }
+const SEARCH_LEADS = `query($externalId: String) {
+  leads(filter: { externalId: $externalId }, first: 100) { totalCount edges { node { id externalId } } }
 }`;
 const RECORD = `mutation($input: RecordCallResultInput!) {
   recordCallResult(input: $input) { call { id } }
@@ -39,7 +39,7 @@ const CALLS_OF_LEAD = `query($leadId: ID!) {
 describeEachDatabase("exact keys", (server) => {
   async function leadsWithExternalId(externalId: string): Promise<LeadData[]> {
     const data = await server.ok<{ leads: { edges: Array<{ node: LeadData }> } }>(SEARCH_LEADS, {
-      search: externalId,
+      externalId,
     });
     return data.leads.edges.map((e) => e.node).filter((lead) => lead.externalId === externalId);
   }

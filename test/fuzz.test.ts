@@ -672,6 +672,8 @@ function operations(keys: KeyIds, mode: Mode): Operation[] {
           search: str,
           statusCode: leadCodes,
           category: enumOf(mode, CATEGORIES),
+          phone: str,
+          externalId: str,
         }),
       }),
     },

@@ -67,7 +67,7 @@ describeEachDatabase("createLead and lead", (server) => {
   const headersOf = (role: RoleName) => ({ "x-api-key": keys[role] });
 
   async function countByExternalId(externalId: string): Promise<number> {
-    const response = await leadsPage(server, { filter: { search: externalId }, first: 100 });
+    const response = await leadsPage(server, { filter: { externalId }, first: 100 });
     return response.data!.leads.totalCount;
   }
 
@@ -176,7 +176,7 @@ describeEachDatabase("createLead and lead", (server) => {
     });
     const error = expectError(response, "CONFLICT", "externalId");
     expect(error.message).toContain("dup-ext-1");
-    const page = (await leadsPage(server, { filter: { search: "dup-ext-1" } })).data!.leads;
+    const page = (await leadsPage(server, { filter: { externalId: "dup-ext-1" } })).data!.leads;
     expect(page.totalCount).toBe(1);
     expect(page.edges[0].node).toEqual({ id: first.id, name: "First" });
   });
@@ -225,7 +225,7 @@ describeEachDatabase("createLead and lead", (server) => {
     expect(one.data!.lead).toEqual({ id: lead.id, status: { code: "new" } });
     const list = await leadsPage(
       server,
-      { filter: { search: `readable-${role}` } },
+      { filter: { externalId: `readable-${role}` } },
       headersOf(role),
     );
     expect(list.errors).toBeUndefined();
@@ -233,7 +233,7 @@ describeEachDatabase("createLead and lead", (server) => {
   });
 });
 
-describeEachDatabase("leads: search", (server) => {
+describeEachDatabase("leads: look-up by name, phone and externalId", (server) => {
   const created: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -243,65 +243,71 @@ describeEachDatabase("leads: search", (server) => {
       percent: { name: "100% sure", externalId: "pct-1" },
       hundred: { name: "100 percent", externalId: "pct-2" },
       underscore: { name: "snake_case inc", externalId: "und-1" },
-      nounderscore: { name: "snakexcase inc", externalId: "und-2" },
       ext: { name: "Plain", externalId: "Ext_ABC_42" },
       yolka: { name: "ЁЛКА ООО", externalId: "yo-1" },
+      zoe: { name: "Zoë Ångström", phone: "+44 20 7183 8750" },
+      will: { name: "Will The Doer", externalId: "w-1" },
+      li: { name: "Li Wei" },
     })) {
       created[key] = (await createLead(server, input)).id;
     }
   });
 
-  async function search(term: string, filter: Record<string, unknown> = {}) {
-    const response = await leadsPage(server, { filter: { search: term, ...filter }, first: 100 });
+  async function find(filter: Record<string, unknown>) {
+    const response = await leadsPage(server, { filter, first: 100 });
     expect(response.errors).toBeUndefined();
     const ids = response.data!.leads.edges.map((e) => e.node.id);
     expect(response.data!.leads.totalCount).toBe(ids.length);
     return ids;
   }
+  const search = (term: string, filter: Record<string, unknown> = {}) =>
+    find({ search: term, ...filter });
 
   const idsOf = (...keys: string[]) => descendingIds(keys.map((k) => created[k]));
 
   it.each([
     ["иванов", ["ivanov"]],
     ["ПЁТР", ["ivanov"]],
-    ["сергеевич", ["ivanov"]],
+    ["сергеевич иванов", ["ivanov"]],
+    ["ива пет", ["ivanov"]],
     ["o'brien", ["obrien"]],
     ["LTD", ["obrien"]],
     ["ёлка", ["yolka"]],
-    ["Ёлка ооо", ["yolka"]],
-    ["елка", []],
-  ])("finds %j in the name, case-insensitively", async (term, keys) => {
-    expect(await search(term)).toEqual(idsOf(...keys));
+    ["елка ооо", ["yolka"]],
+    ["zoe", ["zoe"]],
+    ["ANGSTRÖM", ["zoe"]],
+    ["100", ["percent", "hundred"]],
+    ["100%", ["percent", "hundred"]],
+    ["100 perc", ["hundred"]],
+    ["snake_case", ["underscore"]],
+    ["case", ["underscore"]],
+    ["will", ["will"]],
+    ["the doer", ["will"]],
+    ["wei li", ["li"]],
+  ])(
+    "finds %j: every word begins a word of the name, case and accents ignored",
+    async (term, keys) => {
+      expect(await search(term)).toEqual(idsOf(...keys));
+    },
+  );
+
+  it.each([
+    ["ванов", "a word is matched from its start, not in its middle"],
+    ["иванов пётр x", "every word must be found"],
+    ["crm-77", "the external id is not searched (use externalId)"],
+    ["345-67-89", "the phone is not searched (use phone)"],
+    ["no lead has this", "no name has these words"],
+  ])("finds nothing for %j: %s", async (term) => {
+    expect(await search(term)).toEqual([]);
   });
 
   it.each([
-    ["345-67", ["ivanov"]],
-    ["+353", ["obrien"]],
-    ["(912)", ["ivanov"]],
-  ])("finds %j in the phone", async (term, keys) => {
-    expect(await search(term)).toEqual(idsOf(...keys));
-  });
-
-  it.each([
-    ["crm-77", ["ivanov"]],
-    ["hub/obr", ["obrien"]],
-    ["ext_abc_4", ["ext"]],
-  ])("finds %j in the externalId, case-insensitively", async (term, keys) => {
-    expect(await search(term)).toEqual(idsOf(...keys));
-  });
-
-  it("treats % and _ as ordinary characters", async () => {
-    expect(await search("100%")).toEqual(idsOf("percent"));
-    expect(await search("%")).toEqual(idsOf("percent"));
-    expect(await search("100")).toEqual(idsOf("percent", "hundred"));
-    expect(await search("snake_case")).toEqual(idsOf("underscore"));
-    expect(await search("_")).toEqual(idsOf("underscore", "ext"));
-    expect(await search("snakexcase")).toEqual(idsOf("nounderscore"));
-  });
-
-  it("ignores surrounding spaces and finds nothing for an absent term", async () => {
-    expect(await search("  иванов  ")).toEqual(idsOf("ivanov"));
-    expect(await search("no lead has this")).toEqual([]);
+    ["%", "has no word"],
+    ["li", "has no word of 3 characters"],
+    ["a b c d e f g h ivan", "has more than 8 words"],
+  ])("refuses the search %j (it %s) with BAD_USER_INPUT naming search", async (term) => {
+    const response = await leadsPage(server, { filter: { search: term } });
+    expectError(response, "BAD_USER_INPUT", "search");
   });
 
   it("combines search with the status filters", async () => {
@@ -312,6 +318,41 @@ describeEachDatabase("leads: search", (server) => {
     expect(await search("100", { category: "QUALIFIED" })).toEqual(idsOf("percent"));
     expect(await search("100", { statusCode: "new" })).toEqual(idsOf("hundred"));
     expect(await search("100", { category: "DISQUALIFIED" })).toEqual([]);
+  });
+
+  it.each([
+    ["+7 912 345-67-89", "ivanov"],
+    ["+7 (912) 3456789", "ivanov"],
+    ["0079123456789", "ivanov"],
+    ["+35315550101", "obrien"],
+    ["+44 (0)20 7183 8750", "zoe"],
+  ])("finds the lead with the phone %j, however it is written", async (phone, key) => {
+    expect(await find({ phone })).toEqual(idsOf(key));
+  });
+
+  it("shows each lead's phone in E.164 form", async () => {
+    const data = await server.ok<{ lead: { phone: string; phoneE164: string } }>(
+      `query($id: ID!) { lead(id: $id) { phone phoneE164 } }`,
+      { id: created.ivanov },
+    );
+    expect(data.lead).toEqual({ phone: "+7 (912) 345-67-89", phoneE164: "+79123456789" });
+  });
+
+  it.each(["12", "+999 123", "912 345 67 89"])(
+    "refuses the phone %j (not a phone number with its country) with BAD_USER_INPUT naming phone",
+    async (phone) => {
+      const response = await leadsPage(server, { filter: { phone } });
+      expectError(response, "BAD_USER_INPUT", "phone");
+    },
+  );
+
+  it.each([
+    ["CRM-77", ["ivanov"]],
+    ["hub/OBR-1", ["obrien"]],
+    ["crm-77", []],
+    ["CRM-7", []],
+  ])("finds the lead whose externalId is exactly %j", async (externalId, keys) => {
+    expect(await find({ externalId })).toEqual(idsOf(...keys));
   });
 });
 

@@ -21,7 +21,7 @@ import {
 import type { GraphQLContext } from "../context";
 import { LeadStatus } from "../statuses/lead-status.entity";
 import { AuditEntityType, AuditEntry } from "./audit-entry.entity";
-import { AUDIT_CURSOR, type AuditFilterParams } from "./audit.service";
+import type { AuditFilterParams } from "./audit.service";
 import { Reusable } from "../graphql/response-cache";
 
 const AuditEntryConnection = connectionType(AuditEntry, "AuditEntry", "audit entry");
@@ -69,10 +69,7 @@ export class AuditResolver {
     })
     filter?: AuditLogFilter | null,
   ): Promise<ConnectionShape<AuditEntry>> {
-    return toConnection(
-      AUDIT_CURSOR,
-      await ctx.services.audit.list(filter ?? {}, page, ctx.principal),
-    );
+    return toConnection(await ctx.services.audit.list(filter ?? {}, page, ctx.principal));
   }
 }
 

@@ -5,7 +5,7 @@ import type { Principal } from "../auth/principal";
 import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { currentTimestamp, sqlDateTime } from "../common/time";
-import { fetchPage } from "../db/pages";
+import { byIdDescending, fetchPage } from "../db/pages";
 import {
   AuditEntry,
   type AuditAction,
@@ -95,7 +95,7 @@ export class AuditService {
     if (filter.actorId) query.andWhere("entry.actor_id = :actorId", { actorId: filter.actorId });
     if (filter.from) query.andWhere("entry.at >= :from", { from: sqlDateTime(filter.from) });
     if (filter.to) query.andWhere("entry.at < :to", { to: sqlDateTime(filter.to) });
-    return fetchPage(query, "entry", AUDIT_CURSOR, page);
+    return fetchPage(query, byIdDescending("entry", AUDIT_CURSOR), page);
   }
 
   /** The history of each record, oldest first — for batching `history` fields. */

@@ -5,7 +5,7 @@ import type { GraphQLContext } from "../context";
 import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
 import { CallFilter, RecordCallResultInput } from "./call.inputs";
-import { CALL_CURSOR, type CallResultData } from "./call.service";
+import type { CallResultData } from "./call.service";
 import { CallConnection, CallOutcome, CallResult } from "./call.types";
 
 @Resolver(() => Call)
@@ -20,10 +20,7 @@ export class CallResolver {
     })
     filter?: CallFilter | null,
   ): Promise<ConnectionShape<Call>> {
-    return toConnection(
-      CALL_CURSOR,
-      await ctx.services.calls.list(filter ?? {}, page, ctx.principal),
-    );
+    return toConnection(await ctx.services.calls.list(filter ?? {}, page, ctx.principal));
   }
 
   @Mutation(() => CallResult, {

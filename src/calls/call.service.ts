@@ -5,12 +5,18 @@ import { Role, type Principal } from "../auth/principal";
 import { CallStatus } from "../statuses/call-status.entity";
 import { isVisibleTo } from "../statuses/visibility";
 import { AgentVisibility } from "../statuses/status.enums";
-import { isCode } from "../common/codes";
 import { parseId } from "../common/ids";
 import { findByCode } from "../statuses/status-persistence";
-import { resolvePage, type Page, type PageParams } from "../common/pagination";
+import {
+  COUNT_LIMIT,
+  encodeCursor,
+  resolvePage,
+  toPage,
+  type Page,
+  type PageParams,
+} from "../common/pagination";
 import { currentTimestamp, isWithinStorableRange, sqlDateTime } from "../common/time";
-import { fetchPage } from "../db/pages";
+import { fetchPage, type ListOrder } from "../db/pages";
 import { runTransaction } from "../db/writes";
 import { AppError, badUserInput, conflict, notFound } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
@@ -44,6 +50,27 @@ export interface CallResultData {
 }
 
 export const CALL_CURSOR = "call";
+
+/**
+ * Every list of calls is newest first by recording time, then id: each filter has an index in
+ * that order (`IDX_calls_created_at`, `IDX_calls_lead`, `IDX_calls_call_status`, all starting
+ * with the account), so a page costs the page, also with a time range. A cursor holds both.
+ */
+const CALL_ORDER: ListOrder<Call> = {
+  kind: CALL_CURSOR,
+  columns: [
+    {
+      column: "call.created_at",
+      key: (call) => Math.floor(call.createdAt.getTime() / 1000),
+      param: (seconds) => sqlDateTime(new Date(seconds * 1000)),
+    },
+    { column: "call.id", key: (call) => call.id },
+  ],
+};
+
+function callCursor(call: Call): string {
+  return encodeCursor(CALL_CURSOR, ...CALL_ORDER.columns.map((column) => column.key(call)));
+}
 export const COMMENT_MAX_LENGTH = 2000;
 
 function ceilToSecond(date: Date): Date {
@@ -280,10 +307,10 @@ export class CallService {
       query.andWhere("call.lead_id = :leadId", { leadId: parseId(filter.leadId, "leadId") });
     }
     if (filter.callStatusCode) {
-      if (!isCode(filter.callStatusCode)) query.andWhere("1 = 0"); // no such code can exist
-      query
-        .innerJoin("call.callStatus", "status")
-        .andWhere("status.code = :code", { code: filter.callStatusCode });
+      const status = await findByCode(this.dataSource, CallStatus, filter.callStatusCode);
+      if (!status)
+        query.andWhere("1 = 0"); // an unknown code matches no call
+      else query.andWhere("call.call_status_id = :statusId", { statusId: status.id });
     }
     // Recording times are whole seconds: a bound with a fraction acts as the next whole second.
     if (filter.from) {
@@ -292,55 +319,72 @@ export class CallService {
     if (filter.to) {
       query.andWhere("call.created_at < :to", { to: sqlDateTime(ceilToSecond(filter.to)) });
     }
-    return fetchPage(query, "call", CALL_CURSOR, page);
+    return fetchPage(query, CALL_ORDER, page);
   }
 
   /**
-   * The same page of calls for each of several leads — for batching `Lead.calls` — in three SQL
-   * statements whatever the number of leads: ids ranked per lead, the rows, the counts.
+   * The same page of calls for each of several leads — for batching `Lead.calls`. One lead (a
+   * lead's page) is one indexed read of the page; several are one statement ranking each lead's
+   * calls and one reading the rows. The counts, one statement for all, only if asked for.
    */
   async pagesForLeads(
     leadIds: readonly number[],
     page: PageParams,
   ): Promise<Map<number, Page<Call>>> {
-    const { limit, beforeId } = resolvePage(CALL_CURSOR, page);
-    const pages = new Map<number, Page<Call>>(
-      leadIds.map((id) => [
-        id,
-        { nodes: [], hasNextPage: false, hasPreviousPage: beforeId !== undefined, totalCount: 0 },
+    let counts: Promise<Map<number, number>> | undefined;
+    const countOf = (leadId: number) => async () =>
+      (await (counts ??= this.countsForLeads(leadIds))).get(leadId) ?? 0;
+    if (leadIds.length === 1) {
+      const [leadId] = leadIds;
+      const query = this.calls.queryBuilder("call").andWhere("call.lead_id = :leadId", { leadId });
+      const one = await fetchPage(query, CALL_ORDER, page);
+      return new Map([[leadId, { ...one, totalCount: countOf(leadId) }]]);
+    }
+    const position = resolvePage(CALL_CURSOR, page, CALL_ORDER.columns.length);
+    const rowsOf = new Map<number, Call[]>(leadIds.map((id) => [id, []]));
+    if (leadIds.length > 0) {
+      const placeholders = leadIds.map(() => "?").join(", ");
+      // As in `fetchPage`: `created_at <= t` written `< t + 1 s` (SQLite stores milliseconds).
+      const after = position.after
+        ? [
+            sqlDateTime(new Date((position.after[0] + 1) * 1000)),
+            sqlDateTime(new Date(position.after[0] * 1000)),
+            position.after[1],
+          ]
+        : undefined;
+      const ranked: Array<{ id: number | string }> = await queryInAccount(
+        this.dataSource,
+        `SELECT id FROM (
+           SELECT id, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at DESC, id DESC) AS position
+           FROM calls WHERE account_id = ? AND lead_id IN (${placeholders})${after ? " AND created_at < ? AND (created_at < ? OR id < ?)" : ""}
+         ) ranked WHERE position <= ?`,
+        [ACCOUNT, ...leadIds, ...(after ?? []), position.limit + 1],
+      );
+      const rows =
+        ranked.length === 0
+          ? []
+          : await this.calls.find({ where: { id: In(ranked.map((r) => Number(r.id))) } });
+      rows.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id);
+      for (const row of rows) rowsOf.get(row.leadId)?.push(row);
+    }
+    return new Map(
+      [...rowsOf].map(([leadId, rows]) => [
+        leadId,
+        toPage(rows, position, callCursor, countOf(leadId)),
       ]),
     );
-    if (leadIds.length === 0) return pages;
-    const placeholders = leadIds.map(() => "?").join(", ");
-    const ranked: Array<{ id: number | string }> = await queryInAccount(
-      this.dataSource,
-      `SELECT id FROM (
-         SELECT id, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY id DESC) AS position
-         FROM calls WHERE account_id = ? AND lead_id IN (${placeholders})${beforeId !== undefined ? " AND id < ?" : ""}
-       ) ranked WHERE position <= ?`,
-      [ACCOUNT, ...leadIds, ...(beforeId !== undefined ? [beforeId] : []), limit + 1],
-    );
-    const rows =
-      ranked.length === 0
-        ? []
-        : await this.calls.find({
-            where: { id: In(ranked.map((r) => Number(r.id))) },
-            order: { id: "DESC" },
-          });
-    for (const row of rows) pages.get(row.leadId)?.nodes.push(row);
-    for (const entry of pages.values()) {
-      entry.hasNextPage = entry.nodes.length > limit;
-      entry.nodes = entry.nodes.slice(0, limit);
-    }
+  }
+
+  /** How many calls each lead has, up to `COUNT_LIMIT + 1` as every `totalCount`. */
+  private async countsForLeads(leadIds: readonly number[]): Promise<Map<number, number>> {
+    if (leadIds.length === 0) return new Map();
     const counts: Array<{ lead_id: number | string; n: number | string }> = await queryInAccount(
       this.dataSource,
-      `SELECT lead_id, COUNT(*) AS n FROM calls WHERE account_id = ? AND lead_id IN (${placeholders}) GROUP BY lead_id`,
+      `SELECT lead_id, COUNT(*) AS n FROM calls WHERE account_id = ? AND lead_id IN (${leadIds.map(() => "?").join(", ")}) GROUP BY lead_id`,
       [ACCOUNT, ...leadIds],
     );
-    for (const count of counts) {
-      const entry = pages.get(Number(count.lead_id));
-      if (entry) entry.totalCount = Number(count.n);
-    }
-    return pages;
+    return new Map(
+      counts.map((row) => [Number(row.lead_id), Math.min(Number(row.n), COUNT_LIMIT + 1)]),
+    );
   }
 }

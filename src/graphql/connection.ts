@@ -1,8 +1,8 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from "type-graphql";
 import { IsOptional } from "class-validator";
 import {
+  COUNT_LIMIT,
   DEFAULT_PAGE_SIZE,
-  encodeCursor,
   MAX_PAGE_SIZE,
   type Page,
   type PageParams,
@@ -52,7 +52,8 @@ export interface Edge<T> {
 export interface ConnectionShape<T> {
   edges: Edge<T>[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** A getter: read (and so counted) only when the field is selected. */
+  readonly totalCount: Promise<number>;
 }
 
 /** A Relay-style connection type for `nodeType`, named `<name>Connection` / `<name>Edge`. */
@@ -71,7 +72,7 @@ export function connectionType<T extends object>(
   }
 
   @ObjectType(`${name}Connection`, {
-    description: `A page of ${what}s, newest first, with the total count.`,
+    description: `A page of ${what}s, newest first.`,
   })
   class ConnectionType implements ConnectionShape<T> {
     @Field(() => [EdgeType], { description: `The ${what}s of this page.` })
@@ -80,22 +81,23 @@ export function connectionType<T extends object>(
     @Field(() => PageInfo, { description: "Where this page sits in the list." })
     pageInfo!: PageInfo;
 
-    @Field(() => Int, { description: `How many ${what}s the whole list holds.` })
-    totalCount!: number;
+    @Field(() => Int, {
+      description: `How many ${what}s the whole list holds, counted up to ${COUNT_LIMIT.toLocaleString("en")}: a longer list answers ${(COUNT_LIMIT + 1).toLocaleString("en")} (show it as "more than ${COUNT_LIMIT.toLocaleString("en")}"). Counting is done only when this field is asked for; leave it out when the page is all you need.`,
+    })
+    totalCount!: Promise<number>;
   }
 
   return ConnectionType;
 }
 
 /** Builds the GraphQL connection of a page. */
-export function toConnection<T extends { id: number }>(
-  kind: string,
-  page: Page<T>,
-): ConnectionShape<T> {
-  const edges = page.nodes.map((node) => ({ node, cursor: encodeCursor(kind, node.id) }));
+export function toConnection<T>(page: Page<T>): ConnectionShape<T> {
+  const edges = page.nodes.map((node, i) => ({ node, cursor: page.cursors[i] }));
   return {
     edges,
-    totalCount: page.totalCount,
+    get totalCount() {
+      return page.totalCount();
+    },
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,

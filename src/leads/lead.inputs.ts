@@ -59,9 +59,26 @@ export class LeadFilter implements LeadFilterParams {
   @Field(() => String, {
     nullable: true,
     description:
-      "Case-insensitive part of the name, the phone or the external id (`%` and `_` are ordinary characters).",
+      'Words of the name, in any order: each must begin a word of the lead\'s name, ignoring case and accents (`ann smi` finds "Anna Smith", `zoe` finds "Zoë"). Words are letters and digits; anything else separates them. At least one word of 3 or more characters, at most 8 words. Served by a full-text index.',
   })
   @IsOptional()
   @MaxLength(255)
   search?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Only leads with this phone number, written any way a person would (`+44 20 7183 8750`, `0044 20 7183 8750`; without a country code when the service has a default region): compared in E.164 form, see `Lead.phoneE164`. A string that is not a phone number is BAD_USER_INPUT.",
+  })
+  @IsOptional()
+  @MaxLength(64)
+  phone?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Only the lead with exactly this external id (case and accents count).",
+  })
+  @IsOptional()
+  @MaxLength(255)
+  externalId?: string | null;
 }

@@ -1,13 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { CallConnection } from "../calls/call.types";
-import { CALL_CURSOR } from "../calls/call.service";
 import { PageArgs, toConnection, type ConnectionShape } from "../graphql/connection";
 import type { GraphQLContext } from "../context";
 import { LeadStatus } from "../statuses/lead-status.entity";
 import type { Call } from "../calls/call.entity";
 import { Lead } from "./lead.entity";
 import { CreateLeadInput, LeadFilter } from "./lead.inputs";
-import { LEAD_CURSOR } from "./lead.service";
 import { LeadConnection } from "./lead.types";
 
 @Resolver(() => Lead)
@@ -30,10 +28,7 @@ export class LeadResolver {
     })
     filter?: LeadFilter | null,
   ): Promise<ConnectionShape<Lead>> {
-    return toConnection(
-      LEAD_CURSOR,
-      await ctx.services.leads.list(filter ?? {}, page, ctx.principal),
-    );
+    return toConnection(await ctx.services.leads.list(filter ?? {}, page, ctx.principal));
   }
 
   @Mutation(() => Lead, {
@@ -61,6 +56,6 @@ export class LeadResolver {
     @Ctx() ctx: GraphQLContext,
     @Args(() => PageArgs) page: PageArgs,
   ): Promise<ConnectionShape<Call>> {
-    return toConnection(CALL_CURSOR, await ctx.loaders.callsOfLead(lead.id, page));
+    return toConnection(await ctx.loaders.callsOfLead(lead.id, page));
   }
 }

@@ -3,18 +3,20 @@ import { assertAllowed, Permission } from "../auth/permissions";
 import type { Principal } from "../auth/principal";
 import { LeadStatusCategory } from "../statuses/status.enums";
 import type { Page, PageParams } from "../common/pagination";
-import { isCode } from "../common/codes";
 import { parseId } from "../common/ids";
 import { findByCode } from "../statuses/status-persistence";
 import { currentTimestamp } from "../common/time";
-import { fetchPage } from "../db/pages";
-import { containsSql, searchPattern } from "../db/search-sql";
+import { byIdDescending, countUpTo, fetchPage } from "../db/pages";
+import { FULL_TEXT_MIN_WORD, fullTextSql, type FullTextIndex } from "../db/search-sql";
+import { encodeCursor, resolvePage, toPage } from "../common/pagination";
+import { fullTextWords } from "../common/search";
+import { toE164 } from "../common/phone";
 import { runTransaction } from "../db/writes";
 import { badUserInput, conflict } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
 import { LeadStatus } from "../statuses/lead-status.entity";
 import { Lead } from "./lead.entity";
-import { scoped, type ScopedRepository } from "../db/account-scope";
+import { ACCOUNT, queryInAccount, scoped, type ScopedRepository } from "../db/account-scope";
 
 export interface CreateLeadParams {
   externalId?: string | null;
@@ -27,10 +29,28 @@ export interface LeadFilterParams {
   statusCode?: string | null;
   category?: LeadStatusCategory | null;
   search?: string | null;
+  phone?: string | null;
+  externalId?: string | null;
+}
+
+export interface LeadServiceOptions {
+  /** Where a phone number without a country code is assumed to be (ISO 3166 alpha-2). */
+  phoneRegion?: string;
 }
 
 export const DEFAULT_LEAD_STATUS_CODE = "new";
 export const LEAD_CURSOR = "lead";
+/** Words a name search may have at most (each one is a condition). */
+export const MAX_SEARCH_WORDS = 8;
+
+const LEAD_ORDER = byIdDescending<Lead>("lead", LEAD_CURSOR);
+
+/** The full-text index of lead names (built by migration 008). */
+const NAME_INDEX: FullTextIndex = {
+  column: "lead.search_name",
+  id: "lead.id",
+  ftsTable: "leads_fts",
+};
 
 function blankToNull(value: string | null | undefined): string | null {
   const trimmed = value?.trim();
@@ -41,7 +61,10 @@ function blankToNull(value: string | null | undefined): string | null {
 export class LeadService {
   private readonly leads: ScopedRepository<Lead>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: LeadServiceOptions = {},
+  ) {
     this.leads = scoped(dataSource, Lead);
   }
 
@@ -66,6 +89,8 @@ export class LeadService {
       );
     }
     const externalId = blankToNull(input.externalId);
+    const phone = blankToNull(input.phone);
+    const name = blankToNull(input.name);
     const now = currentTimestamp();
     try {
       // A transaction, not a lone INSERT: see `runWrite` (a Galera node retrying a lone INSERT
@@ -73,8 +98,10 @@ export class LeadService {
       const id = await runTransaction(this.dataSource, (manager) =>
         scoped(manager, Lead).insert({
           externalId,
-          phone: blankToNull(input.phone),
-          name: blankToNull(input.name),
+          phone,
+          phoneE164: toE164(phone, this.options.phoneRegion),
+          name,
+          searchName: fullTextWords(name) || null,
           statusId: status.id,
           createdAt: now,
           updatedAt: now,
@@ -101,26 +128,105 @@ export class LeadService {
   }
 
   /**
-   * A page of leads, newest first. `search` matches a case-insensitive part of the name, the
-   * phone or the external id.
+   * A page of leads, newest first (by id). Every filter is served by an index that starts with
+   * the account: `externalId` (exact), `phone` (its E.164 form), `search` (the words of the
+   * name, through the full-text index), the status or category (one index range per status).
    */
   async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const query = this.leads.queryBuilder("lead").innerJoin("lead.status", "status");
-    if (filter.statusCode) {
-      if (!isCode(filter.statusCode)) query.andWhere("1 = 0"); // no such code can exist
-      query.andWhere("status.code = :statusCode", { statusCode: filter.statusCode });
+    const query = this.leads.queryBuilder("lead");
+    const statusIds = await this.statusIdsOf(filter);
+    if (statusIds !== null) {
+      if (statusIds.length === 0) query.andWhere("1 = 0");
+      else query.andWhere("lead.status_id IN (:...statusIds)", { statusIds });
     }
-    if (filter.category)
-      query.andWhere("status.category = :category", { category: filter.category });
-    const pattern = searchPattern(filter.search);
-    if (pattern !== null) {
-      const ds = this.dataSource;
-      query.andWhere(
-        `(${containsSql(ds, "lead.name", "q")} OR ${containsSql(ds, "lead.phone", "q")} OR ${containsSql(ds, "lead.external_id", "q")})`,
-        { q: pattern },
-      );
+    const externalId = blankToNull(filter.externalId);
+    if (externalId !== null) query.andWhere("lead.external_id = :externalId", { externalId });
+    const phone = blankToNull(filter.phone);
+    if (phone !== null) {
+      const e164 = toE164(phone, this.options.phoneRegion);
+      if (e164 === null) {
+        throw badUserInput(
+          "phone",
+          `phone: "${phone}" is not a phone number${this.options.phoneRegion ? "" : " with a country code (e.g. +44 20 7183 8750)"}`,
+        );
+      }
+      query.andWhere("lead.phone_e164 = :phone", { phone: e164 });
     }
-    return fetchPage(query, "lead", LEAD_CURSOR, page);
+    const words = searchWords(filter.search);
+    if (words !== null) {
+      const { sql, parameters } = fullTextSql(this.dataSource, NAME_INDEX, words);
+      query.andWhere(sql, parameters);
+    }
+    if (statusIds && statusIds.length > 1 && !externalId && !phone && !words) {
+      return this.pageOfStatuses(statusIds, query, page);
+    }
+    return fetchPage(query, LEAD_ORDER, page);
   }
+
+  /** The status ids the filter allows; null when it allows every status. */
+  private async statusIdsOf(filter: LeadFilterParams): Promise<number[] | null> {
+    if (!filter.statusCode && !filter.category) return null;
+    const statuses = await scoped(this.dataSource, LeadStatus).find({
+      where: filter.category ? { category: filter.category } : {},
+    });
+    return statuses
+      .filter((status) => !filter.statusCode || status.code === filter.statusCode)
+      .map((status) => status.id);
+  }
+
+  /**
+   * Newest first among leads of several statuses: one index range per status (each read no
+   * further than the page), merged — so that a rare category costs its page too, where one
+   * range over `status_id IN (…)` would have to sort every lead of the category.
+   */
+  private async pageOfStatuses(
+    statusIds: number[],
+    query: ReturnType<ScopedRepository<Lead>["queryBuilder"]>,
+    page: PageParams,
+  ): Promise<Page<Lead>> {
+    const position = resolvePage(LEAD_CURSOR, page);
+    const before = position.after?.[0];
+    const branch = `SELECT id FROM leads WHERE account_id = ? AND status_id = ?${before === undefined ? "" : " AND id < ?"} ORDER BY id DESC LIMIT ?`;
+    const ranked: Array<{ id: number | string }> = await queryInAccount(
+      this.dataSource,
+      `SELECT id FROM (${statusIds
+        .map((_, i) => `SELECT id FROM (${branch}) s${i}`)
+        .join(" UNION ALL ")}) merged ORDER BY id DESC LIMIT ?`,
+      [
+        ...statusIds.flatMap((statusId) => [
+          ACCOUNT,
+          statusId,
+          ...(before === undefined ? [] : [before]),
+          position.limit + 1,
+        ]),
+        position.limit + 1,
+      ],
+    );
+    const ids = ranked.map((row) => Number(row.id));
+    const rows = ids.length === 0 ? [] : await this.leads.find({ where: { id: In(ids) } });
+    rows.sort((a, b) => b.id - a.id);
+    return toPage(
+      rows,
+      position,
+      (lead) => encodeCursor(LEAD_CURSOR, lead.id),
+      () => countUpTo(query, "lead.id"),
+    );
+  }
+}
+
+/** The words of a name search; null when there is no search; BAD_USER_INPUT when no index can serve it. */
+function searchWords(search: string | null | undefined): string[] | null {
+  if (search === null || search === undefined || search.trim() === "") return null;
+  const words = fullTextWords(search).split(" ").filter(Boolean);
+  if (!words.some((word) => word.length >= FULL_TEXT_MIN_WORD)) {
+    throw badUserInput(
+      "search",
+      `search: give at least one word of ${FULL_TEXT_MIN_WORD} or more letters or digits`,
+    );
+  }
+  if (words.length > MAX_SEARCH_WORDS) {
+    throw badUserInput("search", `search: at most ${MAX_SEARCH_WORDS} words`);
+  }
+  return words;
 }
