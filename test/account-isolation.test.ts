@@ -303,8 +303,9 @@ const BUILDERS: Record<string, (world: World) => Slot> = {
     own: null,
     probes: world.a.cursors,
     missing: (probe) => {
-      const kind = Buffer.from(String(probe), "base64url").toString("utf8").split(":")[0];
-      return encodeCursor(kind, Number(MISSING_ID));
+      // The same kind and shape of cursor (a call's holds its time too), at a missing row.
+      const [kind, ...keys] = Buffer.from(String(probe), "base64url").toString("utf8").split(":");
+      return encodeCursor(kind, ...keys.slice(0, -1).map(Number), Number(MISSING_ID));
     },
   }),
   first: () => plain(100),

@@ -387,7 +387,8 @@ describeEachDatabase("recordCallResult", (server) => {
       expect(response.data).toBeNull();
     });
 
-    it.each(["abc", "0", "-1", "1.5", "", "99999999999", "1e3"])(
+    // Ids are 64-bit, read exactly up to 2^53 − 1: beyond is no id.
+    it.each(["abc", "0", "-1", "1.5", "", "9007199254740992", "99999999999999999", "1e3"])(
       "refuses the malformed leadId %j naming leadId",
       async (leadId) => {
         const response = await recordAs("ADMIN", { leadId, callStatusCode: "qualified" });

@@ -38,6 +38,7 @@ describe("loadConfig defaults", () => {
       auth: { apiKeyCacheSeconds: 5, jwt: undefined },
       graphql: graphqlDefaults("development"),
       statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
+      leads: { phoneRegion: undefined },
     });
   });
 
@@ -70,6 +71,7 @@ describe("loadConfig defaults", () => {
         HTTP_HEADERS_TIMEOUT_SECONDS: "5",
         HTTP_REQUEST_TIMEOUT_SECONDS: "20",
         HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: "75",
+        PHONE_DEFAULT_REGION: "de",
       }),
     ).toEqual({
       port: 8080,
@@ -94,6 +96,7 @@ describe("loadConfig defaults", () => {
       },
       graphql: { ...graphqlDefaults("production"), introspection: false, sandbox: false },
       statusCache: { enabled: false, refreshMs: 250, maxAccounts: 50 },
+      leads: { phoneRegion: "DE" },
     });
   });
 });
@@ -242,6 +245,14 @@ describe("configuration errors", () => {
     }
     // Not envalid's raw validator message (`Value "loud" not in choices [fatal,error,...]`).
     expect(line).not.toMatch(/not in choices|\[fatal,/);
+  });
+
+  it("reads PHONE_DEFAULT_REGION as a country code in any case, and refuses an unknown one", () => {
+    expect(loadConfig({ PHONE_DEFAULT_REGION: "gb" }).leads.phoneRegion).toBe("GB");
+    expect(loadConfig({}).leads.phoneRegion).toBeUndefined();
+    expect(onlyLine({ PHONE_DEFAULT_REGION: "XX" }, "PHONE_DEFAULT_REGION")).toContain(
+      "country code",
+    );
   });
 
   it("NODE_ENV=staging gives one clear line naming NODE_ENV and the allowed values", () => {

@@ -29,12 +29,13 @@ export function runTool(
   usage: string,
   check: () => void,
   work: (services: ToolServices) => Promise<void>,
+  options: { logLevel?: "warn" | "error" } = {},
 ): void {
   const run = async () => {
     // A usage error is reported before the database is touched.
     check();
     const config = loadConfig();
-    const logger = createLogger({ logLevel: "warn" }, process.stderr);
+    const logger = createLogger({ logLevel: options.logLevel ?? "warn" }, process.stderr);
     const dataSource = await createAppDataSource(config.database, { logger });
     await dataSource.initialize();
     try {

@@ -85,6 +85,7 @@ export function testConfig(
     // the real defaults (test/limits.test.ts).
     graphql: { ...graphqlDefaults("test"), maxAliases: 1000, maxTokens: 100_000 },
     statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
+    leads: {},
     ...overrides,
   };
 }
