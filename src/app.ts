@@ -151,7 +151,7 @@ function createServices(
 export interface AppOptions {
   logger?: Logger;
   /** Called with every SQL statement (tests count statements with it). */
-  onQuery?: (sql: string) => void;
+  onQuery?: (sql: string, parameters?: readonly unknown[]) => void;
 }
 
 export interface App {

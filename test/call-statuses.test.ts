@@ -301,10 +301,19 @@ describeEachDatabase("call status queries", (server) => {
     });
 
     it("refuses a malformed id, naming it", async () => {
-      for (const id of ["abc", "-1", "0", "1.5", "99999999999"]) {
+      for (const id of ["abc", "-1", "0", "1.5", "99999999999999999"]) {
         const response = await server.gql(`query($id: ID) { callStatus(id: $id) { id } }`, { id });
         expectError(response, "BAD_USER_INPUT", "id");
       }
+    });
+
+    it("answers null for a well-formed id beyond any status (ids are 64-bit)", async () => {
+      const response = await server.gql<{ callStatus: null }>(
+        `query($id: ID) { callStatus(id: $id) { id } }`,
+        { id: "99999999999" },
+      );
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.callStatus).toBeNull();
     });
   });
 

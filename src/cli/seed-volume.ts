@@ -1,7 +1,7 @@
 /**
  * Fills the configured database with leads and calls at production volume (benchmarks, query
  * plans): `npm run seed:volume -- --leads 2000000 --calls 10000000 [--accounts 4]`. The rows go
- * to the accounts `volume-1` … (created when missing); running it again adds more.
+ * to the accounts `volume_1` … (created when missing); running it again adds more.
  */
 import { parseArgs } from "node:util";
 import { runTool, UsageError } from "./tool";

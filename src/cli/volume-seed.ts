@@ -14,7 +14,7 @@ import { inAccount } from "../db/account-scope";
 export interface VolumeOptions {
   leads: number;
   calls: number;
-  /** Accounts the rows are shared among (created as `volume-1` … when missing). */
+  /** Accounts the rows are shared among (created as `volume_1` … when missing). */
   accounts: number;
   /** Rows per INSERT statement (a power of ten wastes nothing: the sequence is made of digits). */
   chunk?: number;
@@ -129,7 +129,7 @@ async function volumeAccounts(service: AccountService, count: number) {
   const existing = new Map((await service.list(platform)).map((a) => [a.code, a]));
   const accounts = [];
   for (let i = 1; i <= count; i += 1) {
-    const code = `volume-${i}`;
+    const code = `volume_${i}`;
     accounts.push(
       existing.get(code) ?? (await service.create({ code, name: `Volume ${i}` }, platform)),
     );
@@ -203,8 +203,13 @@ async function finish(runner: QueryRunner, sql: Dialect): Promise<void> {
   ]) {
     await runner.query(`DROP ${sql.mysql ? "TEMPORARY " : ""}TABLE IF EXISTS ${name}`);
   }
-  if (sql.mysql) await runner.query("SET SESSION foreign_key_checks = 1, unique_checks = 1");
-  else await runner.query("ANALYZE");
+  // Fresh statistics, so that the planners see the tables as they now are.
+  if (sql.mysql) {
+    await runner.query("SET SESSION foreign_key_checks = 1, unique_checks = 1");
+    await runner.query("ANALYZE TABLE leads, calls");
+  } else {
+    await runner.query("ANALYZE");
+  }
 }
 
 /** `SELECT n` for n from 0 to 10^digits − 1 (as `seq.n`). */

@@ -23,16 +23,16 @@ export interface DatabaseModel {
 
 export interface DataSourceHooks {
   logger?: Logger;
-  /** Called with every SQL statement TypeORM sends (tests count them). */
-  onQuery?: (sql: string) => void;
+  /** Called with every SQL statement TypeORM sends (tests count them and explain them). */
+  onQuery?: (sql: string, parameters?: readonly unknown[]) => void;
 }
 
 /** Sends TypeORM's messages to pino: statements at `trace` (never their parameters). */
 class PinoTypeOrmLogger implements TypeOrmLogger {
   constructor(private readonly hooks: DataSourceHooks) {}
 
-  logQuery(query: string): void {
-    this.hooks.onQuery?.(query);
+  logQuery(query: string, parameters?: unknown[]): void {
+    this.hooks.onQuery?.(query, parameters);
     this.hooks.logger?.trace({ sql: query }, "sql");
   }
 

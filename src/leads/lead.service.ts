@@ -161,6 +161,12 @@ export class LeadService {
     if (statusIds && statusIds.length > 1 && !externalId && !phone && !words) {
       return this.pageOfStatuses(statusIds, query, page);
     }
+    // MySQL/MariaDB (SQLite needs no hint and ignores it): the most selective index that also
+    // gives the order. Left to itself, MariaDB may intersect the status foreign key's index
+    // with another and sort the result — a cost that grows with the list.
+    if (externalId !== null) query.useIndex("UQ_leads_external_id");
+    else if (phone !== null) query.useIndex("IDX_leads_phone");
+    else if (words === null) query.useIndex(statusIds ? "IDX_leads_status" : "IDX_leads_account");
     return fetchPage(query, LEAD_ORDER, page);
   }
 
@@ -187,7 +193,9 @@ export class LeadService {
   ): Promise<Page<Lead>> {
     const position = resolvePage(LEAD_CURSOR, page);
     const before = position.after?.[0];
-    const branch = `SELECT id FROM leads WHERE account_id = ? AND status_id = ?${before === undefined ? "" : " AND id < ?"} ORDER BY id DESC LIMIT ?`;
+    const hint =
+      this.dataSource.options.type === "better-sqlite3" ? "" : " USE INDEX (IDX_leads_status)";
+    const branch = `SELECT id FROM leads${hint} WHERE account_id = ? AND status_id = ?${before === undefined ? "" : " AND id < ?"} ORDER BY id DESC LIMIT ?`;
     const ranked: Array<{ id: number | string }> = await queryInAccount(
       this.dataSource,
       `SELECT id FROM (${statusIds

@@ -113,6 +113,8 @@ export class TestServer {
   database!: TestDatabase;
   /** Every SQL statement sent since the last `resetQueries()`. */
   queries: string[] = [];
+  /** The same statements with their parameters (to EXPLAIN them). */
+  statements: Array<{ sql: string; parameters: readonly unknown[] }> = [];
   /** The ADMIN key the app created at start; `gql` sends it unless told otherwise. */
   adminKey!: string;
 
@@ -144,7 +146,10 @@ export class TestServer {
     });
     this.app = await createApp(config, {
       logger: createLogger(config, options.captureLogs ? destination : process.stdout),
-      onQuery: (sql) => this.queries.push(sql),
+      onQuery: (sql, parameters) => {
+        this.queries.push(sql);
+        this.statements.push({ sql, parameters: parameters ?? [] });
+      },
     });
     this.url = await this.app.listen(0, "127.0.0.1");
     const adminKey = this.app.bootstrapKey ?? options.database?.adminKey;
@@ -182,6 +187,7 @@ export class TestServer {
 
   resetQueries(): void {
     this.queries = [];
+    this.statements = [];
   }
 
   /**
