@@ -8,6 +8,7 @@ export enum AuditAction {
   CREATE = "CREATE",
   UPDATE = "UPDATE",
   REVOKE = "REVOKE",
+  PURGE = "PURGE",
 }
 
 export enum AuditEntityType {
@@ -15,6 +16,7 @@ export enum AuditEntityType {
   LEAD_STATUS = "LEAD_STATUS",
   API_KEY = "API_KEY",
   ACCOUNT = "ACCOUNT",
+  CALLS = "CALLS",
 }
 
 registerEnumType(AuditAction, {
@@ -24,6 +26,10 @@ registerEnumType(AuditAction, {
     CREATE: { description: "Created." },
     UPDATE: { description: "Changed." },
     REVOKE: { description: "Revoked (API keys)." },
+    PURGE: {
+      description:
+        "Deleted for retention (calls recorded before a date; the entry's changes say which and how many).",
+    },
   },
 });
 
@@ -35,6 +41,9 @@ registerEnumType(AuditEntityType, {
     LEAD_STATUS: { description: "A lead status." },
     API_KEY: { description: "An API key (never its secret)." },
     ACCOUNT: { description: "An account (created or changed by the platform operator)." },
+    CALLS: {
+      description: "The recorded calls of the account (`entityId`), as a whole: a retention purge.",
+    },
   },
 });
 

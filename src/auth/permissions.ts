@@ -18,6 +18,7 @@ export enum Permission {
   RecordCalls = "record call results",
   UseOutcomeTool = "use the AI call outcome tool",
   ReadAudit = "read the audit trail",
+  PurgeCalls = "delete old calls (retention)",
 }
 
 const MATRIX: Record<Permission, readonly Role[]> = {
@@ -36,6 +37,8 @@ const MATRIX: Record<Permission, readonly Role[]> = {
   [Permission.RecordCalls]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
   [Permission.UseOutcomeTool]: [Role.ADMIN, Role.AI_AGENT],
   [Permission.ReadAudit]: [Role.ADMIN],
+  // Through the operators' `calls:purge` tool only: no GraphQL operation deletes calls.
+  [Permission.PurgeCalls]: [Role.ADMIN],
 };
 
 export function isAllowed(principal: Principal, permission: Permission): boolean {

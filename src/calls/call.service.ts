@@ -23,7 +23,15 @@ import { uniqueViolationColumn } from "../db/errors";
 import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
 import { unreadableTextProblem } from "../common/text";
-import { ACCOUNT, queryInAccount, scoped, type ScopedRepository } from "../db/account-scope";
+import {
+  ACCOUNT,
+  currentAccountId,
+  queryInAccount,
+  scoped,
+  type ScopedRepository,
+} from "../db/account-scope";
+import { writeAudit } from "../audit/audit.service";
+import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 
 export interface RecordCallResultParams {
   leadId: string | number;
@@ -400,5 +408,67 @@ export class CallService {
     return new Map(
       counts.map((row) => [Number(row.lead_id), Math.min(Number(row.n), COUNT_LIMIT + 1)]),
     );
+  }
+
+  /**
+   * Retention: deletes the current account's calls recorded before `before`, `batchSize` at a
+   * time — each batch its own short transaction (retried like every write), so that a Galera
+   * cluster certifies small write sets and calls go on being recorded meanwhile — then writes
+   * one audit entry (PURGE of CALLS) saying before when and how many. Leads keep their status.
+   * A retried request whose idempotency key belonged to a deleted call would record it anew:
+   * keep more than any client's retry window.
+   */
+  async purgeRecordedBefore(
+    before: Date,
+    actor: Principal,
+    options: { batchSize?: number; onBatch?: (deletedSoFar: number) => void } = {},
+  ): Promise<number> {
+    assertAllowed(actor, Permission.PurgeCalls);
+    if (!isWithinStorableRange(before)) {
+      throw badUserInput("before", "before must be a date-time from year 1 to 9999");
+    }
+    const batchSize = options.batchSize ?? 5000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
+      throw badUserInput("batchSize", "batchSize must be a whole number from 1 to 100000");
+    }
+    // Whole seconds, like every stored time: a fraction acts as the next whole second.
+    const cutoff = sqlDateTime(ceilToSecond(before));
+    let deleted = 0;
+    for (;;) {
+      const ids = (
+        await this.calls
+          .queryBuilder("call")
+          .select("call.id", "id")
+          .andWhere("call.created_at < :cutoff", { cutoff })
+          .useIndex("IDX_calls_created_at")
+          .orderBy("call.created_at", "ASC")
+          .addOrderBy("call.id", "ASC")
+          .limit(batchSize)
+          .getRawMany<{ id: number | string }>()
+      ).map((row) => Number(row.id));
+      if (ids.length === 0) break;
+      deleted += await runTransaction(this.dataSource, (manager) =>
+        scoped(manager, Call).delete({ id: In(ids) }),
+      );
+      options.onBatch?.(deleted);
+      if (ids.length < batchSize) break;
+    }
+    await runTransaction(this.dataSource, (manager) =>
+      writeAudit(manager, {
+        actor,
+        action: AuditAction.PURGE,
+        entityType: AuditEntityType.CALLS,
+        entityId: currentAccountId(),
+        changes: [
+          {
+            field: "recordedBefore",
+            before: null,
+            after: new Date(`${cutoff.replace(" ", "T")}Z`).toISOString(),
+          },
+          { field: "deletedCalls", before: null, after: deleted },
+        ],
+      }),
+    );
+    return deleted;
   }
 }

@@ -127,6 +127,12 @@ export class ScopedRepository<T extends AccountOwnedRow> {
     return result.affected ?? 0;
   }
 
+  /** Deletes the current account's rows matching `where`; returns how many went. */
+  async delete(where: FindOptionsWhere<T>): Promise<number> {
+    const result = await this.repo.delete(withAccount(where) as FindOptionsWhere<T>);
+    return result.affected ?? 0;
+  }
+
   /** A SELECT limited to the current account (see `ScopedSelectQueryBuilder`). */
   queryBuilder(alias: string): ScopedSelectQueryBuilder<T> {
     const accountId = currentAccountId();

@@ -14,7 +14,13 @@ import {
 import { createLogger } from "../../src/logger";
 import { acrossAccounts } from "../../src/db/account-scope";
 import { cliOperator, Role } from "../../src/auth/principal";
-import { adminConnection, MYSQL_AVAILABLE_FLAG, mysqlServer, TEST_DB_PREFIX } from "./mysql";
+import {
+  adminConnection,
+  MYSQL_AVAILABLE_FLAG,
+  MYSQL_TEST_URL,
+  mysqlServer,
+  TEST_DB_PREFIX,
+} from "./mysql";
 
 export type DbKind = "sqlite" | "mariadb";
 
@@ -65,6 +71,15 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** The `DATABASE_URL` of a test database (for the CLI tools run against it). */
+export function testDatabaseUrl(database: TestDatabase): string {
+  const config = database.config;
+  if (config.kind === "sqlite") return `sqlite:${config.path}`;
+  const url = new URL(MYSQL_TEST_URL);
+  url.pathname = `/${config.database}`;
+  return url.toString();
 }
 
 export function testConfig(
