@@ -4,7 +4,7 @@
  * cutoff, nothing else, and says so in the audit trail.
  */
 import path from "node:path";
-import { describeEachDatabase, testDatabaseUrl, type TestServer } from "./support/harness";
+import { describeEachDatabase, testDatabaseUrl } from "./support/harness";
 import {
   cleanupProcesses,
   REPO_ROOT,
