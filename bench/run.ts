@@ -73,6 +73,12 @@ import {
   type RunningService,
 } from "./lib/service";
 import { clusterNodePids, ensureCluster, HAPROXY_PORT, missingClusterTools } from "./lib/cluster";
+import {
+  VOLUME_MAX_GROWTH,
+  VOLUME_TARGET_MS,
+  volumeScenario,
+  type VolumeResult,
+} from "./lib/volume";
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -247,6 +253,7 @@ class Bench {
   readonly bodies = new Map<string, string>();
   rss: RssResult | null = null;
   accounts: AccountsResult | null = null;
+  volume: VolumeResult | null = null;
   private readonly dbPid: number | null;
   private writeCounter = 0;
   private readonly runId = `${process.pid}-${Date.now().toString(36)}`;
@@ -1360,21 +1367,44 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cls-bench-"));
   cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  const only = options.accountsOnly || options.volumeOnly;
   // One account: c and d on SQLite at every size, RSS, a, b, b', MariaDB, e and f.
-  if (!options.accountsOnly) await singleAccountScenarios(bench, options, tmp, server, mariadb);
-  else bench.notes.push("BENCH_ACCOUNTS_ONLY=1: only the accounts scenario was run");
+  if (!only) await singleAccountScenarios(bench, options, tmp, server, mariadb);
+  else if (options.accountsOnly) {
+    bench.notes.push("BENCH_ACCOUNTS_ONLY=1: only the accounts scenario was run");
+  } else bench.notes.push("BENCH_VOLUME_ONLY=1: only the volume scenario was run");
 
   // Many accounts on SQLite.
-  if (options.accounts) {
+  if (options.volumeOnly) {
+    // Only the volume scenario was asked for.
+  } else if (options.accounts) {
     await bench.accountsScenario(tmp);
   } else {
     bench.notes.push("BENCH_ACCOUNTS below 2: the accounts scenario was not run");
   }
 
-  // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.
-  const missing = missingClusterTools();
+  // Leads and calls at production volume on MariaDB.
   if (options.accountsOnly) {
     // Only the accounts scenario was asked for.
+  } else if (!options.volume) {
+    bench.notes.push("BENCH_SKIP_VOLUME=1: the volume scenario was not run");
+  } else if (!mariadb) {
+    bench.notes.push("MariaDB was not reachable: the volume scenario was not run");
+  } else {
+    bench.volume = await volumeScenario(server, options.volume, progress);
+    for (const lookup of bench.volume.lookups) {
+      bench.check(
+        `volume: ${lookup.name}`,
+        lookup.pass,
+        `p50 ${lookup.p50} ms, p99 ${lookup.p99} ms (≤ ${VOLUME_TARGET_MS}); ×${lookup.growthP50} / ×${lookup.growthP99} of a tenth (≤ ${VOLUME_MAX_GROWTH})`,
+      );
+    }
+  }
+
+  // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.
+  const missing = missingClusterTools();
+  if (only) {
+    // Only the accounts or the volume scenario was asked for.
   } else if (options.skipCluster || missing.length > 0) {
     bench.notes.push(
       options.skipCluster
@@ -1468,6 +1498,7 @@ async function main(): Promise<void> {
     ratios,
     rss: bench.rss,
     accounts: bench.accounts,
+    volume: bench.volume,
     checks: bench.checks,
     notes: bench.notes,
   };

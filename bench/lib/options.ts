@@ -1,5 +1,6 @@
 /** The benchmark's settings: environment variables, with `--quick` for a smoke run. */
 import path from "node:path";
+import type { VolumeOptions } from "./volume";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -28,6 +29,10 @@ export interface BenchOptions {
   accounts: AccountsOptions | null;
   /** Only the accounts scenario (BENCH_ACCOUNTS_ONLY=1): no single-account figures to compare. */
   accountsOnly: boolean;
+  /** The volume scenario on MariaDB (see bench/lib/volume.ts); null: skipped (BENCH_SKIP_VOLUME=1). */
+  volume: VolumeOptions | null;
+  /** Only the volume scenario (BENCH_VOLUME_ONLY=1). */
+  volumeOnly: boolean;
 }
 
 export interface AccountsOptions {
@@ -103,6 +108,17 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
           ),
           coldProbes: Math.min(accountCount - 1, quick ? 20 : 200),
         };
+  const volume: VolumeOptions | null =
+    process.env.BENCH_SKIP_VOLUME === "1"
+      ? null
+      : {
+          leads: number("BENCH_VOLUME_LEADS", quick ? 20_000 : 2_000_000, 1_000, 100_000_000),
+          calls: number("BENCH_VOLUME_CALLS", quick ? 100_000 : 10_000_000, 1_000, 1_000_000_000),
+          accounts: number("BENCH_VOLUME_ACCOUNTS", 4, 1, 100),
+          samples: number("BENCH_VOLUME_SAMPLES", quick ? 50 : 300, 10, 100_000),
+          bufferPoolMiB: number("BENCH_VOLUME_BUFFER_POOL_MIB", 4096, 128, 1_048_576),
+        };
+  const volumeOnly = volume !== null && process.env.BENCH_VOLUME_ONLY === "1";
   return {
     quick,
     warmupSeconds: number("BENCH_WARMUP", quick ? 0.5 : 2, 0, 60),
@@ -114,9 +130,17 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     skipMysql: process.env.BENCH_SKIP_MYSQL === "1",
     skipCluster: process.env.BENCH_SKIP_CLUSTER === "1",
     leads: number("BENCH_LEADS", 100, 1, 10_000),
-    timeoutSeconds: number("BENCH_TIMEOUT", quick ? 300 : 900, 30, 86_400),
+    // The volume scenario seeds 12 million rows (about 5 minutes here) before it measures.
+    timeoutSeconds: number(
+      "BENCH_TIMEOUT",
+      (quick ? 300 : 900) + (volume ? (quick ? 120 : 2700) : 0),
+      30,
+      86_400,
+    ),
     resultsDir: path.resolve(REPO_ROOT, process.env.BENCH_RESULTS_DIR?.trim() || "bench-results"),
     accounts,
     accountsOnly: accounts !== null && process.env.BENCH_ACCOUNTS_ONLY === "1",
+    volume,
+    volumeOnly,
   };
 }

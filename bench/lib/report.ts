@@ -4,6 +4,7 @@ import path from "node:path";
 import type { LoadResult } from "./load";
 import type { MachineInfo } from "./machine";
 import type { BenchOptions } from "./options";
+import { VOLUME_MAX_GROWTH, VOLUME_TARGET_MS, type VolumeResult } from "./volume";
 
 export interface ScenarioResult {
   /** `a`, `b`, `b'`, `c`, `d`, `e`, `f`, `g`, `g'`. */
@@ -160,6 +161,7 @@ export interface BenchReport {
   ratios: Ratio[];
   rss: RssResult | null;
   accounts: AccountsResult | null;
+  volume: VolumeResult | null;
   checks: Check[];
   notes: string[];
 }
@@ -287,6 +289,7 @@ export function printReport(report: BenchReport): void {
   }
 
   if (report.accounts) printAccounts(report.accounts);
+  if (report.volume) printVolume(report.volume);
 
   out();
   out("Ratios (req/s) and targets:");
@@ -315,6 +318,37 @@ export function printReport(report: BenchReport): void {
   }
   out();
   out(`Total runtime: ${fmt(report.totalSeconds, 1)} s`);
+}
+
+function printVolume(v: VolumeResult): void {
+  out();
+  out(
+    `Volume (MariaDB, ${v.accounts} accounts, single client, one request at a time; ` +
+      `innodb_buffer_pool_size ${v.bufferPoolMiB.during} MiB, was ${v.bufferPoolMiB.before}):`,
+  );
+  out(
+    `  target: ${v.full.leads} leads, ${v.full.calls} calls, seeded in ${fmt(v.full.seedSeconds, 1)} s; ` +
+      `a tenth: ${v.tenth.leads} leads, ${v.tenth.calls} calls, seeded in ${fmt(v.tenth.seedSeconds, 1)} s`,
+  );
+  out(
+    table(
+      ["look-up", "p50 ms", "p99 ms", "tenth p50", "tenth p99", "×p50", "×p99", ""],
+      v.lookups.map((l) => [
+        l.name,
+        fmt(l.p50, 2),
+        fmt(l.p99, 2),
+        fmt(l.tenthP50, 2),
+        fmt(l.tenthP99, 2),
+        fmt(l.growthP50, 2),
+        fmt(l.growthP99, 2),
+        l.pass ? "PASS" : "FAIL",
+      ]),
+      [false, true, true, true, true, true, true, false],
+    ).join("\n"),
+  );
+  out(
+    `  targets: p50 and p99 ≤ ${VOLUME_TARGET_MS} ms, and at most ${VOLUME_MAX_GROWTH}× those of a tenth of the volume`,
+  );
 }
 
 function printAccounts(a: AccountsResult): void {

@@ -1,0 +1,342 @@
+/**
+ * The volume scenario: leads and calls at production volume on MariaDB. For each of two
+ * volumes — a tenth of the target, then the target (default 2,000,000 leads, 10,000,000 calls,
+ * over BENCH_VOLUME_ACCOUNTS accounts) — a fresh database is filled by `npm run seed:volume`
+ * (the real command), the service is started on it in production mode, and five look-ups are
+ * timed one request at a time (single client): the first page of calls, a lead's calls
+ * (`Lead.calls`), a lead by phone, a lead by externalId, and a name search. Then the database is
+ * dropped. Targets: p50 and p99 ≤ 20 ms at the target volume, and within 2× of the tenth — the
+ * cost of a page or a look-up must not grow with the tables.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import mysql from "mysql2/promise";
+import { volumeLeadName, volumeLeadPhone } from "../../src/cli/volume-seed";
+import { childEnv } from "./children";
+import { request } from "./graphql";
+import { createDatabase, dropDatabase, type MysqlServer } from "./mysql";
+import { REPO_ROOT } from "./options";
+import type { LatencySummary } from "./report";
+import { startService } from "./service";
+
+const SEED_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "seed-volume.js");
+const APIKEY_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "apikey.js");
+
+export interface VolumeOptions {
+  leads: number;
+  calls: number;
+  accounts: number;
+  /** Timed requests per look-up and volume (after as many untimed ones, at most 100). */
+  samples: number;
+  /** innodb_buffer_pool_size is raised to at least this for the scenario, then restored. */
+  bufferPoolMiB: number;
+}
+
+export interface VolumeLevel {
+  leads: number;
+  calls: number;
+  seedSeconds: number;
+  /** Per look-up: latency of single requests, one at a time. */
+  latency: Record<string, LatencySummary>;
+}
+
+export interface VolumeResult {
+  accounts: number;
+  bufferPoolMiB: { before: number; during: number };
+  tenth: VolumeLevel;
+  full: VolumeLevel;
+  lookups: Array<{
+    name: string;
+    p50: number;
+    p99: number;
+    tenthP50: number;
+    tenthP99: number;
+    /** full / tenth, of p50 and p99. */
+    growthP50: number;
+    growthP99: number;
+    pass: boolean;
+  }>;
+}
+
+export const VOLUME_TARGET_MS = 20;
+export const VOLUME_MAX_GROWTH = 2;
+
+/** The account the look-ups run in: the second of the seeded ones (not the first rows). */
+const ACCOUNT_INDEX = 1;
+
+interface Lookup {
+  name: string;
+  query: string;
+  variables: (n: number) => Record<string, unknown>;
+  /** Throws when the answer is not what the seeded data says it must be. */
+  check: (data: Record<string, unknown>, n: number) => void;
+}
+
+const ACCOUNT_CODE = `volume_${ACCOUNT_INDEX + 1}`;
+
+function lookups(leadIdOf: (n: number) => string): Lookup[] {
+  const page =
+    "edges { node { id createdAt outcome { code } } } pageInfo { endCursor hasNextPage }";
+  const nodes = (data: Record<string, unknown>, field: string) =>
+    (data[field] as { edges: Array<{ node: Record<string, string> }> }).edges.map((e) => e.node);
+  return [
+    {
+      name: "first page of calls",
+      query: `{ calls(first: 20) { ${page} } }`,
+      variables: () => ({}),
+      check: (data) => {
+        if (nodes(data, "calls").length !== 20) throw new Error("calls: not a full page");
+      },
+    },
+    {
+      name: "Lead.calls (a lead's calls)",
+      query: `query($id: ID!) { lead(id: $id) { id name calls(first: 20) { ${page} } } }`,
+      variables: (n) => ({ id: leadIdOf(n) }),
+      check: (data, n) => {
+        const lead = data.lead as { id: string; calls: { edges: unknown[] } } | null;
+        if (lead?.id !== leadIdOf(n) || lead.calls.edges.length === 0) {
+          throw new Error("Lead.calls: the lead or its calls are missing");
+        }
+      },
+    },
+    {
+      name: "lead by phone",
+      query: `query($phone: String) { leads(first: 5, filter: { phone: $phone }) { edges { node { id externalId } } } }`,
+      variables: (n) => ({ phone: volumeLeadPhone(ACCOUNT_INDEX, n) }),
+      check: (data, n) => {
+        const found = nodes(data, "leads");
+        if (found.length !== 1 || found[0].externalId !== `${ACCOUNT_CODE}-lead-${n}`) {
+          throw new Error("phone: not exactly the lead");
+        }
+      },
+    },
+    {
+      name: "lead by externalId",
+      query: `query($externalId: String) { leads(first: 5, filter: { externalId: $externalId }) { edges { node { id externalId } } } }`,
+      variables: (n) => ({ externalId: `${ACCOUNT_CODE}-lead-${n}` }),
+      check: (data, n) => {
+        const found = nodes(data, "leads");
+        if (found.length !== 1 || found[0].id !== leadIdOf(n)) {
+          throw new Error("externalId: not exactly the lead");
+        }
+      },
+    },
+    {
+      name: "name search (surname)",
+      query: `query($search: String) { leads(first: 20, filter: { search: $search }) { edges { node { id name } } } }`,
+      variables: (n) => ({ search: volumeLeadName(n).last }),
+      check: (data, n) => {
+        const { last } = volumeLeadName(n);
+        const found = nodes(data, "leads");
+        if (!found.some((lead) => lead.id === leadIdOf(n))) throw new Error("search: lead missing");
+        if (!found.every((lead) => lead.name.endsWith(` ${last}`))) {
+          throw new Error("search: a lead of another name");
+        }
+      },
+    },
+    {
+      name: "name search (first name + surname)",
+      query: `query($search: String) { leads(first: 20, filter: { search: $search }) { edges { node { id name } } } }`,
+      variables: (n) => {
+        const { first, last } = volumeLeadName(n);
+        return { search: `${first} ${last}` };
+      },
+      check: (data, n) => {
+        if (!nodes(data, "leads").some((lead) => lead.id === leadIdOf(n))) {
+          throw new Error("search: lead missing");
+        }
+      },
+    },
+  ];
+}
+
+function run(file: string, args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [file, ...args],
+      { cwd: REPO_ROOT, env: childEnv(env), timeout: 3 * 3600_000, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${path.basename(file)} failed: ${error.message}\n${stderr}`))
+          : resolve(stdout),
+    );
+  });
+}
+
+function summarize(values: number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 100) / 100;
+  return {
+    n: values.length,
+    mean: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: Math.round(sorted[sorted.length - 1] * 100) / 100,
+  };
+}
+
+/** A deterministic spread of lead numbers over the account's leads. */
+function leadNumbers(count: number, leadsInAccount: number): number[] {
+  return Array.from({ length: count }, (_, i) => (i * 7_919 + 13) % leadsInAccount);
+}
+
+async function measureLevel(
+  server: MysqlServer,
+  leads: number,
+  calls: number,
+  options: VolumeOptions,
+  progress: (line: string) => void,
+): Promise<VolumeLevel> {
+  const database = await createDatabase(server);
+  const url = `${server.base}/${database}`;
+  const env = { DATABASE_URL: url, NODE_ENV: "production", LOG_LEVEL: "warn" };
+  try {
+    progress(`volume: seeding ${leads} leads and ${calls} calls in ${options.accounts} accounts`);
+    const started = performance.now();
+    await run(
+      SEED_CLI,
+      ["--leads", String(leads), "--calls", String(calls), "--accounts", String(options.accounts)],
+      env,
+    );
+    const seedSeconds = Math.round((performance.now() - started) / 100) / 10;
+    progress(`volume: seeded in ${seedSeconds} s`);
+    const keyOutput = await run(
+      APIKEY_CLI,
+      ["create", "--role", "ADMIN", "--name", "bench volume", "--account", ACCOUNT_CODE],
+      env,
+    );
+    const key = /csk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/.exec(keyOutput)?.[0];
+    if (!key) throw new Error("apikey CLI printed no key");
+    const service = await startService("volume", url, true);
+    try {
+      const perAccount = Math.floor(leads / options.accounts);
+      const numbers = leadNumbers(Math.min(options.samples, 1000), perAccount);
+      // The leads' ids, looked up once (not timed).
+      const ids = new Map<number, string>();
+      for (const n of numbers) {
+        const reply = await request<{ leads: { edges: Array<{ node: { id: string } }> } }>(
+          service.url,
+          key,
+          `query($e: String) { leads(filter: { externalId: $e }) { edges { node { id } } } }`,
+          { e: `${ACCOUNT_CODE}-lead-${n}` },
+        );
+        const id = reply.data?.leads.edges[0]?.node.id;
+        if (!id) throw new Error(`lead ${n} of ${ACCOUNT_CODE} not found`);
+        ids.set(n, id);
+      }
+      const all = lookups((n) => ids.get(n)!);
+      const times = new Map<string, number[]>(all.map((l) => [l.name, []]));
+      const warmup = Math.min(100, options.samples);
+      for (let i = 0; i < warmup + options.samples; i += 1) {
+        const n = numbers[i % numbers.length];
+        // Round robin over the look-ups, so that noise spreads over all of them alike.
+        for (const lookup of all) {
+          const begin = performance.now();
+          const reply = await request<Record<string, unknown>>(
+            service.url,
+            key,
+            lookup.query,
+            lookup.variables(n),
+          );
+          const ms = performance.now() - begin;
+          if (reply.status !== 200 || reply.errors || !reply.data) {
+            throw new Error(`${lookup.name}: HTTP ${reply.status} ${reply.text.slice(0, 300)}`);
+          }
+          lookup.check(reply.data, n);
+          if (i >= warmup) times.get(lookup.name)!.push(ms);
+        }
+      }
+      return {
+        leads,
+        calls,
+        seedSeconds,
+        latency: Object.fromEntries([...times].map(([name, ms]) => [name, summarize(ms)])),
+      };
+    } finally {
+      await service.stop();
+    }
+  } finally {
+    await dropDatabase(server, database);
+  }
+}
+
+async function bufferPool(server: MysqlServer, mib?: number): Promise<number> {
+  const connection = await mysql.createConnection({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+  });
+  try {
+    if (mib !== undefined) {
+      await connection.query(`SET GLOBAL innodb_buffer_pool_size = ${mib * 1024 * 1024}`);
+      // The resize runs in the background: wait until the server reports the new size.
+      for (let i = 0; i < 120; i += 1) {
+        const [rows] = await connection.query(
+          "SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'",
+        );
+        const status = String((rows as Array<{ Value: string }>)[0]?.Value ?? "");
+        if (status === "" || /completed/i.test(status)) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    const [rows] = await connection.query("SELECT @@innodb_buffer_pool_size AS size");
+    return Math.round(Number((rows as Array<{ size: string }>)[0].size) / 1024 / 1024);
+  } finally {
+    await connection.end();
+  }
+}
+
+export async function volumeScenario(
+  server: MysqlServer,
+  options: VolumeOptions,
+  progress: (line: string) => void,
+): Promise<VolumeResult> {
+  const before = await bufferPool(server);
+  // A production server holds its working set in memory; MariaDB's default pool (128 MiB)
+  // would make this a disk benchmark — and seeding 10 million rows take an hour.
+  const during =
+    before < options.bufferPoolMiB ? await bufferPool(server, options.bufferPoolMiB) : before;
+  try {
+    const tenth = await measureLevel(
+      server,
+      Math.round(options.leads / 10),
+      Math.round(options.calls / 10),
+      options,
+      progress,
+    );
+    const full = await measureLevel(server, options.leads, options.calls, options, progress);
+    return {
+      accounts: options.accounts,
+      bufferPoolMiB: { before, during },
+      tenth,
+      full,
+      lookups: Object.keys(full.latency).map((name) => {
+        const f = full.latency[name];
+        const t = tenth.latency[name];
+        const growthP50 = Math.round((f.p50 / t.p50) * 100) / 100;
+        const growthP99 = Math.round((f.p99 / t.p99) * 100) / 100;
+        return {
+          name,
+          p50: f.p50,
+          p99: f.p99,
+          tenthP50: t.p50,
+          tenthP99: t.p99,
+          growthP50,
+          growthP99,
+          pass:
+            f.p50 <= VOLUME_TARGET_MS &&
+            f.p99 <= VOLUME_TARGET_MS &&
+            growthP50 <= VOLUME_MAX_GROWTH &&
+            growthP99 <= VOLUME_MAX_GROWTH,
+        };
+      }),
+    };
+  } finally {
+    if (during !== before) await bufferPool(server, before);
+  }
+}
