@@ -108,6 +108,7 @@ interface Inventory {
   actors: string[];
   prefixes: string[];
   externalIds: string[];
+  phones: string[];
 }
 
 type Connection<T> = {
@@ -120,7 +121,7 @@ interface InventoryData {
   viewer: { account: { id: string; code: string } };
   callStatuses: Array<{ id: string; code: string }>;
   leadStatuses: Array<{ id: string; code: string }>;
-  leads: Connection<{ id: string; externalId: string | null }>;
+  leads: Connection<{ id: string; externalId: string | null; phone: string | null }>;
   calls: Connection<{ id: string }>;
   apiKeys: Array<{ id: string; prefix: string }>;
   auditLog: Connection<{ id: string }>;
@@ -132,7 +133,7 @@ async function inventory(server: TestServer, party: Party): Promise<Inventory> {
       viewer { account { id code } }
       callStatuses { id code }
       leadStatuses { id code }
-      leads(first: 100) { totalCount edges { node { id externalId } } pageInfo { endCursor } }
+      leads(first: 100) { totalCount edges { node { id externalId phone } } pageInfo { endCursor } }
       calls(first: 100) { totalCount edges { node { id } } pageInfo { endCursor } }
       apiKeys { id prefix }
       auditLog(first: 100) { totalCount edges { node { id } } pageInfo { endCursor } }
@@ -164,6 +165,7 @@ async function inventory(server: TestServer, party: Party): Promise<Inventory> {
     actors: data.apiKeys.map((key) => `key:${key.id}`),
     prefixes: data.apiKeys.map((key) => key.prefix),
     externalIds: nodes(data.leads).flatMap((lead) => lead.externalId ?? []),
+    phones: nodes(data.leads).flatMap((lead) => lead.phone ?? []),
   };
 }
 
@@ -286,6 +288,12 @@ const BUILDERS: Record<string, (world: World) => Slot> = {
   idempotencyKey: text,
   revision: text,
   phone: () => plain("+1 555 0100"),
+  // Looking a lead up by phone: A's numbers, which B's lead shares one of.
+  "LeadFilter.phone": (world) => ({
+    own: "+44 20 7946 0001",
+    probes: world.a.phones,
+    missing: () => "+44 20 7946 0999",
+  }),
   color: () => plain("#00AA00"),
   // Searching for A's marker or codes finds nothing of A's.
   search: (world) => ({
@@ -932,7 +940,7 @@ describeEachDatabaseKind("account isolation", (kind) => {
     const aLead1 = await createLead(A, {
       externalId: "shared-external-id",
       name: "ALPHA-SECRET Lead One",
-      phone: "+1 000 0001",
+      phone: "+44 20 7946 0001",
     });
     const aLead2 = await createLead(A, {
       externalId: "alpha-secret-external-2",
@@ -999,7 +1007,12 @@ describeEachDatabaseKind("account isolation", (kind) => {
       title: "Bravo Target",
       description: "Changed by the walk",
     });
-    const bLead = await createLead(B, { externalId: "shared-external-id", name: "Bravo Lead One" });
+    const bLead = await createLead(B, {
+      externalId: "shared-external-id",
+      name: "Bravo Lead One",
+      // The same number as A's lead: B's look-up by it must find B's lead alone.
+      phone: "+44 20 7946 0001",
+    });
     await record(B, B.as("SYSTEM"), { leadId: bLead.id, callStatusCode: "bravo_call" });
   });
   afterAll(() => server.stop());
