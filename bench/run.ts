@@ -1391,7 +1391,9 @@ async function main(): Promise<void> {
   } else if (!mariadb) {
     bench.notes.push("MariaDB was not reachable: the volume scenario was not run");
   } else {
-    bench.volume = await volumeScenario(server, options.volume, progress);
+    bench.volume = await volumeScenario(server, options.volume, progress, (cleanup) =>
+      cleanups.push(cleanup),
+    );
     for (const lookup of bench.volume.lookups) {
       bench.check(
         `volume: ${lookup.name}`,

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from "typeorm";
 import { toE164 } from "../src/common/phone";
-import { fullTextWords } from "../src/common/search";
+import { fullTextDocument } from "../src/common/search";
 
 /** The full-text index of lead names on MySQL/MariaDB (InnoDB FULLTEXT). */
 export const LEAD_NAME_FULLTEXT_INDEX = "FT_leads_search_name";
@@ -58,7 +58,7 @@ const WIDE_ID_COLUMNS = [
  *   an index that starts with the account. Existing leads are filled in here, with the region in
  *   `PHONE_DEFAULT_REGION` for numbers written without a country code.
  * - **Name search**: `leads.search_name`, the name's words as both databases index them
- *   (`fullTextWords` in `src/common/search.ts`), with a full-text index: InnoDB FULLTEXT
+ *   (`fullTextDocument` in `src/common/search.ts`), with a full-text index: InnoDB FULLTEXT
  *   (built with stopwords off, so that "Will" or "Der" are names like any other) or an SQLite
  *   FTS5 table kept in step with `leads` by triggers.
  * - **Pages of calls by time**: the lead and call-status indexes gain `created_at`, so that every
@@ -224,7 +224,7 @@ async function fillLeadColumns(queryRunner: QueryRunner): Promise<void> {
     for (const row of rows) {
       await queryRunner.query("UPDATE leads SET phone_e164 = ?, search_name = ? WHERE id = ?", [
         toE164(row.phone, region),
-        fullTextWords(row.name) || null,
+        fullTextDocument(row.name),
         row.id,
       ]);
     }

@@ -310,6 +310,12 @@ describeEachDatabase("leads: look-up by name, phone and externalId", (server) =>
     expectError(response, "BAD_USER_INPUT", "search");
   });
 
+  it("takes a name whose folded words are longer than the column, and still finds it", async () => {
+    // Each "ﷺ" folds to 18 characters ("صلى الله عليه وسلم"): 15 of them to 270.
+    const lead = await createLead(server, { name: "ﷺ".repeat(15), externalId: "long-fold" });
+    expect(await find({ search: "عليه وسلم" })).toEqual([lead.id]);
+  });
+
   it("combines search with the status filters", async () => {
     await server.ok(
       `mutation($id: ID!) { recordCallResult(input: { leadId: $id, callStatusCode: "qualified" }) { call { id } } }`,

@@ -190,8 +190,10 @@ async function measureLevel(
   calls: number,
   options: VolumeOptions,
   progress: (line: string) => void,
+  onAbort: (cleanup: () => Promise<void>) => void,
 ): Promise<VolumeLevel> {
   const database = await createDatabase(server);
+  onAbort(() => dropDatabase(server, database));
   const url = `${server.base}/${database}`;
   const env = { DATABASE_URL: url, NODE_ENV: "production", LOG_LEVEL: "warn" };
   try {
@@ -308,8 +310,16 @@ export async function volumeScenario(
       Math.round(options.calls / 10),
       options,
       progress,
+      onAbort,
     );
-    const full = await measureLevel(server, options.leads, options.calls, options, progress);
+    const full = await measureLevel(
+      server,
+      options.leads,
+      options.calls,
+      options,
+      progress,
+      onAbort,
+    );
     return {
       accounts: options.accounts,
       bufferPoolMiB: { before, during },

@@ -35,3 +35,16 @@ export function fullTextWords(text: string | null | undefined): string {
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
 }
+
+/** The most characters a stored full-text document holds (the `search_name` column's length). */
+export const FULL_TEXT_DOCUMENT_LENGTH = 255;
+
+/**
+ * What the full-text index of a name holds: its words (`fullTextWords`), cut to
+ * `FULL_TEXT_DOCUMENT_LENGTH` characters — folding can lengthen a text (`ﬁ` → `fi`) — or null
+ * when there are none.
+ */
+export function fullTextDocument(text: string | null | undefined): string | null {
+  const words = Array.from(fullTextWords(text)).slice(0, FULL_TEXT_DOCUMENT_LENGTH).join("");
+  return words.trim() || null;
+}

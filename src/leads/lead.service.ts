@@ -9,7 +9,7 @@ import { currentTimestamp } from "../common/time";
 import { byIdDescending, countUpTo, fetchPage } from "../db/pages";
 import { FULL_TEXT_MIN_WORD, fullTextSql, type FullTextIndex } from "../db/search-sql";
 import { encodeCursor, resolvePage, toPage } from "../common/pagination";
-import { fullTextWords } from "../common/search";
+import { fullTextDocument, fullTextWords } from "../common/search";
 import { toE164 } from "../common/phone";
 import { runTransaction } from "../db/writes";
 import { badUserInput, conflict } from "../common/errors";
@@ -101,7 +101,7 @@ export class LeadService {
           phone,
           phoneE164: toE164(phone, this.options.phoneRegion),
           name,
-          searchName: fullTextWords(name) || null,
+          searchName: fullTextDocument(name),
           statusId: status.id,
           createdAt: now,
           updatedAt: now,
@@ -158,15 +158,15 @@ export class LeadService {
       const { sql, parameters } = fullTextSql(this.dataSource, NAME_INDEX, words);
       query.andWhere(sql, parameters);
     }
-    if (statusIds && statusIds.length > 1 && !externalId && !phone && !words) {
-      return this.pageOfStatuses(statusIds, query, page);
-    }
     // MySQL/MariaDB (SQLite needs no hint and ignores it): the most selective index that also
     // gives the order. Left to itself, MariaDB may intersect the status foreign key's index
     // with another and sort the result — a cost that grows with the list.
     if (externalId !== null) query.useIndex("UQ_leads_external_id");
     else if (phone !== null) query.useIndex("IDX_leads_phone");
     else if (words === null) query.useIndex(statusIds ? "IDX_leads_status" : "IDX_leads_account");
+    if (statusIds && statusIds.length > 1 && !externalId && !phone && !words) {
+      return this.pageOfStatuses(statusIds, query, page);
+    }
     return fetchPage(query, LEAD_ORDER, page);
   }
 
