@@ -293,16 +293,22 @@ async function bufferPool(server: MysqlServer, mib?: number): Promise<number> {
   }
 }
 
+/**
+ * `onAbort` registers what must be undone should the run be cut short (the databases, the
+ * buffer pool size); it may run after a normal end too, when it changes nothing.
+ */
 export async function volumeScenario(
   server: MysqlServer,
   options: VolumeOptions,
   progress: (line: string) => void,
+  onAbort: (cleanup: () => Promise<void>) => void,
 ): Promise<VolumeResult> {
   const before = await bufferPool(server);
   // A production server holds its working set in memory; MariaDB's default pool (128 MiB)
   // would make this a disk benchmark — and seeding 10 million rows take an hour.
   const during =
     before < options.bufferPoolMiB ? await bufferPool(server, options.bufferPoolMiB) : before;
+  if (during !== before) onAbort(async () => void (await bufferPool(server, before)));
   try {
     const tenth = await measureLevel(
       server,
