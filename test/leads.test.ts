@@ -352,6 +352,20 @@ describeEachDatabase("leads: look-up by name, phone and externalId", (server) =>
     },
   );
 
+  it("combines every filter: search, phone, externalId, status and category", async () => {
+    expect(
+      await find({
+        search: "иван",
+        phone: "+7 912 345 67 89",
+        externalId: "CRM-77",
+        statusCode: "new",
+        category: "IN_PROGRESS",
+      }),
+    ).toEqual(idsOf("ivanov"));
+    expect(await find({ search: "иван", externalId: "hub/OBR-1" })).toEqual([]);
+    expect(await find({ search: "brien", phone: "+35315550101" })).toEqual(idsOf("obrien"));
+  });
+
   it.each([
     ["CRM-77", ["ivanov"]],
     ["hub/OBR-1", ["obrien"]],

@@ -160,10 +160,13 @@ export class LeadService {
     }
     // MySQL/MariaDB (SQLite needs no hint and ignores it): the most selective index that also
     // gives the order. Left to itself, MariaDB may intersect the status foreign key's index
-    // with another and sort the result — a cost that grows with the list.
-    if (externalId !== null) query.useIndex("UQ_leads_external_id");
-    else if (phone !== null) query.useIndex("IDX_leads_phone");
-    else if (words === null) query.useIndex(statusIds ? "IDX_leads_status" : "IDX_leads_account");
+    // with another and sort the result — a cost that grows with the list. Never with a name
+    // search: MATCH needs the full-text index, which a hint naming another one would exclude.
+    if (words === null) {
+      if (externalId !== null) query.useIndex("UQ_leads_external_id");
+      else if (phone !== null) query.useIndex("IDX_leads_phone");
+      else query.useIndex(statusIds ? "IDX_leads_status" : "IDX_leads_account");
+    }
     if (statusIds && statusIds.length > 1 && !externalId && !phone && !words) {
       return this.pageOfStatuses(statusIds, query, page);
     }
