@@ -323,8 +323,9 @@ export function printReport(report: BenchReport): void {
 function printVolume(v: VolumeResult): void {
   out();
   out(
-    `Volume (MariaDB, ${v.accounts} accounts, single client, one request at a time; ` +
-      `innodb_buffer_pool_size ${v.bufferPoolMiB.during} MiB, was ${v.bufferPoolMiB.before}):`,
+    `Volume (MariaDB, ${v.accounts} accounts, single client, one request at a time, both ` +
+      `volumes interleaved; innodb_buffer_pool_size ${v.bufferPoolMiB.during} MiB, was ` +
+      `${v.bufferPoolMiB.before}; CPU stolen by the host meanwhile ${fmt(v.stealPct, 1)} % of a core):`,
   );
   out(
     `  target: ${v.full.leads} leads, ${v.full.calls} calls, seeded in ${fmt(v.full.seedSeconds, 1)} s; ` +

@@ -1,15 +1,17 @@
 /**
- * The volume scenario: leads and calls at production volume on MariaDB. For each of two
- * volumes — a tenth of the target, then the target (default 2,000,000 leads, 10,000,000 calls,
- * over BENCH_VOLUME_ACCOUNTS accounts) — a fresh database is filled by `npm run seed:volume`
- * (the real command), the service is started on it in production mode, and the look-ups are
- * timed one request at a time (single client): the first page of calls, a lead's calls
+ * The volume scenario: leads and calls at production volume on MariaDB. Two fresh databases
+ * are filled by `npm run seed:volume` (the real command): a tenth of the target, and the target
+ * (default 2,000,000 leads, 10,000,000 calls, over BENCH_VOLUME_ACCOUNTS accounts). The service
+ * runs on each in production mode; once InnoDB has written back the bulk load, the look-ups are
+ * timed one request at a time (single client), alternating between the two databases so that
+ * the machine's noise falls on both alike: the first page of calls, a lead's calls
  * (`Lead.calls`), a lead by phone, a lead by externalId, name searches, and the first page of
- * leads and of a category. Then the database is dropped. Targets: p50 and p99 ≤ 20 ms at the
+ * leads and of a category. Then both databases are dropped. Targets: p50 and p99 ≤ 20 ms at the
  * target volume, and within 2× of the tenth — the cost of a page or a look-up must not grow
  * with the tables.
  */
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import mysql from "mysql2/promise";
@@ -45,6 +47,8 @@ export interface VolumeLevel {
 export interface VolumeResult {
   accounts: number;
   bufferPoolMiB: { before: number; during: number };
+  /** CPU time the host took from this machine during the timed requests, % of one core. */
+  stealPct: number;
   tenth: VolumeLevel;
   full: VolumeLevel;
   lookups: Array<{
@@ -201,95 +205,176 @@ function leadNumbers(count: number, leadsInAccount: number): number[] {
   return Array.from({ length: count }, (_, i) => (i * 7_919 + 13) % leadsInAccount);
 }
 
-async function measureLevel(
+/** A seeded database with the service running on it, ready to be asked. */
+interface PreparedLevel {
+  leads: number;
+  calls: number;
+  seedSeconds: number;
+  url: string;
+  key: string;
+  stop: () => Promise<void>;
+  lookups: Lookup[];
+  numbers: number[];
+}
+
+async function prepareLevel(
   server: MysqlServer,
   leads: number,
   calls: number,
   options: VolumeOptions,
   progress: (line: string) => void,
   onAbort: (cleanup: () => Promise<void>) => void,
-): Promise<VolumeLevel> {
+): Promise<PreparedLevel> {
   const database = await createDatabase(server);
-  onAbort(() => dropDatabase(server, database));
+  const drop = () => dropDatabase(server, database);
+  onAbort(drop);
   const url = `${server.base}/${database}`;
   const env = { DATABASE_URL: url, NODE_ENV: "production", LOG_LEVEL: "warn" };
+  progress(`volume: seeding ${leads} leads and ${calls} calls in ${options.accounts} accounts`);
+  const started = performance.now();
+  await run(
+    SEED_CLI,
+    ["--leads", String(leads), "--calls", String(calls), "--accounts", String(options.accounts)],
+    env,
+  );
+  const seedSeconds = Math.round((performance.now() - started) / 100) / 10;
+  progress(`volume: seeded in ${seedSeconds} s`);
+  const keyOutput = await run(
+    APIKEY_CLI,
+    ["create", "--role", "ADMIN", "--name", "bench volume", "--account", ACCOUNT_CODE],
+    env,
+  );
+  const key = /csk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/.exec(keyOutput)?.[0];
+  if (!key) throw new Error("apikey CLI printed no key");
+  const service = await startService(`volume-${leads}`, url, true);
+  const stop = async () => {
+    await service.stop();
+    await drop();
+  };
   try {
-    progress(`volume: seeding ${leads} leads and ${calls} calls in ${options.accounts} accounts`);
-    const started = performance.now();
-    await run(
-      SEED_CLI,
-      ["--leads", String(leads), "--calls", String(calls), "--accounts", String(options.accounts)],
-      env,
-    );
-    const seedSeconds = Math.round((performance.now() - started) / 100) / 10;
-    progress(`volume: seeded in ${seedSeconds} s`);
-    const keyOutput = await run(
-      APIKEY_CLI,
-      ["create", "--role", "ADMIN", "--name", "bench volume", "--account", ACCOUNT_CODE],
-      env,
-    );
-    const key = /csk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/.exec(keyOutput)?.[0];
-    if (!key) throw new Error("apikey CLI printed no key");
-    const service = await startService("volume", url, true);
-    try {
-      const perAccount = Math.floor(leads / options.accounts);
-      const numbers = leadNumbers(Math.min(options.samples, 1000), perAccount);
-      // The leads' ids, looked up once (not timed).
-      const ids = new Map<number, string>();
-      for (const n of numbers) {
-        const reply = await request<{ leads: { edges: Array<{ node: { id: string } }> } }>(
-          service.url,
-          key,
-          `query($e: String) { leads(filter: { externalId: $e }) { edges { node { id } } } }`,
-          { e: `${ACCOUNT_CODE}-lead-${n}` },
-        );
-        const id = reply.data?.leads.edges[0]?.node.id;
-        if (!id) throw new Error(`lead ${n} of ${ACCOUNT_CODE} not found`);
-        ids.set(n, id);
-      }
-      const all = lookups((n) => ids.get(n)!);
-      const times = new Map<string, number[]>(all.map((l) => [l.name, []]));
-      const warmup = Math.min(100, options.samples);
-      for (let i = 0; i < warmup + options.samples; i += 1) {
-        const n = numbers[i % numbers.length];
-        // Round robin over the look-ups, so that noise spreads over all of them alike.
-        for (const lookup of all) {
-          const begin = performance.now();
-          const reply = await request<Record<string, unknown>>(
-            service.url,
-            key,
-            lookup.query,
-            lookup.variables(n),
-          );
-          const ms = performance.now() - begin;
-          if (reply.status !== 200 || reply.errors || !reply.data) {
-            throw new Error(`${lookup.name}: HTTP ${reply.status} ${reply.text.slice(0, 300)}`);
-          }
-          lookup.check(reply.data, n);
-          if (i >= warmup) times.get(lookup.name)!.push(ms);
-        }
-      }
-      return {
-        leads,
-        calls,
-        seedSeconds,
-        latency: Object.fromEntries([...times].map(([name, ms]) => [name, summarize(ms)])),
-      };
-    } finally {
-      await service.stop();
+    const perAccount = Math.floor(leads / options.accounts);
+    const numbers = leadNumbers(Math.min(options.samples, 1000), perAccount);
+    // The leads' ids, looked up once (not timed).
+    const ids = new Map<number, string>();
+    for (const n of numbers) {
+      const reply = await request<{ leads: { edges: Array<{ node: { id: string } }> } }>(
+        service.url,
+        key,
+        `query($e: String) { leads(filter: { externalId: $e }) { edges { node { id } } } }`,
+        { e: `${ACCOUNT_CODE}-lead-${n}` },
+      );
+      const id = reply.data?.leads.edges[0]?.node.id;
+      if (!id) throw new Error(`lead ${n} of ${ACCOUNT_CODE} not found`);
+      ids.set(n, id);
     }
-  } finally {
-    await dropDatabase(server, database);
+    return {
+      leads,
+      calls,
+      seedSeconds,
+      url: service.url,
+      key,
+      stop,
+      lookups: lookups((n) => ids.get(n)!),
+      numbers,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 
-async function bufferPool(server: MysqlServer, mib?: number): Promise<number> {
-  const connection = await mysql.createConnection({
+/**
+ * Times every look-up on every level, interleaved (each round asks each look-up of each level
+ * once), so that whatever else the machine does falls on all of them alike.
+ */
+async function measureInterleaved(
+  levels: PreparedLevel[],
+  samples: number,
+): Promise<Array<Record<string, LatencySummary>>> {
+  const times = levels.map(
+    (level) => new Map<string, number[]>(level.lookups.map((l) => [l.name, []])),
+  );
+  const warmup = Math.min(100, samples);
+  for (let i = 0; i < warmup + samples; i += 1) {
+    for (const [l, level] of levels.entries()) {
+      const n = level.numbers[i % level.numbers.length];
+      for (const lookup of level.lookups) {
+        const begin = performance.now();
+        const reply = await request<Record<string, unknown>>(
+          level.url,
+          level.key,
+          lookup.query,
+          lookup.variables(n),
+        );
+        const ms = performance.now() - begin;
+        if (reply.status !== 200 || reply.errors || !reply.data) {
+          throw new Error(`${lookup.name}: HTTP ${reply.status} ${reply.text.slice(0, 300)}`);
+        }
+        lookup.check(reply.data, n);
+        if (i >= warmup) times[l].get(lookup.name)!.push(ms);
+      }
+    }
+  }
+  return times.map((byName) =>
+    Object.fromEntries([...byName].map(([name, ms]) => [name, summarize(ms)])),
+  );
+}
+
+/** CPU time stolen from this machine by its host, in seconds so far (/proc/stat). */
+function stealSeconds(): number {
+  try {
+    const fields = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/);
+    return Number(fields[8]) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * After a bulk load InnoDB writes its dirty pages back for minutes, on the same two cores as
+ * the measurement. Flushes them at full speed (`innodb_max_dirty_pages_pct = 0` for the while)
+ * and waits until few are left (at most 5 minutes): the look-ups are to measure a settled
+ * server, as production's would be.
+ */
+async function settle(server: MysqlServer, progress: (line: string) => void): Promise<void> {
+  const connection = await connect(server);
+  try {
+    const [before] = await connection.query("SELECT @@innodb_max_dirty_pages_pct AS pct");
+    const pct = Number((before as Array<{ pct: string }>)[0].pct);
+    const started = performance.now();
+    await connection.query("SET GLOBAL innodb_max_dirty_pages_pct = 0");
+    try {
+      for (;;) {
+        const [rows] = await connection.query(
+          "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'",
+        );
+        const dirty = Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
+        const waited = (performance.now() - started) / 1000;
+        if (dirty < 1000 || waited > 300) {
+          progress(`volume: InnoDB settled in ${waited.toFixed(0)} s (${dirty} dirty pages left)`);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    } finally {
+      await connection.query(`SET GLOBAL innodb_max_dirty_pages_pct = ${pct}`);
+    }
+  } finally {
+    await connection.end();
+  }
+}
+
+function connect(server: MysqlServer): Promise<mysql.Connection> {
+  return mysql.createConnection({
     host: server.host,
     port: server.port,
     user: server.user,
     password: server.password,
   });
+}
+
+async function bufferPool(server: MysqlServer, mib?: number): Promise<number> {
+  const connection = await connect(server);
   try {
     if (mib !== undefined) {
       await connection.query(`SET GLOBAL innodb_buffer_pool_size = ${mib * 1024 * 1024}`);
@@ -326,26 +411,41 @@ export async function volumeScenario(
   const during =
     before < options.bufferPoolMiB ? await bufferPool(server, options.bufferPoolMiB) : before;
   if (during !== before) onAbort(async () => void (await bufferPool(server, before)));
+  const levels: PreparedLevel[] = [];
   try {
-    const tenth = await measureLevel(
-      server,
-      Math.round(options.leads / 10),
-      Math.round(options.calls / 10),
-      options,
-      progress,
-      onAbort,
+    levels.push(
+      await prepareLevel(
+        server,
+        Math.round(options.leads / 10),
+        Math.round(options.calls / 10),
+        options,
+        progress,
+        onAbort,
+      ),
     );
-    const full = await measureLevel(
-      server,
-      options.leads,
-      options.calls,
-      options,
-      progress,
-      onAbort,
+    levels.push(
+      await prepareLevel(server, options.leads, options.calls, options, progress, onAbort),
     );
+    await settle(server, progress);
+    progress(`volume: timing ${options.samples} requests per look-up at both volumes, interleaved`);
+    const stolenBefore = stealSeconds();
+    const begin = performance.now();
+    const [tenthLatency, fullLatency] = await measureInterleaved(levels, options.samples);
+    const stealPct =
+      Math.round(((stealSeconds() - stolenBefore) / ((performance.now() - begin) / 1000)) * 1000) /
+      10;
+    const level = (prepared: PreparedLevel, latency: Record<string, LatencySummary>) => ({
+      leads: prepared.leads,
+      calls: prepared.calls,
+      seedSeconds: prepared.seedSeconds,
+      latency,
+    });
+    const tenth = level(levels[0], tenthLatency);
+    const full = level(levels[1], fullLatency);
     return {
       accounts: options.accounts,
       bufferPoolMiB: { before, during },
+      stealPct,
       tenth,
       full,
       lookups: Object.keys(full.latency).map((name) => {
@@ -370,6 +470,7 @@ export async function volumeScenario(
       }),
     };
   } finally {
+    for (const prepared of levels) await prepared.stop();
     if (during !== before) await bufferPool(server, before);
   }
 }
