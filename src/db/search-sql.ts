@@ -2,8 +2,7 @@ import type { DataSource } from "typeorm";
 
 /**
  * The shortest word a full-text index holds: InnoDB's `innodb_ft_min_token_size` (3 unless the
- * server is configured otherwise). Shorter words of a search are matched by `LIKE` on the
- * candidates the longer ones found, on both databases, so that both give the same results.
+ * server is configured otherwise). A search needs one word at least that long.
  */
 export const FULL_TEXT_MIN_WORD = 3;
 
@@ -20,34 +19,41 @@ export interface FullTextIndex {
 /**
  * SQL for "every word begins a word of the text" through the full-text index, with its
  * parameters. `words` are already folded (`fullTextWords`), letters and digits only, so nothing
- * in them can be an operator of either database's query syntax. At least one word must have
- * `FULL_TEXT_MIN_WORD` characters (the caller checks): without one, no index could serve the
- * search.
+ * in them can be an operator of either database's query syntax, nor a `LIKE` wildcard.
+ *
+ * Only the longest word goes to the index (a longer prefix matches fewer names): a full-text
+ * index reads every entry of each word it is given, so "anna kowalska" through the index would
+ * read every Anna of every account; through `kowalska*` alone it reads the few Kowalskas, and
+ * `LIKE` checks the other words on those. Words shorter than `FULL_TEXT_MIN_WORD` are never in
+ * InnoDB's index anyway. Same conditions, so the same results, on both databases. At least one
+ * word must have `FULL_TEXT_MIN_WORD` characters (the caller checks).
  */
 export function fullTextSql(
   dataSource: DataSource,
   index: FullTextIndex,
   words: readonly string[],
 ): { sql: string; parameters: Record<string, string> } {
-  const indexed = words.filter((word) => word.length >= FULL_TEXT_MIN_WORD);
-  const short = words.filter((word) => word.length < FULL_TEXT_MIN_WORD);
+  const longest = words.reduce((a, b) => (b.length > a.length ? b : a));
+  if (longest.length < FULL_TEXT_MIN_WORD) throw new Error("no word the index holds");
+  const others = words.filter((_, i) => i !== words.indexOf(longest));
   const parameters: Record<string, string> = {};
   const conditions: string[] = [];
-  if (dataSource.options.type === "better-sqlite3") {
-    parameters.fullText = indexed.map((word) => `"${word}"*`).join(" AND ");
+  const sqlite = dataSource.options.type === "better-sqlite3";
+  if (sqlite) {
+    parameters.fullText = `"${longest}"*`;
     conditions.push(
       `${index.id} IN (SELECT rowid FROM ${index.ftsTable} WHERE ${index.ftsTable} MATCH :fullText)`,
     );
   } else {
-    parameters.fullText = indexed.map((word) => `+${word}*`).join(" ");
+    parameters.fullText = `+${longest}*`;
     conditions.push(`MATCH(${index.column}) AGAINST (:fullText IN BOOLEAN MODE)`);
   }
-  short.forEach((word, i) => {
+  // Compared byte for byte on MySQL/MariaDB (both sides are folded already), as on SQLite.
+  const text = sqlite ? index.column : `${index.column} COLLATE utf8mb4_bin`;
+  others.forEach((word, i) => {
     parameters[`wordStart${i}`] = `${word}%`;
     parameters[`wordInside${i}`] = `% ${word}%`;
-    conditions.push(
-      `(${index.column} LIKE :wordStart${i} OR ${index.column} LIKE :wordInside${i})`,
-    );
+    conditions.push(`(${text} LIKE :wordStart${i} OR ${text} LIKE :wordInside${i})`);
   });
   return { sql: conditions.join(" AND "), parameters };
 }
