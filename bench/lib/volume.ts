@@ -295,8 +295,8 @@ async function measureInterleaved(
     (level) => new Map<string, number[]>(level.lookups.map((l) => [l.name, []])),
   );
   const warmup = Math.min(100, samples);
-  // In blocks of BLOCK rounds per level: a service left idle between single requests lets V8
-  // and the scheduler step in, which a busy one does not see.
+  // In blocks of BLOCK rounds per level (BENCH_VOLUME_BLOCK): each service stays busy for a
+  // while, as under real traffic, instead of being woken for every single request.
   const BLOCK = Number(process.env.BENCH_VOLUME_BLOCK ?? 25);
   for (let start = 0; start < warmup + samples; start += BLOCK) {
     for (const [l, level] of levels.entries()) {
