@@ -116,6 +116,7 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
           calls: number("BENCH_VOLUME_CALLS", quick ? 100_000 : 10_000_000, 1_000, 1_000_000_000),
           accounts: number("BENCH_VOLUME_ACCOUNTS", 4, 1, 100),
           samples: number("BENCH_VOLUME_SAMPLES", quick ? 50 : 300, 10, 100_000),
+          block: number("BENCH_VOLUME_BLOCK", 25, 1, 100_000),
           bufferPoolMiB: number("BENCH_VOLUME_BUFFER_POOL_MIB", 6144, 128, 1_048_576),
         };
   const volumeOnly = volume !== null && process.env.BENCH_VOLUME_ONLY === "1";

@@ -32,6 +32,8 @@ export interface VolumeOptions {
   accounts: number;
   /** Timed requests per look-up and volume (after as many untimed ones, at most 100). */
   samples: number;
+  /** Rounds of look-ups on one volume before switching to the other. */
+  block: number;
   /** innodb_buffer_pool_size is raised to at least this for the scenario, then restored. */
   bufferPoolMiB: number;
 }
@@ -290,6 +292,7 @@ async function prepareLevel(
 async function measureInterleaved(
   levels: PreparedLevel[],
   samples: number,
+  block: number,
 ): Promise<Array<Record<string, LatencySummary>>> {
   const times = levels.map(
     (level) => new Map<string, number[]>(level.lookups.map((l) => [l.name, []])),
@@ -297,7 +300,7 @@ async function measureInterleaved(
   const warmup = Math.min(100, samples);
   // In blocks of BLOCK rounds per level (BENCH_VOLUME_BLOCK): each service stays busy for a
   // while, as under real traffic, instead of being woken for every single request.
-  const BLOCK = Number(process.env.BENCH_VOLUME_BLOCK ?? 25);
+  const BLOCK = block;
   for (let start = 0; start < warmup + samples; start += BLOCK) {
     for (const [l, level] of levels.entries()) {
       for (let i = start; i < Math.min(start + BLOCK, warmup + samples); i += 1) {
@@ -435,7 +438,11 @@ export async function volumeScenario(
     progress(`volume: timing ${options.samples} requests per look-up at both volumes, interleaved`);
     const stolenBefore = stealSeconds();
     const begin = performance.now();
-    const [tenthLatency, fullLatency] = await measureInterleaved(levels, options.samples);
+    const [tenthLatency, fullLatency] = await measureInterleaved(
+      levels,
+      options.samples,
+      options.block,
+    );
     const stealPct =
       Math.round(((stealSeconds() - stolenBefore) / ((performance.now() - begin) / 1000)) * 1000) /
       10;
