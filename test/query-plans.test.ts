@@ -4,7 +4,13 @@
  * on SQLite): each reads leads and calls through an index that starts with the account — or
  * the name's full-text index — and a page is read in index order (no sort of the whole list).
  */
-import { seedVolume, volumeLeadName, type VolumeAccount } from "../src/cli/volume-seed";
+import {
+  seedVolume,
+  volumeLeadExternalId,
+  volumeLeadName,
+  volumeLeadPhone,
+  type VolumeAccount,
+} from "../src/cli/volume-seed";
 import { cliOperator, Role } from "../src/auth/principal";
 import { acrossAccounts } from "../src/db/account-scope";
 import { describeEachDatabaseKind, TestServer } from "./support/harness";
@@ -194,17 +200,22 @@ describeEachDatabaseKind("query plans of leads and calls on a seeded database", 
     const n = 1432; // of the 2,000 leads of the account
     const phone = await expectIndexed(
       `query($phone: String) { leads(filter: { phone: $phone }) { edges { node { id externalId } } } }`,
-      { phone: `+1 ${2_000_000_000 + 50_000_000 + n}` },
+      { phone: volumeLeadPhone(1, n) },
       "IDX_leads_phone",
     );
     expect(phone.leads).toEqual({
       edges: [
-        { node: { id: String(account.firstLeadId + n), externalId: `${account.code}-lead-${n}` } },
+        {
+          node: {
+            id: String(account.firstLeadId + n),
+            externalId: volumeLeadExternalId(account.code, n),
+          },
+        },
       ],
     });
     const external = await expectIndexed(
       `query($externalId: String) { leads(filter: { externalId: $externalId }) { edges { node { id } } } }`,
-      { externalId: `${account.code}-lead-${n}` },
+      { externalId: volumeLeadExternalId(account.code, n) },
       "UQ_leads_external_id",
     );
     expect(external.leads).toEqual({ edges: [{ node: { id: String(account.firstLeadId + n) } }] });

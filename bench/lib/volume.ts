@@ -15,7 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import mysql from "mysql2/promise";
-import { volumeLeadName, volumeLeadPhone } from "../../src/cli/volume-seed";
+import { volumeLeadExternalId, volumeLeadName, volumeLeadPhone } from "../../src/cli/volume-seed";
 import { childEnv } from "./children";
 import { request } from "./graphql";
 import { createDatabase, dropDatabase, type MysqlServer } from "./mysql";
@@ -129,7 +129,7 @@ function lookups(leadIdOf: (n: number) => string): Lookup[] {
       variables: (n) => ({ phone: volumeLeadPhone(ACCOUNT_INDEX, n) }),
       check: (data, n) => {
         const found = nodes(data, "leads");
-        if (found.length !== 1 || found[0].externalId !== `${ACCOUNT_CODE}-lead-${n}`) {
+        if (found.length !== 1 || found[0].externalId !== volumeLeadExternalId(ACCOUNT_CODE, n)) {
           throw new Error("phone: not exactly the lead");
         }
       },
@@ -137,7 +137,7 @@ function lookups(leadIdOf: (n: number) => string): Lookup[] {
     {
       name: "lead by externalId",
       query: `query($externalId: String) { leads(first: 5, filter: { externalId: $externalId }) { edges { node { id externalId } } } }`,
-      variables: (n) => ({ externalId: `${ACCOUNT_CODE}-lead-${n}` }),
+      variables: (n) => ({ externalId: volumeLeadExternalId(ACCOUNT_CODE, n) }),
       check: (data, n) => {
         const found = nodes(data, "leads");
         if (found.length !== 1 || found[0].id !== leadIdOf(n)) {
@@ -263,7 +263,7 @@ async function prepareLevel(
         service.url,
         key,
         `query($e: String) { leads(filter: { externalId: $e }) { edges { node { id } } } }`,
-        { e: `${ACCOUNT_CODE}-lead-${n}` },
+        { e: volumeLeadExternalId(ACCOUNT_CODE, n) },
       );
       const id = reply.data?.leads.edges[0]?.node.id;
       if (!id) throw new Error(`lead ${n} of ${ACCOUNT_CODE} not found`);

@@ -9,7 +9,6 @@ import type { DataSource, QueryRunner } from "typeorm";
 import { cliOperator } from "../auth/principal";
 import type { AccountService } from "../accounts/account.service";
 import { withoutQueryTimeout } from "../db/data-source";
-import { inAccount } from "../db/account-scope";
 
 export interface VolumeOptions {
   leads: number;
@@ -325,9 +324,4 @@ async function statusId(runner: QueryRunner, table: string, accountId: number, c
   );
   if (!row) throw new Error(`account ${accountId} has no ${table} row with code ${code}`);
   return Number(row.id);
-}
-
-/** Runs `work` in the account (for code that reads through the account scope). */
-export function inVolumeAccount<T>(account: VolumeAccount, work: () => Promise<T>): Promise<T> {
-  return inAccount(account.id, work);
 }
