@@ -59,7 +59,7 @@ import {
   type AccountsResult,
   type BenchReport,
   type Check,
-  type LatencySummary,
+  summarizeLatency,
   type MemorySample,
   type Ratio,
   type RssResult,
@@ -133,21 +133,6 @@ function sameBody(expected: string): (body: string) => boolean {
   return (body) =>
     body === expected ||
     (body.includes("\uFFFD") && ascii(body) === (expectedAscii ??= ascii(expected)));
-}
-
-function summarize(values: number[]): LatencySummary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  const r = (value: number) => Math.round(value * 1000) / 1000;
-  return {
-    n: sorted.length,
-    mean: r(sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length)),
-    p50: r(at(50)),
-    p90: r(at(90)),
-    p99: r(at(99)),
-    max: r(sorted[sorted.length - 1]),
-  };
 }
 
 /** Runs `work` over `items`, at most `concurrency` at a time. */
@@ -878,10 +863,10 @@ class Bench {
       for (const i of probes) afterIdle.push(await same(i));
       cold = {
         probes: probes.length,
-        firstMs: summarize(ms.first),
-        secondMs: summarize(ms.second),
-        thirdMs: summarize(ms.third),
-        afterIdleMs: summarize(afterIdle),
+        firstMs: summarizeLatency(ms.first),
+        secondMs: summarizeLatency(ms.second),
+        thirdMs: summarizeLatency(ms.third),
+        afterIdleMs: summarizeLatency(afterIdle),
       };
       // The others, 10 at a time, two requests each (as the probes: see the statements below).
       const warmStarted = Date.now();

@@ -4,7 +4,12 @@ import { createAppDataSource, DATABASE_MODEL } from "../src/app";
 const MIGRATIONS = DATABASE_MODEL.migrations;
 import { createLogger } from "../src/logger";
 import { SeedSystemStatuses1764100000001 } from "../migrations/1764100000001-SeedSystemStatuses";
-import { createTestDatabase, describeEachDatabase, type TestDatabase } from "./support/harness";
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  pendingSchemaChanges,
+  type TestDatabase,
+} from "./support/harness";
 
 const SEEDED_CALL_STATUSES = [
   ["qualified", "Qualified", "qualified", "ALWAYS", true],
@@ -21,11 +26,6 @@ async function countRows(dataSource: DataSource, table: string): Promise<number>
     `SELECT COUNT(*) AS n FROM ${table}`,
   );
   return Number(rows[0].n);
-}
-
-async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
-  const log = await dataSource.driver.createSchemaBuilder().log();
-  return log.upQueries.map((q) => q.query);
 }
 
 describeEachDatabase("database", (server) => {

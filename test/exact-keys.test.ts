@@ -12,6 +12,7 @@ import { ExactKeys1764100000006 } from "../migrations/1764100000006-ExactKeys";
 import {
   createTestDatabase,
   describeEachDatabase,
+  pendingSchemaChanges,
   testDatabases,
   type TestDatabase,
 } from "./support/harness";
@@ -249,10 +250,6 @@ function collidingInserts(statusId: number, leadId: number, callStatusId: number
       [PREFIX.toUpperCase(), HASH],
     ],
   ] as Array<[string, unknown[]?]>;
-}
-
-async function pendingSchemaChanges(ds: DataSource): Promise<string[]> {
-  return (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
 }
 
 const describeOnMariaDb = testDatabases().includes("mariadb") ? describe : describe.skip;

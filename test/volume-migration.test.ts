@@ -8,14 +8,15 @@ import { createAppDataSource, DATABASE_MODEL } from "../src/app";
 import { createLogger } from "../src/logger";
 import { Accounts1764100000007 } from "../migrations/1764100000007-Accounts";
 import { LeadsAndCallsAtVolume1764100000008 } from "../migrations/1764100000008-LeadsAndCallsAtVolume";
-import { createTestDatabase, describeEachDatabaseKind, type TestDatabase } from "./support/harness";
+import {
+  createTestDatabase,
+  describeEachDatabaseKind,
+  pendingSchemaChanges,
+  type TestDatabase,
+} from "./support/harness";
 
 const MIGRATIONS = DATABASE_MODEL.migrations;
 const PREVIOUS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(Accounts1764100000007) + 1);
-
-async function pendingSchemaChanges(ds: DataSource): Promise<string[]> {
-  return (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
-}
 
 describeEachDatabaseKind("migration 008 on a database of the previous release", (kind) => {
   let database: TestDatabase;

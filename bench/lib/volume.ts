@@ -20,7 +20,7 @@ import { childEnv } from "./children";
 import { request } from "./graphql";
 import { createDatabase, dropDatabase, type MysqlServer } from "./mysql";
 import { REPO_ROOT } from "./options";
-import type { LatencySummary } from "./report";
+import { summarizeLatency, type LatencySummary } from "./report";
 import { startService } from "./service";
 
 const SEED_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "seed-volume.js");
@@ -188,20 +188,6 @@ function run(file: string, args: string[], env: Record<string, string>): Promise
   });
 }
 
-function summarize(values: number[]): LatencySummary {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) =>
-    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 100) / 100;
-  return {
-    n: values.length,
-    mean: Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100,
-    p50: at(0.5),
-    p90: at(0.9),
-    p99: at(0.99),
-    max: Math.round(sorted[sorted.length - 1] * 100) / 100,
-  };
-}
-
 /** A deterministic spread of lead numbers over the account's leads. */
 function leadNumbers(count: number, leadsInAccount: number): number[] {
   return Array.from({ length: count }, (_, i) => (i * 7_919 + 13) % leadsInAccount);
@@ -324,7 +310,7 @@ async function measureInterleaved(
     }
   }
   return times.map((byName) =>
-    Object.fromEntries([...byName].map(([name, ms]) => [name, summarize(ms)])),
+    Object.fromEntries([...byName].map(([name, ms]) => [name, summarizeLatency(ms)])),
   );
 }
 

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import type { DataSource } from "typeorm";
 import { createApp, type App } from "../../src/app";
 import {
   graphqlDefaults,
@@ -71,6 +72,11 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** What TypeORM's schema builder would still change: empty when entities and tables agree. */
+export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  return (await dataSource.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
 }
 
 /** The `DATABASE_URL` of a test database (for the CLI tools run against it). */
