@@ -69,7 +69,8 @@ describeEachDatabaseKind("query plans of leads and calls on a seeded database", 
     const seeded = await acrossAccounts("test setup: seeding", () =>
       seedVolume(server.app.dataSource, server.app.services.accounts, {
         leads: 6_000,
-        calls: 30_000,
+        // 11,000 calls per account: more than `totalCount` counts.
+        calls: 33_000,
         accounts: 3,
         chunk: 1_000,
       }),
@@ -219,6 +220,40 @@ describeEachDatabaseKind("query plans of leads and calls on a seeded database", 
       "UQ_leads_external_id",
     );
     expect(external.leads).toEqual({ edges: [{ node: { id: String(account.firstLeadId + n) } }] });
+  });
+
+  it("counts only when totalCount is asked for, and then no further than 10,001", async () => {
+    // The service's own statements (not the EXPLAINs of them this test runs).
+    const counts = () =>
+      server.statements.filter((s) => /\bCOUNT\(/i.test(s.sql) && !/^EXPLAIN\b/i.test(s.sql));
+    const page = `edges { node { id } }`;
+    for (const query of [
+      `{ calls(first: 20) { ${page} } }`,
+      `{ leads(first: 20) { ${page} } }`,
+      `{ leads(first: 5) { edges { node { calls(first: 2) { ${page} } } } } }`,
+    ]) {
+      await plansOf(query);
+      expect({ query, counts: counts() }).toEqual({ query, counts: [] });
+    }
+    // The account holds 11,000 calls: a longer list than is counted.
+    const calls = (await plansOf(`{ calls(first: 1) { totalCount } }`)).data.calls;
+    expect(calls).toEqual({ totalCount: 10_001 });
+    expect(counts()).toHaveLength(1);
+    // Shorter lists are counted exactly: the account's 2,000 leads, and a lead's calls.
+    const leads = (await plansOf(`{ leads(first: 1) { totalCount } }`)).data.leads;
+    expect(leads).toEqual({ totalCount: 2_000 });
+    const leadId = String(account.firstLeadId + 17);
+    const ofLead = await plansOf(
+      `query($id: ID!, $leadId: ID) {
+        lead(id: $id) { calls(first: 1) { totalCount } }
+        calls(first: 100, filter: { leadId: $leadId }) { edges { node { id } } }
+      }`,
+      { id: leadId, leadId },
+    );
+    const lead = ofLead.data.lead as { calls: { totalCount: number } };
+    const listed = (ofLead.data.calls as { edges: unknown[] }).edges.length;
+    expect(listed).toBeGreaterThan(1);
+    expect(lead.calls.totalCount).toBe(listed);
   });
 
   it("searches names through the full-text index", async () => {
