@@ -140,7 +140,7 @@ function createServices(
     accounts,
     leadStatuses,
     callStatuses,
-    leads: new LeadService(dataSource, config.leads),
+    leads: new LeadService(dataSource, leadStatuses, config.leads),
     calls,
     ai: new AiService(callStatuses, calls),
     audit: new AuditService(dataSource),

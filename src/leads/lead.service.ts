@@ -15,6 +15,7 @@ import { runTransaction } from "../db/writes";
 import { badUserInput, conflict } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
 import { LeadStatus } from "../statuses/lead-status.entity";
+import type { LeadStatusService } from "../statuses/lead-status.service";
 import { Lead } from "./lead.entity";
 import { ACCOUNT, queryInAccount, scoped, type ScopedRepository } from "../db/account-scope";
 
@@ -63,6 +64,7 @@ export class LeadService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly leadStatuses: LeadStatusService,
     private readonly options: LeadServiceOptions = {},
   ) {
     this.leads = scoped(dataSource, Lead);
@@ -135,7 +137,7 @@ export class LeadService {
   async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
     const query = this.leads.queryBuilder("lead");
-    const statusIds = await this.statusIdsOf(filter);
+    const statusIds = await this.statusIdsOf(filter, actor);
     if (statusIds !== null) {
       if (statusIds.length === 0) query.andWhere("1 = 0");
       else query.andWhere("lead.status_id IN (:...statusIds)", { statusIds });
@@ -173,12 +175,10 @@ export class LeadService {
     return fetchPage(query, LEAD_ORDER, page);
   }
 
-  /** The status ids the filter allows; null when it allows every status. */
-  private async statusIdsOf(filter: LeadFilterParams): Promise<number[] | null> {
+  /** The status ids the filter allows (from the in-memory lists); null when it allows all. */
+  private async statusIdsOf(filter: LeadFilterParams, actor: Principal): Promise<number[] | null> {
     if (!filter.statusCode && !filter.category) return null;
-    const statuses = await scoped(this.dataSource, LeadStatus).find({
-      where: filter.category ? { category: filter.category } : {},
-    });
+    const statuses = await this.leadStatuses.list({ category: filter.category }, actor);
     return statuses
       .filter((status) => !filter.statusCode || status.code === filter.statusCode)
       .map((status) => status.id);
