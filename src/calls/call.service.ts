@@ -80,6 +80,8 @@ function callCursor(call: Call): string {
   return encodeCursor(CALL_CURSOR, ...CALL_ORDER.columns.map((column) => column.key(call)));
 }
 export const COMMENT_MAX_LENGTH = 2000;
+/** The most calls one retention batch (one transaction) deletes. */
+export const MAX_PURGE_BATCH = 100_000;
 
 function ceilToSecond(date: Date): Date {
   return new Date(Math.ceil(date.getTime() / 1000) * 1000);
@@ -428,8 +430,11 @@ export class CallService {
       throw badUserInput("before", "before must be a date-time from year 1 to 9999");
     }
     const batchSize = options.batchSize ?? 5000;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
-      throw badUserInput("batchSize", "batchSize must be a whole number from 1 to 100000");
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_PURGE_BATCH) {
+      throw badUserInput(
+        "batchSize",
+        `batchSize must be a whole number from 1 to ${MAX_PURGE_BATCH}`,
+      );
     }
     // Whole seconds, like every stored time: a fraction acts as the next whole second.
     const cutoff = sqlDateTime(ceilToSecond(before));

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { cliOperator } from "../auth/principal";
-import { CallService } from "../calls/call.service";
+import { CallService, MAX_PURGE_BATCH } from "../calls/call.service";
 import { inAccount } from "../db/account-scope";
 import { runTool, UsageError } from "./tool";
 
@@ -53,8 +53,8 @@ function check(): void {
     throw new UsageError("give exactly one of --account CODE and --all-accounts");
   }
   batchSize = /^[0-9]{1,6}$/.test(values.batch!) ? Number(values.batch) : NaN;
-  if (!(batchSize >= 1 && batchSize <= 100_000)) {
-    throw new UsageError("--batch must be a whole number from 1 to 100000");
+  if (!(batchSize >= 1 && batchSize <= MAX_PURGE_BATCH)) {
+    throw new UsageError(`--batch must be a whole number from 1 to ${MAX_PURGE_BATCH}`);
   }
 }
 
