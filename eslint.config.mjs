@@ -3,12 +3,33 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 import globals from "globals";
 
+/** The infrastructure: folders and files under src/ that know no feature. */
+const INFRASTRUCTURE = ["common", "db", "http", "graphql", "config", "logger"];
+
 /**
- * Layers: the infrastructure folders import no feature folder (src/statuses, src/calls, …) and
- * not the composition root; each may import only the folders listed for it. Features and the
- * composition root (src/app.ts, src/context.ts) may import anything.
+ * The features, lowest first: each may import the infrastructure and the features before it,
+ * never one after it, so no import cycle can form between folders of src/. (The same order is
+ * `FEATURES` in src/app.ts; docs/ARCHITECTURE.md says what each one holds.)
  */
-function onlyImports(folders, allowed) {
+const FEATURE_CHAIN = [
+  "access",
+  "tenancy",
+  "audit",
+  "statuses",
+  "leads",
+  "calls",
+  "ai",
+  "accounts",
+  "auth",
+];
+
+/**
+ * Layers: the infrastructure folders import no feature folder and not the composition root;
+ * each may import only the folders listed for it. Each feature imports the infrastructure and
+ * the features below it in the chain. Only the composition root (src/app.ts), src/main.ts and
+ * the command-line tools (src/cli) may import anything.
+ */
+function onlyImports(folders, allowed, why) {
   return {
     files: folders.map((folder) => `src/${folder}/**/*.ts`),
     rules: {
@@ -18,7 +39,7 @@ function onlyImports(folders, allowed) {
           patterns: [
             {
               group: ["../*", "../../*", ...allowed.map((name) => `!../${name}`)],
-              message: `Infrastructure (src/${folders.join(", ")}) may import ${allowed.length > 0 ? `only ${allowed.join(", ")}` : "nothing else"} from src: features are wired in src/app.ts.`,
+              message: `src/${folders.join(", ")} may import ${allowed.length > 0 ? `only ${allowed.join(", ")}` : "nothing else"} from src: ${why}`,
             },
           ],
         },
@@ -26,6 +47,8 @@ function onlyImports(folders, allowed) {
     },
   };
 }
+
+const INFRA_WHY = "features are wired in src/app.ts.";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**", "data/**"] },
@@ -41,7 +64,7 @@ export default tseslint.config(
   {
     // One way to the data: account-owned tables only through `scoped(…)` (db/account-scope.ts);
     // a read or write that must cross accounts names its reason with `acrossAccountsRepository`.
-    files: ["src/{accounts,ai,audit,auth,calls,leads,statuses}/**/*.ts"],
+    files: [`src/{${FEATURE_CHAIN.join(",")}}/**/*.ts`],
     rules: {
       "no-restricted-syntax": [
         "error",
@@ -64,10 +87,17 @@ export default tseslint.config(
       ],
     },
   },
-  onlyImports(["common"], []),
-  onlyImports(["db"], ["common", "config", "logger"]),
-  onlyImports(["http"], ["common", "config", "logger"]),
-  onlyImports(["graphql"], ["common", "db", "http", "config", "logger"]),
+  onlyImports(["common"], [], INFRA_WHY),
+  onlyImports(["db"], ["common", "config", "logger"], INFRA_WHY),
+  onlyImports(["http"], ["common", "config", "logger"], INFRA_WHY),
+  onlyImports(["graphql"], ["common", "db", "http", "config", "logger"], INFRA_WHY),
+  ...FEATURE_CHAIN.map((feature, index) =>
+    onlyImports(
+      [feature],
+      [...INFRASTRUCTURE, ...FEATURE_CHAIN.slice(0, index)],
+      `features form a one-way chain (${FEATURE_CHAIN.join(" < ")}); a relation between two features lives in the higher one, and whatever several features share moves below them.`,
+    ),
+  ),
   {
     files: ["test/**/*.ts", "src/cli/**/*.ts", "src/main.ts", "examples/**/*.ts"],
     rules: { "no-console": "off" },

@@ -1,88 +1,69 @@
 /**
- * The composition root: the one place that lists the features' entities, migrations, resolvers
- * and services and wires them to the infrastructure (database, HTTP, GraphQL). It builds the
- * whole service without listening; `main.ts` listens, tests start it on a port of their own.
+ * The composition root: the one place that lists the feature modules and wires them to the
+ * infrastructure (database, HTTP, GraphQL). Each feature declares what it brings in its own
+ * `<feature>.module.ts`; adding a feature is its folder plus one line in `FEATURES`. It builds
+ * the whole service without listening; `main.ts` listens, tests start it on a port of their own.
  */
 import "reflect-metadata";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { FastifyInstance } from "fastify";
 import type { GraphQLSchema } from "graphql";
-import type { DataSource } from "typeorm";
-import { CreateStatusTables1764100000000 } from "../migrations/1764100000000-CreateStatusTables";
-import { SeedSystemStatuses1764100000001 } from "../migrations/1764100000001-SeedSystemStatuses";
-import { CreateApiKeys1764100000002 } from "../migrations/1764100000002-CreateApiKeys";
-import { CreateLeadsAndCalls1764100000003 } from "../migrations/1764100000003-CreateLeadsAndCalls";
-import { CreateAuditLog1764100000004 } from "../migrations/1764100000004-CreateAuditLog";
-import { CreateStatusRevision1764100000005 } from "../migrations/1764100000005-CreateStatusRevision";
-import { ExactKeys1764100000006 } from "../migrations/1764100000006-ExactKeys";
-import { Accounts1764100000007 } from "../migrations/1764100000007-Accounts";
-import { LeadsAndCallsAtVolume1764100000008 } from "../migrations/1764100000008-LeadsAndCallsAtVolume";
-import { Account } from "./accounts/account.entity";
-import { AiResolver } from "./ai/ai.resolver";
-import { AiService } from "./ai/ai.service";
-import { AuditEntry } from "./audit/audit-entry.entity";
-import {
-  AuditResolver,
-  CallStatusHistoryResolver,
-  LeadStatusHistoryResolver,
-} from "./audit/audit.resolver";
-import { AuditService } from "./audit/audit.service";
-import { ApiKey } from "./auth/api-key.entity";
-import { ApiKeyResolver } from "./auth/api-key.resolver";
+import { DataSource } from "typeorm";
+import { MIGRATIONS } from "../migrations";
+import { accessModule } from "./access/access.module";
+import type { CallerContext } from "./access/caller";
+import { accountsModule } from "./accounts/accounts.module";
+import { aiModule } from "./ai/ai.module";
+import { auditModule } from "./audit/audit.module";
 import { ApiKeyService } from "./auth/api-key.service";
+import { authModule } from "./auth/auth.module";
 import { Authenticator } from "./auth/authenticate";
-import { JwtVerifier } from "./auth/jwt";
-import { Call } from "./calls/call.entity";
-import { CallResolver } from "./calls/call.resolver";
-import { CallService } from "./calls/call.service";
-import { describeDatabase, type AppConfig, type DatabaseConfig } from "./config";
-import { createContext, type GraphQLContext, type Services } from "./context";
+import { callsModule } from "./calls/calls.module";
+import { Container } from "./common/container";
+import { StartupError } from "./common/errors";
+import type { FeatureModule } from "./common/feature-module";
+import { APP_CONFIG, describeDatabase, type AppConfig, type DatabaseConfig } from "./config";
 import {
   clusterInfo,
   createDataSource,
-  withoutQueryTimeout,
+  runPendingMigrations,
   type DataSourceHooks,
   type DatabaseModel,
 } from "./db/data-source";
 import { readiness } from "./db/health";
 import { onPrimary } from "./db/request-scope";
+import { acrossAccounts, inAccount } from "./db/account-scope";
 import { createApolloServer } from "./graphql/apollo";
 import { authenticationFailure } from "./graphql/errors";
 import { ResponseCache } from "./graphql/response-cache";
 import { GRAPHQL_PATH, registerGraphQLRoute } from "./graphql/route";
 import { buildGraphQLSchema } from "./graphql/schema";
 import { createHttpServer } from "./http/server";
-import { Lead } from "./leads/lead.entity";
-import { LeadResolver } from "./leads/lead.resolver";
-import { LeadService } from "./leads/lead.service";
-import { AccountResolver, ViewerAccountResolver } from "./accounts/account.resolver";
-import { AccountService } from "./accounts/account.service";
-import { acrossAccounts, inAccount } from "./db/account-scope";
-import { createLogger, type Logger } from "./logger";
-import { CallStatus } from "./statuses/call-status.entity";
-import { CallStatusResolver } from "./statuses/call-status.resolver";
-import { CallStatusService } from "./statuses/call-status.service";
-import { LeadStatus } from "./statuses/lead-status.entity";
-import { LeadStatusResolver } from "./statuses/lead-status.resolver";
-import { LeadStatusService } from "./statuses/lead-status.service";
+import { leadsModule } from "./leads/leads.module";
+import { createLogger, LOGGER, type Logger } from "./logger";
 import { StatusCatalogs } from "./statuses/status-catalog";
-import { StatusRevision } from "./statuses/status-revision.entity";
+import { statusesModule } from "./statuses/statuses.module";
+
+/**
+ * The features, in the order of their chain: each may import only those before it (checked by
+ * the lint, see eslint.config.mjs). The order here is also the order they are wired in.
+ */
+export const FEATURES: readonly FeatureModule[] = [
+  accessModule,
+  auditModule,
+  statusesModule,
+  leadsModule,
+  callsModule,
+  aiModule,
+  accountsModule,
+  authModule,
+];
 
 /** The tables and their history. */
 export const DATABASE_MODEL: DatabaseModel = {
-  entities: [Account, LeadStatus, CallStatus, ApiKey, Lead, Call, AuditEntry, StatusRevision],
-  migrations: [
-    CreateStatusTables1764100000000,
-    SeedSystemStatuses1764100000001,
-    CreateApiKeys1764100000002,
-    CreateLeadsAndCalls1764100000003,
-    CreateAuditLog1764100000004,
-    CreateStatusRevision1764100000005,
-    ExactKeys1764100000006,
-    Accounts1764100000007,
-    LeadsAndCallsAtVolume1764100000008,
-  ],
+  entities: FEATURES.flatMap((feature) => feature.entities ?? []) as DatabaseModel["entities"],
+  migrations: MIGRATIONS,
 };
 
 /** The service's database (not yet connected): for the command-line tools and tests. */
@@ -97,20 +78,9 @@ let schema: Promise<GraphQLSchema> | undefined;
 
 /** The executable schema, built once per process from the resolvers' decorators. */
 export function buildAppSchema(): Promise<GraphQLSchema> {
+  const resolvers = FEATURES.flatMap((feature) => feature.resolvers ?? []);
   schema ??= buildGraphQLSchema({
-    resolvers: [
-      CallStatusResolver,
-      LeadStatusResolver,
-      ApiKeyResolver,
-      LeadResolver,
-      CallResolver,
-      AiResolver,
-      AuditResolver,
-      CallStatusHistoryResolver,
-      LeadStatusHistoryResolver,
-      AccountResolver,
-      ViewerAccountResolver,
-    ],
+    resolvers: resolvers as [(typeof resolvers)[number], ...typeof resolvers],
     queryDescription:
       "Reading call statuses, lead statuses, leads, calls, API keys and the audit trail of the caller's account; accounts (PLATFORM).",
     mutationDescription:
@@ -119,33 +89,23 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
   return schema;
 }
 
-/** The services, one of each per app. */
-function createServices(
+/**
+ * The app's services: a container holding the infrastructure (configuration, logger, database)
+ * and every feature's providers, each made on first use. The command-line tools use it too.
+ */
+export function createContainer(
   config: AppConfig,
-  dataSource: DataSource,
-  catalog: StatusCatalogs,
   logger: Logger,
-): Services {
-  const leadStatuses = new LeadStatusService(dataSource, catalog);
-  const callStatuses = new CallStatusService(dataSource, leadStatuses, catalog);
-  const calls = new CallService(dataSource);
-  const accounts = new AccountService(dataSource, { cacheSeconds: config.auth.apiKeyCacheSeconds });
-  const apiKeys = new ApiKeyService(dataSource, accounts, {
-    cacheSeconds: config.auth.apiKeyCacheSeconds,
-    logger,
-  });
-  // An account turned off here refuses its keys here at once (elsewhere: within the cache time).
-  accounts.onChange(() => apiKeys.forgetVerified());
-  return {
-    accounts,
-    leadStatuses,
-    callStatuses,
-    leads: new LeadService(dataSource, leadStatuses, config.leads),
-    calls,
-    ai: new AiService(callStatuses, calls),
-    audit: new AuditService(dataSource),
-    apiKeys,
-  };
+  dataSource: DataSource,
+): Container {
+  const container = new Container()
+    .value(APP_CONFIG, config)
+    .value(LOGGER, logger)
+    .value(DataSource, dataSource);
+  for (const feature of FEATURES) {
+    for (const provider of feature.providers ?? []) container.register(provider);
+  }
+  return container;
 }
 
 export interface AppOptions {
@@ -160,7 +120,8 @@ export interface App {
   config: AppConfig;
   logger: Logger;
   dataSource: DataSource;
-  services: Services;
+  /** The app's services (`container.get(ApiKeyService)`), as the feature modules made them. */
+  container: Container;
   /** The HTTP framework instance, routes registered, not yet listening. */
   http: FastifyInstance;
   /** Its node:http server. */
@@ -171,17 +132,9 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** A database problem at start-up, with a message fit for one log line. */
-export class StartupError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StartupError";
-  }
-}
-
 /** Quick start outside production: one ADMIN key when none exists, printed once in the log. */
-async function createBootstrapKey(services: Services, logger: Logger): Promise<string | null> {
-  const key = await services.apiKeys.createBootstrapKeyIfNone();
+async function createBootstrapKey(apiKeys: ApiKeyService, logger: Logger): Promise<string | null> {
+  const key = await apiKeys.createBootstrapKeyIfNone();
   if (key) {
     const line =
       `No API key existed, so a development ADMIN key was created (shown only now): ${key} — ` +
@@ -213,9 +166,7 @@ async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   }
   if (config.migrationsRun) {
     try {
-      const applied = await withoutQueryTimeout(dataSource, () =>
-        dataSource.runMigrations({ transaction: "each" }),
-      );
+      const applied = await runPendingMigrations(dataSource);
       for (const migration of applied)
         logger.info({ migration: migration.name }, "migration applied");
     } catch (error) {
@@ -241,19 +192,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
 }
 
 async function assemble(config: AppConfig, logger: Logger, dataSource: DataSource): Promise<App> {
-  const catalog = new StatusCatalogs(dataSource, config.statusCache);
-  const services = createServices(config, dataSource, catalog, logger);
-  let jwt: JwtVerifier | undefined;
-  try {
-    jwt = config.auth.jwt ? new JwtVerifier(config.auth.jwt) : undefined;
-  } catch (error) {
-    throw new StartupError(`JWT_PUBLIC_KEY cannot be used: ${(error as Error).message}`);
-  }
-  const authenticator = new Authenticator(services.apiKeys, services.accounts, jwt);
+  const container = createContainer(config, logger, dataSource);
+  const authenticator = container.get(Authenticator);
   const bootstrapKey =
     config.nodeEnv === "production"
       ? null
-      : await onPrimary(() => createBootstrapKey(services, logger));
+      : await onPrimary(() => createBootstrapKey(container.get(ApiKeyService), logger));
 
   const http = await createHttpServer({
     logger,
@@ -261,7 +205,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     timeouts: config.http,
     readiness: () => readiness(dataSource),
   });
-  const apollo = await createApolloServer<GraphQLContext>({
+  const apollo = await createApolloServer<CallerContext>({
     schema: await buildAppSchema(),
     limits: config.graphql,
     logger,
@@ -284,10 +228,10 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
       const principal = await caller.catch((error: unknown) => {
         throw authenticationFailure(error);
       });
-      return createContext(base, { ...principal, requestId: base.requestId }, services);
+      return { ...base, principal: { ...principal, requestId: base.requestId }, container };
     },
     // Responses of queries that read only the status lists, reused until the lists change.
-    responses: new ResponseCache(catalog),
+    responses: new ResponseCache(container.get(StatusCatalogs)),
   });
   await http.ready();
 
@@ -297,7 +241,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     config,
     logger,
     dataSource,
-    services,
+    container,
     http,
     httpServer: http.server,
     async listen(port = config.port, host = config.host) {

@@ -1,3 +1,4 @@
+import { InjectionToken } from "./common/container";
 import { phoneRegion } from "./common/phone";
 import path from "node:path";
 import { bool, cleanEnv, EnvError, host, makeExactValidator, str } from "envalid";
@@ -53,6 +54,8 @@ export interface MysqlEndpoint {
 }
 
 export const DEFAULT_DATABASE_TIMEOUT_SECONDS = 10;
+/** Tries of a transaction in all (the first and its retries on a deadlock) unless configured. */
+export const DEFAULT_TRANSACTION_ATTEMPTS = 6;
 
 const NODE_ENVS = ["development", "production", "test"] as const;
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -334,7 +337,9 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       DATABASE_REPLICA_URLS: replicaUrls({ default: [] }),
       DATABASE_CONNECT_TIMEOUT_SECONDS: databaseTimeout,
       DATABASE_QUERY_TIMEOUT_SECONDS: databaseTimeout,
-      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({ default: 6 }),
+      DATABASE_TRANSACTION_ATTEMPTS: wholeNumber({ min: 1, max: 10 })({
+        default: DEFAULT_TRANSACTION_ATTEMPTS,
+      }),
       DATABASE_CAUSAL_READS: flag({ default: true }),
       MIGRATIONS_RUN: flag({ default: true }),
       SHUTDOWN_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 600, unit: "seconds" })({ default: 10 }),
@@ -475,3 +480,6 @@ export function describeDatabase(db: DatabaseConfig): string {
     ? `SQLite ${db.path}`
     : `${db.flavour === "mariadb" ? "MariaDB" : "MySQL"} ${db.host}:${db.port}/${db.database}`;
 }
+
+/** The app's configuration, as the feature modules' factories read it. */
+export const APP_CONFIG = new InjectionToken<AppConfig>("config");

@@ -1,5 +1,6 @@
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
+import { InjectionToken } from "./common/container";
 import type { AppConfig } from "./config";
 
 export type { Logger };
@@ -25,3 +26,6 @@ export function createLogger(
     stream,
   );
 }
+
+/** The app's logger, for the services that log outside a request. */
+export const LOGGER = new InjectionToken<Logger>("logger");

@@ -1,5 +1,6 @@
 /** Starts the service: reads the configuration, opens the database, listens, shuts down cleanly. */
-import { createApp, StartupError, type App } from "./app";
+import { createApp, type App } from "./app";
+import { StartupError } from "./common/errors";
 import { ConfigError, describeDatabase, loadConfig, type AppConfig } from "./config";
 import { createLogger } from "./logger";
 

@@ -5,7 +5,8 @@
 import path from "node:path";
 import { SignJWT } from "jose";
 import { acrossAccounts } from "../src/db/account-scope";
-import { cliOperator, Role } from "../src/auth/principal";
+import { cliOperator, Role } from "../src/access/principal";
+import { ApiKeyService } from "../src/auth/api-key.service";
 import {
   API_KEY_PATTERN,
   APIKEY_CLI,
@@ -48,10 +49,9 @@ describeEachDatabaseKind("accounts", (kind) => {
       },
     });
     const { secret } = await acrossAccounts("test setup", () =>
-      server.app.services.apiKeys.create(
-        { name: "platform", role: Role.PLATFORM },
-        cliOperator(null),
-      ),
+      server.app.container
+        .get(ApiKeyService)
+        .create({ name: "platform", role: Role.PLATFORM }, cliOperator(null)),
     );
     platform = { "x-api-key": secret };
   });

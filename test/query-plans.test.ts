@@ -11,7 +11,9 @@ import {
   volumeLeadPhone,
   type VolumeAccount,
 } from "../src/cli/volume-seed";
-import { cliOperator, Role } from "../src/auth/principal";
+import { cliOperator, Role } from "../src/access/principal";
+import { AccountService } from "../src/accounts/account.service";
+import { ApiKeyService } from "../src/auth/api-key.service";
 import { acrossAccounts } from "../src/db/account-scope";
 import { describeEachDatabaseKind, TestServer } from "./support/harness";
 
@@ -67,7 +69,7 @@ describeEachDatabaseKind("query plans of leads and calls on a seeded database", 
   beforeAll(async () => {
     await server.start();
     const seeded = await acrossAccounts("test setup: seeding", () =>
-      seedVolume(server.app.dataSource, server.app.services.accounts, {
+      seedVolume(server.app.dataSource, server.app.container.get(AccountService), {
         leads: 6_000,
         // 11,000 calls per account: more than `totalCount` counts.
         calls: 33_000,
@@ -77,10 +79,9 @@ describeEachDatabaseKind("query plans of leads and calls on a seeded database", 
     );
     account = seeded[1];
     const { secret } = await acrossAccounts("test setup: a key of the seeded account", () =>
-      server.app.services.apiKeys.create(
-        { name: "plans", role: Role.ADMIN, accountCode: account.code },
-        cliOperator(null),
-      ),
+      server.app.container
+        .get(ApiKeyService)
+        .create({ name: "plans", role: Role.ADMIN, accountCode: account.code }, cliOperator(null)),
     );
     headers = { "x-api-key": secret };
   }, 120_000);

@@ -2,8 +2,8 @@ import { LRUCache } from "lru-cache";
 import type { DataSource } from "typeorm";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
-import { assertAllowed, Permission } from "../auth/permissions";
-import type { Principal } from "../auth/principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import type { Principal } from "../access/principal";
 import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
 import { conflict, notFound } from "../common/errors";
 import { parseId } from "../common/ids";
@@ -12,7 +12,7 @@ import { acrossAccountsRepository, inAccount } from "../db/account-scope";
 import { uniqueViolationColumn } from "../db/errors";
 import { runTransaction } from "../db/writes";
 import { seedSystemStatuses } from "../statuses/system-statuses";
-import { Account } from "./account.entity";
+import { Account } from "../tenancy/account.entity";
 
 /** The account every installation starts with; single-tenant setups only ever use it. */
 export const DEFAULT_ACCOUNT_CODE = "default";

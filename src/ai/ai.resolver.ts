@@ -1,7 +1,6 @@
 import { GraphQLJSON } from "graphql-scalars";
 import {
   Arg,
-  Ctx,
   Field,
   ID,
   InputType,
@@ -14,9 +13,10 @@ import {
 import { IsOptional, Length } from "class-validator";
 import { CallResult } from "../calls/call.types";
 import type { CallResultData } from "../calls/call.service";
-import { Audience } from "../statuses/status.enums";
-import type { GraphQLContext } from "../context";
-import type { RecordAiCallResultParams } from "./ai.service";
+import { Audience } from "../access/audience";
+import { Caller } from "../access/caller";
+import type { Principal } from "../access/principal";
+import { AiService, type RecordAiCallResultParams } from "./ai.service";
 import { WarningKind, type ConfigurationWarning as Warning } from "./configuration-warnings";
 import { ToolFormat, type OutcomeTool } from "./outcome-tool";
 import { Reusable } from "../graphql/response-cache";
@@ -135,13 +135,15 @@ class RecordAiCallResultInput implements RecordAiCallResultParams {
 
 @Resolver()
 export class AiResolver {
+  constructor(private readonly ai: AiService) {}
+
   @Reusable()
   @Query(() => CallOutcomeTool, {
     description:
       "The function-calling tool for reporting a call's outcome (AI_AGENT; ADMIN may preview it for an audience).",
   })
   callOutcomeTool(
-    @Ctx() ctx: GraphQLContext,
+    @Caller() actor: Principal,
     @Arg("format", () => ToolFormat, { description: "The vendor shape of `definition`." })
     format: ToolFormat,
     @Arg("afterCallTransfer", () => Boolean, {
@@ -155,7 +157,7 @@ export class AiResolver {
     })
     audience?: Audience | null,
   ): Promise<OutcomeTool> {
-    return ctx.services.ai.tool({ format, afterCallTransfer, audience }, ctx.principal);
+    return this.ai.tool({ format, afterCallTransfer, audience }, actor);
   }
 
   @Mutation(() => CallResult, {
@@ -163,18 +165,18 @@ export class AiResolver {
       "Records the outcome an AI agent's model chose, from its raw tool-call arguments, through the same rules as `recordCallResult`.",
   })
   recordAiCallResult(
-    @Ctx() ctx: GraphQLContext,
+    @Caller() actor: Principal,
     @Arg("input", () => RecordAiCallResultInput, { description: "The model's choice." })
     input: RecordAiCallResultInput,
   ): Promise<CallResultData> {
-    return ctx.services.ai.record(input, ctx.principal);
+    return this.ai.record(input, actor);
   }
 
   @Reusable()
   @Query(() => [ConfigurationWarning], {
     description: "Settings that would confuse agents or AI agents (ADMIN).",
   })
-  configurationWarnings(@Ctx() ctx: GraphQLContext): Promise<Warning[]> {
-    return ctx.services.ai.warnings(ctx.principal);
+  configurationWarnings(@Caller() actor: Principal): Promise<Warning[]> {
+    return this.ai.warnings(actor);
   }
 }

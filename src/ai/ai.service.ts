@@ -1,11 +1,11 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { LRUCache } from "lru-cache";
-import { assertAllowed, Permission } from "../auth/permissions";
-import type { Principal } from "../auth/principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import type { Principal } from "../access/principal";
 import type { CallStatusService } from "../statuses/call-status.service";
 import type { CallResultData, CallService } from "../calls/call.service";
-import { Audience } from "../statuses/status.enums";
+import { Audience } from "../access/audience";
 import { AppError, type FieldError } from "../common/errors";
 import { configurationWarnings, type ConfigurationWarning } from "./configuration-warnings";
 import { buildOutcomeTool, ToolFormat, type OutcomeTool } from "./outcome-tool";

@@ -1,6 +1,6 @@
 /** Lints of the call status settings that would confuse agents or AI agents. Pure. */
-import { isVisibleTo } from "../statuses/visibility";
-import { AgentVisibility, Audience, LeadStatusCategory } from "../statuses/status.enums";
+import { AgentVisibility, Audience, isVisibleTo } from "../access/audience";
+import { LeadStatusCategory } from "../statuses/status.enums";
 
 export enum WarningKind {
   AI_STATUS_WITHOUT_DESCRIPTION = "AI_STATUS_WITHOUT_DESCRIPTION",

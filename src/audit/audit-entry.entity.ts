@@ -1,8 +1,8 @@
 import { GraphQLJSON } from "graphql-scalars";
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
-import { Account } from "../accounts/account.entity";
-import { Role } from "../auth/principal";
+import { Account } from "../tenancy/account.entity";
+import { Role } from "../access/principal";
 
 export enum AuditAction {
   CREATE = "CREATE",

@@ -1,28 +1,15 @@
-import {
-  Arg,
-  Args,
-  Ctx,
-  Field,
-  FieldResolver,
-  ID,
-  InputType,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
+import { Arg, Args, Field, ID, InputType, Query, Resolver } from "type-graphql";
 import { IsOptional } from "class-validator";
-import { CallStatus } from "../statuses/call-status.entity";
+import { Caller } from "../access/caller";
+import type { Principal } from "../access/principal";
 import {
   connectionType,
   PageArgs,
   toConnection,
   type ConnectionShape,
 } from "../graphql/connection";
-import type { GraphQLContext } from "../context";
-import { LeadStatus } from "../statuses/lead-status.entity";
 import { AuditEntityType, AuditEntry } from "./audit-entry.entity";
-import type { AuditFilterParams } from "./audit.service";
-import { Reusable } from "../graphql/response-cache";
+import { AuditService, type AuditFilterParams } from "./audit.service";
 
 const AuditEntryConnection = connectionType(AuditEntry, "AuditEntry", "audit entry");
 
@@ -57,11 +44,13 @@ class AuditLogFilter implements AuditFilterParams {
 
 @Resolver()
 export class AuditResolver {
+  constructor(private readonly audit: AuditService) {}
+
   @Query(() => AuditEntryConnection, {
     description: "Every change to call statuses, lead statuses and API keys, newest first (ADMIN).",
   })
   async auditLog(
-    @Ctx() ctx: GraphQLContext,
+    @Caller() actor: Principal,
     @Args(() => PageArgs) page: PageArgs,
     @Arg("filter", () => AuditLogFilter, {
       nullable: true,
@@ -69,26 +58,6 @@ export class AuditResolver {
     })
     filter?: AuditLogFilter | null,
   ): Promise<ConnectionShape<AuditEntry>> {
-    return toConnection(await ctx.services.audit.list(filter ?? {}, page, ctx.principal));
-  }
-}
-
-const HISTORY_DESCRIPTION = "Every change of this status, oldest first (ADMIN).";
-
-@Resolver(() => CallStatus)
-export class CallStatusHistoryResolver {
-  @Reusable(false)
-  @FieldResolver(() => [AuditEntry], { description: HISTORY_DESCRIPTION })
-  history(@Root() status: CallStatus, @Ctx() ctx: GraphQLContext): Promise<AuditEntry[]> {
-    return ctx.loaders.historyOf(AuditEntityType.CALL_STATUS, status.id, ctx.principal);
-  }
-}
-
-@Resolver(() => LeadStatus)
-export class LeadStatusHistoryResolver {
-  @Reusable(false)
-  @FieldResolver(() => [AuditEntry], { description: HISTORY_DESCRIPTION })
-  history(@Root() status: LeadStatus, @Ctx() ctx: GraphQLContext): Promise<AuditEntry[]> {
-    return ctx.loaders.historyOf(AuditEntityType.LEAD_STATUS, status.id, ctx.principal);
+    return toConnection(await this.audit.list(filter ?? {}, page, actor));
   }
 }

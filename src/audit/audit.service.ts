@@ -1,7 +1,7 @@
 import { In, type DataSource, type EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
-import { assertAllowed, Permission } from "../auth/permissions";
-import type { Principal } from "../auth/principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import type { Principal } from "../access/principal";
 import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { currentTimestamp, sqlDateTime } from "../common/time";

@@ -8,8 +8,8 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
 } from "typeorm";
-import { Account } from "../accounts/account.entity";
-import { Role } from "./principal";
+import { Account } from "../tenancy/account.entity";
+import { Role } from "../access/principal";
 
 @ObjectType({
   description:

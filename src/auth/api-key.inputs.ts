@@ -2,7 +2,7 @@ import { Field, InputType } from "type-graphql";
 import { IsEnum } from "class-validator";
 import { IsOptionalCode, IsReadableText, TrimmedLength } from "../common/validation";
 import type { CreateApiKeyParams } from "./api-key.service";
-import { Role } from "./principal";
+import { Role } from "../access/principal";
 
 @InputType({ description: "A new API key." })
 export class CreateApiKeyInput implements CreateApiKeyParams {

@@ -1,8 +1,9 @@
-import { Arg, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from "type-graphql";
-import type { GraphQLContext } from "../context";
+import { Arg, Field, ID, Mutation, ObjectType, Query, Resolver } from "type-graphql";
+import { Caller } from "../access/caller";
+import type { Principal } from "../access/principal";
 import { ApiKey } from "./api-key.entity";
 import { CreateApiKeyInput } from "./api-key.inputs";
-import { Role } from "./principal";
+import { ApiKeyService } from "./api-key.service";
 
 @ObjectType({ description: "A newly created API key with its secret, which is never shown again." })
 class CreatedApiKey {
@@ -16,39 +17,16 @@ class CreatedApiKey {
   secret!: string;
 }
 
-@ObjectType({ description: "Who the current request is authenticated as." })
-export class Viewer {
-  @Field(() => Role, { description: "The caller's role." })
-  role!: Role;
-
-  @Field({
-    description: "Stable id of the caller: `key:<id>` for an API key, `jwt:<subject>` for a JWT.",
-  })
-  actorId!: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: "The visible prefix of the API key used; null for a JWT.",
-  })
-  keyPrefix!: string | null;
-}
-
 @Resolver()
 export class ApiKeyResolver {
-  @Query(() => Viewer, {
-    description: "Who this request is authenticated as (any role). Handy to check a key.",
-  })
-  viewer(@Ctx() ctx: GraphQLContext): Viewer {
-    const { role, actorId, keyPrefix } = ctx.principal;
-    return { role, actorId, keyPrefix: keyPrefix ?? null };
-  }
+  constructor(private readonly keys: ApiKeyService) {}
 
   @Query(() => [ApiKey], {
     description:
       "All API keys of the caller's account, active and revoked, oldest first (ADMIN only). Never the secrets.",
   })
-  apiKeys(@Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
-    return ctx.services.apiKeys.list(ctx.principal);
+  apiKeys(@Caller() actor: Principal): Promise<ApiKey[]> {
+    return this.keys.list(actor);
   }
 
   @Mutation(() => CreatedApiKey, {
@@ -56,11 +34,11 @@ export class ApiKeyResolver {
       "Creates an API key and returns its secret, once. ADMIN: a key of its own account. PLATFORM: a key of the account named by `accountCode`, or a PLATFORM key (no account).",
   })
   createApiKey(
-    @Ctx() ctx: GraphQLContext,
+    @Caller() actor: Principal,
     @Arg("input", () => CreateApiKeyInput, { description: "The new key's name and role." })
     input: CreateApiKeyInput,
   ): Promise<CreatedApiKey> {
-    return ctx.services.apiKeys.create(input, ctx.principal);
+    return this.keys.create(input, actor);
   }
 
   @Mutation(() => ApiKey, {
@@ -68,9 +46,9 @@ export class ApiKeyResolver {
       "Revokes an API key: it is refused from then on (by other running instances within API_KEY_CACHE_SECONDS). Revoking a revoked key changes nothing. ADMIN only.",
   })
   revokeApiKey(
-    @Ctx() ctx: GraphQLContext,
+    @Caller() actor: Principal,
     @Arg("id", () => ID, { description: "The key to revoke." }) id: string,
   ): Promise<ApiKey> {
-    return ctx.services.apiKeys.revoke(id, ctx.principal);
+    return this.keys.revoke(id, actor);
   }
 }

@@ -21,8 +21,8 @@ import {
 import { uniqueViolationColumn } from "../db/errors";
 import type { Logger } from "../logger";
 import { ApiKey } from "./api-key.entity";
-import { assertAllowed, Permission } from "./permissions";
-import { Role, type Principal } from "./principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import { Role, type Principal } from "../access/principal";
 
 export interface CreateApiKeyParams {
   name: string;

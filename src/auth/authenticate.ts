@@ -3,7 +3,7 @@ import { AppError } from "../common/errors";
 import type { ApiKeyService } from "./api-key.service";
 import { DEFAULT_ACCOUNT_CODE, type AccountService } from "../accounts/account.service";
 import { looksLikeJwt, type JwtIdentity, type JwtVerifier } from "./jwt";
-import { Role, type Principal } from "./principal";
+import { Role, type Principal } from "../access/principal";
 
 export const MISSING_CREDENTIAL_MESSAGE =
   "Authentication required: send an API key in the X-Api-Key header (or Authorization: Bearer <key>).";

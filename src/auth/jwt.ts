@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AuthConfig } from "../config";
 import { AppError } from "../common/errors";
-import { Role } from "./principal";
+import { Role } from "../access/principal";
 
 /** What a verified token says of its caller, before its account is looked up. */
 export interface JwtIdentity {

@@ -8,10 +8,10 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
 } from "typeorm";
-import { Role } from "../auth/principal";
+import { Role } from "../access/principal";
 import { CallStatus } from "../statuses/call-status.entity";
 import { Lead } from "../leads/lead.entity";
-import { AccountOwned } from "../accounts/account-owned.entity";
+import { AccountOwned } from "../tenancy/account-owned.entity";
 
 @ObjectType({ description: "A finished call attempt and the outcome recorded for it." })
 @Entity({ name: "calls" })

@@ -1,18 +1,30 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import { CallStatus } from "../statuses/call-status.entity";
+import { Arg, Args, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Caller } from "../access/caller";
+import type { Principal } from "../access/principal";
 import { PageArgs, toConnection, type ConnectionShape } from "../graphql/connection";
-import type { GraphQLContext } from "../context";
 import { Lead } from "../leads/lead.entity";
+import { LeadLoaders } from "../leads/lead.loaders";
+import { CallStatus } from "../statuses/call-status.entity";
+import { CallStatusService } from "../statuses/call-status.service";
+import { StatusLoaders } from "../statuses/status.loaders";
 import { Call } from "./call.entity";
 import { CallFilter, RecordCallResultInput } from "./call.inputs";
-import type { CallResultData } from "./call.service";
+import { CallLoaders } from "./call.loaders";
+import { CallService, type CallResultData } from "./call.service";
 import { CallConnection, CallOutcome, CallResult } from "./call.types";
 
 @Resolver(() => Call)
 export class CallResolver {
+  constructor(
+    private readonly callService: CallService,
+    private readonly callStatuses: CallStatusService,
+    private readonly leads: LeadLoaders,
+    private readonly statuses: StatusLoaders,
+  ) {}
+
   @Query(() => CallConnection, { description: "Recorded calls, newest first, a page at a time." })
   async calls(
-    @Ctx() ctx: GraphQLContext,
+    @Caller() actor: Principal,
     @Args(() => PageArgs) page: PageArgs,
     @Arg("filter", () => CallFilter, {
       nullable: true,
@@ -20,7 +32,7 @@ export class CallResolver {
     })
     filter?: CallFilter | null,
   ): Promise<ConnectionShape<Call>> {
-    return toConnection(await ctx.services.calls.list(filter ?? {}, page, ctx.principal));
+    return toConnection(await this.callService.list(filter ?? {}, page, actor));
   }
 
   @Mutation(() => CallResult, {
@@ -28,16 +40,16 @@ export class CallResolver {
       "Records the result of a finished call and, when its call status links a lead status, moves the lead there — in one transaction.",
   })
   recordCallResult(
-    @Ctx() ctx: GraphQLContext,
+    @Caller() actor: Principal,
     @Arg("input", () => RecordCallResultInput, { description: "The call's outcome." })
     input: RecordCallResultInput,
   ): Promise<CallResultData> {
-    return ctx.services.calls.record(input, ctx.principal);
+    return this.callService.record(input, actor);
   }
 
   @FieldResolver(() => Lead, { description: "The lead that was called." })
-  async lead(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<Lead> {
-    const lead = await ctx.loaders.lead(call.leadId);
+  async lead(@Root() call: Call): Promise<Lead> {
+    const lead = await this.leads.lead(call.leadId);
     if (!lead) throw new Error(`call ${call.id} references missing lead ${call.leadId}`);
     return lead;
   }
@@ -46,8 +58,8 @@ export class CallResolver {
     description:
       "The outcome the call was finished with, by code and title (as they are now), whoever reads the call.",
   })
-  async outcome(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<CallOutcome> {
-    const { code, title } = await this.statusOf(call, ctx);
+  async outcome(@Root() call: Call): Promise<CallOutcome> {
+    const { code, title } = await this.statusOf(call);
     return { code, title };
   }
 
@@ -56,14 +68,30 @@ export class CallResolver {
     description:
       "The call status the call was finished with, as it is now (a later rename shows here); null when that status is not offered to the caller's audience (see `outcome`).",
   })
-  async status(@Root() call: Call, @Ctx() ctx: GraphQLContext): Promise<CallStatus | null> {
-    return ctx.services.callStatuses.shownTo(await this.statusOf(call, ctx), ctx.principal);
+  async status(@Root() call: Call, @Caller() actor: Principal): Promise<CallStatus | null> {
+    return this.callStatuses.shownTo(await this.statusOf(call), actor);
   }
 
-  private async statusOf(call: Call, ctx: GraphQLContext): Promise<CallStatus> {
-    const status = await ctx.loaders.callStatus(call.callStatusId);
+  private async statusOf(call: Call): Promise<CallStatus> {
+    const status = await this.statuses.callStatus(call.callStatusId);
     if (!status)
       throw new Error(`call ${call.id} references missing call status ${call.callStatusId}`);
     return status;
+  }
+}
+
+/** `Lead.calls`: here, with the calls, because calls build on leads (not the other way round). */
+@Resolver(() => Lead)
+export class LeadCallsResolver {
+  constructor(private readonly loaders: CallLoaders) {}
+
+  @FieldResolver(() => CallConnection, {
+    description: "The calls recorded for this lead, newest first, a page at a time.",
+  })
+  async calls(
+    @Root() lead: Lead,
+    @Args(() => PageArgs) page: PageArgs,
+  ): Promise<ConnectionShape<Call>> {
+    return toConnection(await this.loaders.callsOfLead(lead.id, page));
   }
 }

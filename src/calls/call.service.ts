@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { In, type DataSource, type EntityManager } from "typeorm";
-import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
-import { Role, type Principal } from "../auth/principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import type { Principal } from "../access/principal";
 import { CallStatus } from "../statuses/call-status.entity";
-import { isVisibleTo } from "../statuses/visibility";
-import { AgentVisibility } from "../statuses/status.enums";
+import { assertMayChoose } from "../access/audience";
 import { parseId } from "../common/ids";
 import { findByCode } from "../statuses/status-persistence";
 import {
@@ -18,7 +17,7 @@ import {
 import { currentTimestamp, isWithinStorableRange, sqlDateTime } from "../common/time";
 import { fetchPage, type ListOrder } from "../db/pages";
 import { runTransaction } from "../db/writes";
-import { AppError, badUserInput, conflict, notFound } from "../common/errors";
+import { badUserInput, conflict, notFound } from "../common/errors";
 import { uniqueViolationColumn } from "../db/errors";
 import { Lead } from "../leads/lead.entity";
 import { Call } from "./call.entity";
@@ -80,6 +79,8 @@ function callCursor(call: Call): string {
   return encodeCursor(CALL_CURSOR, ...CALL_ORDER.columns.map((column) => column.key(call)));
 }
 export const COMMENT_MAX_LENGTH = 2000;
+/** How many calls one retention batch (one transaction) deletes unless told otherwise. */
+export const DEFAULT_PURGE_BATCH = 5000;
 /** The most calls one retention batch (one transaction) deletes. */
 export const MAX_PURGE_BATCH = 100_000;
 
@@ -166,7 +167,7 @@ export class CallService {
         `callStatusCode: there is no call status with code "${input.callStatusCode}"`,
       );
     }
-    this.assertMayUse(actor, status, afterCallTransfer);
+    assertMayChoose(actor, status, afterCallTransfer);
     if (status.commentRequired && comment === null) {
       throw badUserInput("comment", `comment is required for the call status "${status.code}"`);
     }
@@ -206,19 +207,6 @@ export class CallService {
       throw error;
     }
     return recorded;
-  }
-
-  /** FORBIDDEN unless the caller's audience may choose `status` (ADMIN and SYSTEM: any). */
-  private assertMayUse(actor: Principal, status: CallStatus, afterCallTransfer: boolean): void {
-    const audience = scopeAudience(actor, { afterCallTransfer });
-    if (isVisibleTo(status, audience)) return;
-    const why =
-      actor.role === Role.AGENT && status.agentVisibility === AgentVisibility.AFTER_CALL_TRANSFER
-        ? `is offered to agents only after a call transfer (set afterCallTransfer: true when the call was transferred)`
-        : `is not open to the ${actor.role} role`;
-    throw new AppError("FORBIDDEN", `The call status "${status.code}" ${why}.`, [
-      { field: "callStatusCode", message: `The call status "${status.code}" ${why}.` },
-    ]);
   }
 
   private async store(
@@ -429,7 +417,7 @@ export class CallService {
     if (!isWithinStorableRange(before)) {
       throw badUserInput("before", "before must be a date-time from year 1 to 9999");
     }
-    const batchSize = options.batchSize ?? 5000;
+    const batchSize = options.batchSize ?? DEFAULT_PURGE_BATCH;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_PURGE_BATCH) {
       throw badUserInput(
         "batchSize",

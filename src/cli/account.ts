@@ -6,8 +6,9 @@
  * `npm run --silent apikey -- create --role ADMIN --name ui --account acme`.
  */
 import { parseArgs } from "node:util";
-import { cliOperator } from "../auth/principal";
+import { cliOperator } from "../access/principal";
 import { CODE_RULE_TEXT, isCode } from "../common/codes";
+import { AccountService } from "../accounts/account.service";
 import { dateText, runTool, UsageError } from "./tool";
 
 const USAGE = `usage:
@@ -40,7 +41,8 @@ function check(): void {
   }
 }
 
-runTool("account", USAGE, check, async ({ accounts }) => {
+runTool("account", USAGE, check, async ({ container }) => {
+  const accounts = container.get(AccountService);
   const platform = cliOperator(null);
   if (command === "create") {
     const account = await accounts.create({ name: values.name!, code: values.code }, platform);

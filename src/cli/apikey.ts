@@ -7,8 +7,9 @@
  * belongs to none.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_ACCOUNT_CODE } from "../accounts/account.service";
-import { cliOperator, Role } from "../auth/principal";
+import { AccountService, DEFAULT_ACCOUNT_CODE } from "../accounts/account.service";
+import { ApiKeyService } from "../auth/api-key.service";
+import { cliOperator, Role } from "../access/principal";
 import { AppError } from "../common/errors";
 import { inAccount } from "../db/account-scope";
 import { dateText, runTool, UsageError } from "./tool";
@@ -58,7 +59,9 @@ function check(): void {
   }
 }
 
-runTool("apikey", USAGE, check, async ({ accounts, apiKeys }) => {
+runTool("apikey", USAGE, check, async ({ container }) => {
+  const accounts = container.get(AccountService);
+  const apiKeys = container.get(ApiKeyService);
   if (command === "revoke") {
     const revoked = await apiKeys.revokeAnywhere(rest[0], cliOperator(null));
     if (!revoked) throw new AppError("NOT_FOUND", `No API key with id or prefix "${rest[0]}".`);

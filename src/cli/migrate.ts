@@ -5,7 +5,7 @@
 import { ConfigError, describeDatabase, loadConfig } from "../config";
 import { createLogger } from "../logger";
 import { createAppDataSource } from "../app";
-import { withoutQueryTimeout } from "../db/data-source";
+import { revertLastMigration, runPendingMigrations } from "../db/data-source";
 
 async function main(command: string | undefined): Promise<number> {
   if (command !== "run" && command !== "revert" && command !== "show") {
@@ -19,9 +19,7 @@ async function main(command: string | undefined): Promise<number> {
   try {
     console.log(`database: ${describeDatabase(config.database)}`);
     if (command === "run") {
-      const applied = await withoutQueryTimeout(dataSource, () =>
-        dataSource.runMigrations({ transaction: "each" }),
-      );
+      const applied = await runPendingMigrations(dataSource);
       console.log(
         applied.length === 0
           ? "no pending migrations"
@@ -30,9 +28,7 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     }
     if (command === "revert") {
-      await withoutQueryTimeout(dataSource, () =>
-        dataSource.undoLastMigration({ transaction: "each" }),
-      );
+      await revertLastMigration(dataSource);
       console.log("reverted the last applied migration, if any (see migration:show)");
       return 0;
     }

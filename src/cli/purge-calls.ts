@@ -6,8 +6,9 @@
  * also on a Galera cluster) and writes one audit entry per account (PURGE of CALLS).
  */
 import { parseArgs } from "node:util";
-import { cliOperator } from "../auth/principal";
-import { CallService, MAX_PURGE_BATCH } from "../calls/call.service";
+import { cliOperator } from "../access/principal";
+import { AccountService } from "../accounts/account.service";
+import { CallService, DEFAULT_PURGE_BATCH, MAX_PURGE_BATCH } from "../calls/call.service";
 import { inAccount } from "../db/account-scope";
 import { runTool, UsageError } from "./tool";
 
@@ -23,7 +24,7 @@ const { values } = (() => {
         "keep-days": { type: "string" },
         account: { type: "string" },
         "all-accounts": { type: "boolean", default: false },
-        batch: { type: "string", default: "5000" },
+        batch: { type: "string", default: String(DEFAULT_PURGE_BATCH) },
       },
     });
   } catch (error) {
@@ -58,8 +59,9 @@ function check(): void {
   }
 }
 
-runTool("calls:purge", USAGE, check, async ({ dataSource, accounts }) => {
-  const calls = new CallService(dataSource);
+runTool("calls:purge", USAGE, check, async ({ container }) => {
+  const accounts = container.get(AccountService);
+  const calls = container.get(CallService);
   const all = await accounts.list(cliOperator(null));
   const chosen = values["all-accounts"] ? all : all.filter((a) => a.code === values.account);
   if (chosen.length === 0)

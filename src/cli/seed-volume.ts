@@ -4,6 +4,7 @@
  * to the accounts `volume_1` … (created when missing); running it again adds more.
  */
 import { parseArgs } from "node:util";
+import { AccountService } from "../accounts/account.service";
 import { runTool, UsageError } from "./tool";
 import { seedVolume } from "./volume-seed";
 
@@ -46,9 +47,9 @@ runTool(
       throw new UsageError("--accounts must not exceed --leads (every account gets leads)");
     }
   },
-  async ({ dataSource, accounts }) => {
+  async ({ dataSource, container }) => {
     const started = Date.now();
-    const seeded = await seedVolume(dataSource, accounts, {
+    const seeded = await seedVolume(dataSource, container.get(AccountService), {
       ...options,
       progress: (line) => process.stderr.write(`${line}\n`),
     });

@@ -5,12 +5,11 @@
  */
 import "reflect-metadata";
 import type { DataSource } from "typeorm";
-import { createAppDataSource } from "../app";
-import { AccountService } from "../accounts/account.service";
-import { ApiKeyService } from "../auth/api-key.service";
+import { createAppDataSource, createContainer } from "../app";
+import type { Container } from "../common/container";
 import { AppError } from "../common/errors";
 import { ConfigError, describeDatabase, loadConfig } from "../config";
-import { withoutQueryTimeout } from "../db/data-source";
+import { runPendingMigrations } from "../db/data-source";
 import { onPrimary } from "../db/request-scope";
 import { createLogger } from "../logger";
 
@@ -19,8 +18,8 @@ export class UsageError extends Error {}
 
 export interface ToolServices {
   dataSource: DataSource;
-  accounts: AccountService;
-  apiKeys: ApiKeyService;
+  /** The app's services, as the service itself makes them (`container.get(AccountService)`). */
+  container: Container;
 }
 
 /** Runs `work` against the configured database, then exits with the right code. */
@@ -39,15 +38,11 @@ export function runTool(
     const dataSource = await createAppDataSource(config.database, { logger });
     await dataSource.initialize();
     try {
-      if (config.migrationsRun) {
-        await withoutQueryTimeout(dataSource, () =>
-          dataSource.runMigrations({ transaction: "each" }),
-        );
-      }
+      if (config.migrationsRun) await runPendingMigrations(dataSource);
       process.stderr.write(`database: ${describeDatabase(config.database)}\n`);
-      const accounts = new AccountService(dataSource, { cacheSeconds: 0 });
-      const apiKeys = new ApiKeyService(dataSource, accounts, { cacheSeconds: 0, logger });
-      await work({ dataSource, accounts, apiKeys });
+      // A tool reads what it has just written: no cached keys or accounts.
+      const toolConfig = { ...config, auth: { ...config.auth, apiKeyCacheSeconds: 0 } };
+      await work({ dataSource, container: createContainer(toolConfig, logger, dataSource) });
     } finally {
       await dataSource.destroy();
     }

@@ -6,7 +6,7 @@
  * own statuses, calls spread over time in recording order.
  */
 import type { DataSource, QueryRunner } from "typeorm";
-import { cliOperator } from "../auth/principal";
+import { cliOperator } from "../access/principal";
 import type { AccountService } from "../accounts/account.service";
 import { withoutQueryTimeout } from "../db/data-source";
 

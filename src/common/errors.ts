@@ -57,3 +57,11 @@ export const UNAVAILABLE_MESSAGE = "The database is unavailable right now. Try a
 export function serviceUnavailable(): AppError {
   return new AppError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE);
 }
+
+/** A problem that stops the service from starting (database, configuration), fit for one log line. */
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StartupError";
+  }
+}

@@ -6,12 +6,13 @@ import {
   DataSource,
   type DataSourceOptions,
   type Logger as TypeOrmLogger,
+  type Migration,
   type MigrationInterface,
 } from "typeorm";
 import { DEFAULT_DATABASE_TIMEOUT_SECONDS, type DatabaseConfig } from "../config";
 import type { Logger } from "../logger";
 import { routeReads } from "./request-scope";
-import { DEFAULT_TRANSACTION_ATTEMPTS, setTransactionAttempts } from "./writes";
+import { setTransactionAttempts } from "./writes";
 
 /** What the database holds: the composition root (src/app.ts) lists them. */
 export interface DatabaseModel {
@@ -150,7 +151,9 @@ export async function createDataSource(
   if (db.kind === "sqlite") bigintAsInteger(dataSource);
   if (db.kind === "mysql") {
     boundQueryTime(dataSource, db.queryTimeoutMs ?? DEFAULT_TIMEOUT_MS);
-    setTransactionAttempts(dataSource, db.transactionAttempts ?? DEFAULT_TRANSACTION_ATTEMPTS);
+    if (db.transactionAttempts !== undefined) {
+      setTransactionAttempts(dataSource, db.transactionAttempts);
+    }
     findCluster(dataSource, db.causalReads ?? true);
   }
   routeReads(dataSource);
@@ -185,6 +188,22 @@ export async function withoutQueryTimeout<T>(
   } finally {
     migrating.delete(dataSource);
   }
+}
+
+/**
+ * Applies the pending migrations, each in its own transaction (MariaDB DDL commits anyway: each
+ * migration keeps its `up` safe to re-run), with no statement timeout. The one way every entry
+ * point (the service at start, the CLIs) migrates. Answers the migrations applied.
+ */
+export function runPendingMigrations(dataSource: DataSource): Promise<Migration[]> {
+  return withoutQueryTimeout(dataSource, () => dataSource.runMigrations({ transaction: "each" }));
+}
+
+/** Reverts the last applied migration, if any, with no statement timeout. */
+export function revertLastMigration(dataSource: DataSource): Promise<void> {
+  return withoutQueryTimeout(dataSource, () =>
+    dataSource.undoLastMigration({ transaction: "each" }),
+  );
 }
 
 /** What `initialize` found about the server (MySQL/MariaDB data sources only). */

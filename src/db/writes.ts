@@ -2,6 +2,7 @@ import { Mutex } from "async-mutex";
 import type { DataSource, EntityManager } from "typeorm";
 import { isLockConflict } from "./errors";
 import { forgetRequestValues } from "./request-scope";
+import { DEFAULT_TRANSACTION_ATTEMPTS } from "../config";
 
 /**
  * TypeORM drives better-sqlite3 through ONE shared connection: two transactions started by two
@@ -44,9 +45,6 @@ export function readThroughGate<T>(dataSource: DataSource, read: () => Promise<T
 export function runWrite<T>(dataSource: DataSource, write: () => Promise<T>): Promise<T> {
   return readThroughGate(dataSource, write).finally(forgetRequestValues);
 }
-
-/** Tries of a transaction in all when the configuration says nothing. */
-export const DEFAULT_TRANSACTION_ATTEMPTS = 6;
 
 /** Tries of a transaction in all, per data source (set where it is created). */
 const transactionAttempts = new WeakMap<DataSource, number>();

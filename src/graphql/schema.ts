@@ -3,6 +3,7 @@ import path from "node:path";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema, type NonEmptyArray } from "type-graphql";
 import { projectRoot } from "../common/paths";
+import type { ResolverContext } from "./context";
 import { DateTimeScalar } from "./date-time";
 
 /** Where the committed SDL lives (`npm run schema` writes it). */
@@ -17,13 +18,18 @@ export interface SchemaDefinition {
   mutationDescription: string;
 }
 
-/** The executable schema, built from the resolvers' decorators, with input validation on. */
+/**
+ * The executable schema, built from the resolvers' decorators, with input validation on. The
+ * resolver instances come from the container of each request's context, so one schema serves
+ * every app in the process (tests run several).
+ */
 export async function buildGraphQLSchema(definition: SchemaDefinition): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: definition.resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
+    container: ({ context }) => (context as ResolverContext).container,
   });
   const query = schema.getQueryType();
   const mutation = schema.getMutationType();

@@ -11,7 +11,7 @@ import {
   VersionColumn,
 } from "typeorm";
 import { LeadStatus } from "../statuses/lead-status.entity";
-import { AccountOwned } from "../accounts/account-owned.entity";
+import { AccountOwned } from "../tenancy/account-owned.entity";
 
 @ObjectType({
   description:

@@ -1,6 +1,6 @@
 import { In, type DataSource } from "typeorm";
-import { assertAllowed, Permission } from "../auth/permissions";
-import type { Principal } from "../auth/principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import type { Principal } from "../access/principal";
 import { LeadStatusCategory } from "../statuses/status.enums";
 import type { Page, PageParams } from "../common/pagination";
 import { parseId } from "../common/ids";

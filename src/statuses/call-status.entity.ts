@@ -1,6 +1,6 @@
 import { Field, ObjectType } from "type-graphql";
 import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
-import { AgentVisibility } from "./status.enums";
+import { AgentVisibility } from "../access/audience";
 import { StatusBase } from "./status-base.entity";
 import { LeadStatus } from "./lead-status.entity";
 import { Reusable } from "../graphql/response-cache";

@@ -1,11 +1,10 @@
 import { ArgsType, Field, InputType } from "type-graphql";
 import { IsBoolean, IsEnum, IsOptional, Matches } from "class-validator";
 import { CODE_PATTERN, CODE_RULE_TEXT } from "../common/codes";
-import { AgentVisibility, Audience } from "./status.enums";
+import { AgentVisibility, Audience, type AudienceFilter } from "../access/audience";
 import { DESCRIPTION_MAX_LENGTH, IsOptionalText, NotNullWhenGiven } from "../common/validation";
 import { NewStatusFields, StatusChangeFields, StatusFilterFields } from "./status-base.inputs";
 import type {
-  AudienceFilterParams,
   CallStatusFilterParams,
   CreateCallStatusParams,
   UpdateCallStatusParams,
@@ -35,7 +34,7 @@ export class CallStatusFilter extends StatusFilterFields implements CallStatusFi
 }
 
 @ArgsType()
-export class AudienceArgs implements AudienceFilterParams {
+export class AudienceArgs implements AudienceFilter {
   @Field(() => Audience, { nullable: true, description: VISIBLE_TO_DESCRIPTION })
   @IsOptional()
   visibleTo?: Audience | null;

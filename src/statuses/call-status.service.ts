@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { AgentVisibility, StatusType } from "./status.enums";
+import { StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import {
   idOrCodeCondition,
@@ -10,16 +10,19 @@ import {
   type StatusTable,
 } from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
-import { assertAllowed, Permission, scopeAudience } from "../auth/permissions";
-import type { Principal } from "../auth/principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import type { Principal } from "../access/principal";
 import type { LeadStatusService } from "./lead-status.service";
 import type { StatusCatalogs } from "./status-catalog";
 import { CallStatus } from "./call-status.entity";
-import { isVisibleTo, type AudienceFilterParams } from "./visibility";
+import {
+  AgentVisibility,
+  isVisibleTo,
+  scopeAudience,
+  type AudienceFilter,
+} from "../access/audience";
 
-export { isVisibleTo, type AudienceFilterParams };
-
-export interface CallStatusFilterParams extends AudienceFilterParams {
+export interface CallStatusFilterParams extends AudienceFilter {
   search?: string | null;
   type?: StatusType | null;
   leadStatusCode?: string | null;
@@ -121,7 +124,7 @@ export class CallStatusService {
   }
 
   /** The audience filter a caller's read applies (see `scopeAudience`). */
-  audienceFor(actor: Principal, requested: AudienceFilterParams): AudienceFilterParams {
+  audienceFor(actor: Principal, requested: AudienceFilter): AudienceFilter {
     return scopeAudience(actor, requested);
   }
 
@@ -131,7 +134,7 @@ export class CallStatusService {
    */
   async listByLeadStatusIds(
     leadStatusIds: readonly number[],
-    audience: AudienceFilterParams = {},
+    audience: AudienceFilter = {},
   ): Promise<Map<number, CallStatus[]>> {
     const { callStatusesByLeadStatusId } = await this.catalog.current();
     return new Map(

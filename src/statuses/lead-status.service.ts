@@ -11,8 +11,8 @@ import {
   type StatusTable,
 } from "./status-persistence";
 import { AuditEntityType } from "../audit/audit-entry.entity";
-import { assertAllowed, Permission } from "../auth/permissions";
-import type { Principal } from "../auth/principal";
+import { assertAllowed, Permission } from "../access/permissions";
+import type { Principal } from "../access/principal";
 import { badUserInput } from "../common/errors";
 import type { StatusCatalogs } from "./status-catalog";
 import { LeadStatus } from "./lead-status.entity";

@@ -7,7 +7,7 @@ import {
   VersionColumn,
 } from "typeorm";
 import { StatusType } from "./status.enums";
-import { AccountOwned } from "../accounts/account-owned.entity";
+import { AccountOwned } from "../tenancy/account-owned.entity";
 
 /**
  * The columns and fields call statuses and lead statuses share. Each entity declares its own

@@ -1,6 +1,6 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver, type ClassType } from "type-graphql";
-import type { GraphQLContext } from "../context";
-import type { Principal } from "../auth/principal";
+import { Arg, ID, Mutation, Query, Resolver, type ClassType } from "type-graphql";
+import { Caller } from "../access/caller";
+import type { Principal } from "../access/principal";
 import { Reusable } from "../graphql/response-cache";
 
 /** What the operations of one status kind call: its service. */
@@ -30,13 +30,12 @@ export interface StatusKindOptions<
   label: { one: string; many: string };
   /** What an update may not change differs by kind, so it is said by the kind. */
   updateDescription: string;
-  service(ctx: GraphQLContext): StatusOperations<TStatus, TFilter, TCreate, TUpdate>;
 }
 
 /**
  * The list, the lookup by id or code, the create and the update of one status kind: the same
- * operations with the same arguments for both kinds. Each kind's resolver extends the class and
- * adds its own fields. The class itself is never listed among the schema's resolvers: its
+ * operations with the same arguments for both kinds. Each kind's resolver extends the class,
+ * receives its service in its constructor (as `service`) and adds its own fields. The class itself is never listed among the schema's resolvers: its
  * subclass brings its operations already, and listing both would declare them twice.
  */
 export function StatusResolver<
@@ -47,20 +46,23 @@ export function StatusResolver<
 >(kind: StatusKindOptions<TStatus, TFilter, TCreate, TUpdate>) {
   @Resolver()
   abstract class StatusResolverBase {
+    /** The kind's service, given to the subclass's constructor. */
+    protected abstract readonly service: StatusOperations<TStatus, TFilter, TCreate, TUpdate>;
+
     @Reusable()
     @Query(() => [kind.status], {
       name: kind.names.list,
       description: `${kind.label.many}, ordered by \`sort\`, then id. Optionally filtered.`,
     })
     list(
-      @Ctx() ctx: GraphQLContext,
+      @Caller() actor: Principal,
       @Arg("filter", () => kind.filter, {
         nullable: true,
         description: "Conditions the returned statuses must all meet; all statuses when left out.",
       })
       filter?: TFilter | null,
     ): Promise<TStatus[]> {
-      return kind.service(ctx).list(filter ?? {}, ctx.principal);
+      return this.service.list(filter ?? {}, actor);
     }
 
     @Reusable()
@@ -70,12 +72,12 @@ export function StatusResolver<
       description: `One ${kind.label.one} by id or by code (give exactly one). Null when there is none.`,
     })
     one(
-      @Ctx() ctx: GraphQLContext,
+      @Caller() actor: Principal,
       @Arg("id", () => ID, { nullable: true, description: "The status id." }) id?: string | null,
       @Arg("code", () => String, { nullable: true, description: "The status code." })
       code?: string | null,
     ): Promise<TStatus | null> {
-      return kind.service(ctx).findOne({ id, code }, ctx.principal);
+      return this.service.findOne({ id, code }, actor);
     }
 
     @Mutation(() => kind.status, {
@@ -83,19 +85,19 @@ export function StatusResolver<
       description: `Creates a custom ${kind.label.one}.`,
     })
     create(
-      @Ctx() ctx: GraphQLContext,
+      @Caller() actor: Principal,
       @Arg("input", () => kind.createInput, { description: "The new status." }) input: TCreate,
     ): Promise<TStatus> {
-      return kind.service(ctx).create(input, ctx.principal);
+      return this.service.create(input, actor);
     }
 
     @Mutation(() => kind.status, { name: kind.names.update, description: kind.updateDescription })
     update(
-      @Ctx() ctx: GraphQLContext,
+      @Caller() actor: Principal,
       @Arg("id", () => ID, { description: "The status to change." }) id: string,
       @Arg("input", () => kind.updateInput, { description: "The changes." }) input: TUpdate,
     ): Promise<TStatus> {
-      return kind.service(ctx).update(id, input, ctx.principal);
+      return this.service.update(id, input, actor);
     }
   }
   return StatusResolverBase;

@@ -7,7 +7,7 @@
 import type { DataSource, EntityTarget, FindOptionsRelations } from "typeorm";
 import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
-import type { Principal } from "../auth/principal";
+import type { Principal } from "../access/principal";
 import { scoped, type AccountOwnedRow } from "../db/account-scope";
 import { runTransaction } from "../db/writes";
 import type { StatusCatalogs } from "./status-catalog";

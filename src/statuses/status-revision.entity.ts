@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { Account } from "../accounts/account.entity";
+import { Account } from "../tenancy/account.entity";
 
 /** One row per account, whose `revision` every change to that account's status lists increases. */
 @Entity({ name: "status_revision" })

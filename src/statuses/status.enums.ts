@@ -6,19 +6,6 @@ export enum StatusType {
   CUSTOM = "CUSTOM",
 }
 
-/** When a call status is offered to a human agent in the wrap-up form. */
-export enum AgentVisibility {
-  ALWAYS = "ALWAYS",
-  AFTER_CALL_TRANSFER = "AFTER_CALL_TRANSFER",
-  NEVER = "NEVER",
-}
-
-/** A kind of caller that picks call outcomes. */
-export enum Audience {
-  AGENT = "AGENT",
-  AI_AGENT = "AI_AGENT",
-}
-
 /** The lead's overall state in the workflow. */
 export enum LeadStatusCategory {
   IN_PROGRESS = "IN_PROGRESS",
@@ -35,30 +22,6 @@ registerEnumType(StatusType, {
         "Shipped with the product and seeded by a migration. Editable, but its code and type never change.",
     },
     CUSTOM: { description: "Created through the API by an administrator." },
-  },
-});
-
-registerEnumType(AgentVisibility, {
-  name: "AgentVisibility",
-  description: "When a call status is offered to a human agent in the wrap-up form.",
-  valuesConfig: {
-    ALWAYS: { description: "Offered to agents after every call." },
-    AFTER_CALL_TRANSFER: {
-      description: "Offered to an agent only when the call was transferred to them.",
-    },
-    NEVER: {
-      description:
-        "Never offered to agents (set automatically by the dialer, or hidden by an administrator).",
-    },
-  },
-});
-
-registerEnumType(Audience, {
-  name: "Audience",
-  description: "A kind of caller that picks call outcomes.",
-  valuesConfig: {
-    AGENT: { description: "Human agents in the wrap-up form (see `agentVisibility`)." },
-    AI_AGENT: { description: "AI voice agents (see `showToAiAgents`)." },
   },
 });
 

@@ -8,7 +8,8 @@ import { currentTimestamp } from "../common/time";
 import { CallStatus } from "./call-status.entity";
 import { LeadStatus } from "./lead-status.entity";
 import { StatusRevision } from "./status-revision.entity";
-import { AgentVisibility, LeadStatusCategory, StatusType } from "./status.enums";
+import { AgentVisibility } from "../access/audience";
+import { LeadStatusCategory, StatusType } from "./status.enums";
 
 const LEAD_STATUSES = [
   { code: "new", title: "New", category: LeadStatusCategory.IN_PROGRESS, color: "#2196F3" },

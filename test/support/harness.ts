@@ -14,7 +14,8 @@ import {
 } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { acrossAccounts } from "../../src/db/account-scope";
-import { cliOperator, Role } from "../../src/auth/principal";
+import { cliOperator, Role } from "../../src/access/principal";
+import { ApiKeyService } from "../../src/auth/api-key.service";
 import {
   adminConnection,
   MYSQL_AVAILABLE_FLAG,
@@ -194,7 +195,9 @@ export class TestServer {
    */
   async createPlatformKey(name = "platform test key"): Promise<string> {
     const { secret } = await acrossAccounts("test setup: a PLATFORM key", () =>
-      this.app.services.apiKeys.create({ name, role: Role.PLATFORM }, cliOperator(null)),
+      this.app.container
+        .get(ApiKeyService)
+        .create({ name, role: Role.PLATFORM }, cliOperator(null)),
     );
     return secret;
   }

@@ -1,0 +1,23 @@
+import { DataSource } from "typeorm";
+import { provide } from "../common/container";
+import { defineModule } from "../common/feature-module";
+import { APP_CONFIG } from "../config";
+import { LeadStatusService } from "../statuses/lead-status.service";
+import { Lead } from "./lead.entity";
+import { LeadLoaders } from "./lead.loaders";
+import { LeadResolver } from "./lead.resolver";
+import { LeadService } from "./lead.service";
+
+/** Leads: created by the dialer or a CRM import, moved by recorded calls. */
+export const leadsModule = defineModule({
+  name: "leads",
+  entities: [Lead],
+  resolvers: [LeadResolver],
+  providers: [
+    provide(
+      LeadService,
+      (c) => new LeadService(c.get(DataSource), c.get(LeadStatusService), c.get(APP_CONFIG).leads),
+    ),
+    provide(LeadLoaders, (c) => new LeadLoaders(c.get(LeadService))),
+  ],
+});

@@ -1,0 +1,45 @@
+import { DataSource } from "typeorm";
+import { provide } from "../common/container";
+import { defineModule } from "../common/feature-module";
+import { APP_CONFIG } from "../config";
+import { CallStatus } from "./call-status.entity";
+import { CallStatusResolver } from "./call-status.resolver";
+import { CallStatusService } from "./call-status.service";
+import { LeadStatus } from "./lead-status.entity";
+import { LeadStatusResolver } from "./lead-status.resolver";
+import { LeadStatusService } from "./lead-status.service";
+import { StatusCatalogs } from "./status-catalog";
+import { CallStatusHistoryResolver, LeadStatusHistoryResolver } from "./status-history.resolver";
+import { StatusRevision } from "./status-revision.entity";
+import { StatusLoaders } from "./status.loaders";
+
+/** Call statuses and lead statuses: the settings, their in-memory lists and their history. */
+export const statusesModule = defineModule({
+  name: "statuses",
+  entities: [LeadStatus, CallStatus, StatusRevision],
+  resolvers: [
+    CallStatusResolver,
+    LeadStatusResolver,
+    CallStatusHistoryResolver,
+    LeadStatusHistoryResolver,
+  ],
+  providers: [
+    provide(
+      StatusCatalogs,
+      (c) => new StatusCatalogs(c.get(DataSource), c.get(APP_CONFIG).statusCache),
+    ),
+    provide(
+      LeadStatusService,
+      (c) => new LeadStatusService(c.get(DataSource), c.get(StatusCatalogs)),
+    ),
+    provide(
+      CallStatusService,
+      (c) =>
+        new CallStatusService(c.get(DataSource), c.get(LeadStatusService), c.get(StatusCatalogs)),
+    ),
+    provide(
+      StatusLoaders,
+      (c) => new StatusLoaders(c.get(LeadStatusService), c.get(CallStatusService)),
+    ),
+  ],
+});
