@@ -10,7 +10,7 @@ import {
   registerEnumType,
   Resolver,
 } from "type-graphql";
-import { IsOptional, Length } from "class-validator";
+import { IsOptional } from "class-validator";
 import { CallResult } from "../calls/call.types";
 import type { CallResultData } from "../calls/call.service";
 import { Audience } from "../access/audience";
@@ -128,8 +128,8 @@ class RecordAiCallResultInput implements RecordAiCallResultParams {
     nullable: true,
     description: "As in `recordCallResult`: makes retries safe (1–255 characters).",
   })
+  // Checked by CallService, as for `recordCallResult`.
   @IsOptional()
-  @Length(1, 255, { message: "$property must be 1–255 characters long" })
   idempotencyKey?: string | null;
 }
 

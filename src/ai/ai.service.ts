@@ -26,6 +26,9 @@ export interface RecordAiCallResultParams {
   idempotencyKey?: string | null;
 }
 
+/** The tool's arguments: what the call service's errors about them refer to. */
+const TOOL_ARGUMENTS = ["callStatusCode", "comment", "nextCallAt"];
+
 interface ToolArguments {
   callStatusCode: string;
   comment?: string;
@@ -96,10 +99,14 @@ export class AiService {
       if (
         error instanceof AppError &&
         error.code === "BAD_USER_INPUT" &&
-        error.fields.some((f) => ["comment", "nextCallAt", "callStatusCode"].includes(f.field))
+        error.fields.some((f) => TOOL_ARGUMENTS.includes(f.field))
       ) {
         throw invalidArguments(
-          error.fields.map((f) => ({ field: `arguments.${f.field}`, message: f.message })),
+          error.fields.map((f) =>
+            TOOL_ARGUMENTS.includes(f.field)
+              ? { field: `arguments.${f.field}`, message: f.message }
+              : f,
+          ),
           details,
         );
       }
@@ -123,10 +130,23 @@ export class AiService {
     return configurationWarnings(await this.callStatuses.list({}, actor));
   }
 
+  /**
+   * The arguments as an object, the comment trimmed: it is checked (and stored) as the call
+   * service stores it, so a comment is accepted or refused here exactly as in `recordCallResult`.
+   */
   private parseArguments(raw: unknown, details: ErrorDetails): ToolArguments {
-    if (typeof raw !== "string") return raw as ToolArguments;
+    const args = typeof raw === "string" ? this.parseJson(raw, details) : raw;
+    if (typeof args !== "object" || args === null || Array.isArray(args))
+      return args as ToolArguments;
+    const { comment } = args as { comment?: unknown };
+    return (
+      typeof comment === "string" ? { ...args, comment: comment.trim() } : args
+    ) as ToolArguments;
+  }
+
+  private parseJson(raw: string, details: ErrorDetails): unknown {
     try {
-      return JSON.parse(raw) as ToolArguments;
+      return JSON.parse(raw) as unknown;
     } catch {
       throw invalidArguments(
         [{ field: "arguments", message: "arguments is a string but not valid JSON" }],

@@ -3,7 +3,7 @@
  * statuses open to it. Pure: the same statuses always give the same definition and revision.
  */
 import { createHash } from "node:crypto";
-import { COMMENT_MAX_LENGTH } from "../calls/call.service";
+import { COMMENT_MAX_LENGTH } from "../calls/call.limits";
 
 export enum ToolFormat {
   OPENAI = "OPENAI",

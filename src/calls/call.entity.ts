@@ -12,6 +12,7 @@ import { Role } from "../access/principal";
 import { CallStatus } from "../statuses/call-status.entity";
 import { Lead } from "../leads/lead.entity";
 import { AccountOwned } from "../tenancy/account-owned.entity";
+import { COMMENT_MAX_LENGTH } from "./call.limits";
 
 @ObjectType({ description: "A finished call attempt and the outcome recorded for it." })
 @Entity({ name: "calls" })
@@ -48,7 +49,7 @@ export class Call extends AccountOwned {
     nullable: true,
     description: "The comment given when finishing the call.",
   })
-  @Column({ type: "varchar", length: 2000, nullable: true })
+  @Column({ type: "varchar", length: COMMENT_MAX_LENGTH, nullable: true })
   comment!: string | null;
 
   @Field({ description: "The call had been transferred to the agent who finished it." })

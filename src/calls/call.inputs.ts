@@ -1,8 +1,7 @@
 import { Field, ID, InputType } from "type-graphql";
-import { IsOptional, Length } from "class-validator";
-import { IsReadableText, TrimmedLength } from "../common/validation";
+import { IsOptional } from "class-validator";
+import { COMMENT_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH } from "./call.limits";
 import type { CallFilterParams, RecordCallResultParams } from "./call.service";
-import { COMMENT_MAX_LENGTH } from "./call.service";
 
 @InputType({ description: "The outcome of a finished call." })
 export class RecordCallResultInput implements RecordCallResultParams {
@@ -19,8 +18,8 @@ export class RecordCallResultInput implements RecordCallResultParams {
     nullable: true,
     description: `Comment, up to ${COMMENT_MAX_LENGTH} characters; required (not blank) when the call status has \`commentRequired\`.`,
   })
+  // Its length and characters are checked by CallService, the same for every way of recording.
   @IsOptional()
-  @TrimmedLength(0, COMMENT_MAX_LENGTH)
   comment?: string | null;
 
   @Field(() => Boolean, {
@@ -40,12 +39,10 @@ export class RecordCallResultInput implements RecordCallResultParams {
 
   @Field(() => String, {
     nullable: true,
-    description:
-      "Any unique string (1–255 characters, e.g. a UUID) to make retries safe: the same key with the same input returns the original result and writes nothing; with other input it is refused with CONFLICT.",
+    description: `Any unique string (1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters, e.g. a UUID) to make retries safe: the same key with the same input returns the original result and writes nothing; with other input it is refused with CONFLICT.`,
   })
+  // Checked by CallService, the same for every way of recording.
   @IsOptional()
-  @Length(1, 255, { message: "$property must be 1–255 characters long" })
-  @IsReadableText()
   idempotencyKey?: string | null;
 }
 

@@ -1,36 +1,26 @@
 import { createHash } from "node:crypto";
-import { In, type DataSource, type EntityManager } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
+import { assertMayChoose } from "../access/audience";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
-import { CallStatus } from "../statuses/call-status.entity";
-import { assertMayChoose } from "../access/audience";
-import { parseId } from "../common/ids";
-import { findByCode } from "../statuses/status-persistence";
-import {
-  COUNT_LIMIT,
-  encodeCursor,
-  resolvePage,
-  toPage,
-  type Page,
-  type PageParams,
-} from "../common/pagination";
-import { currentTimestamp, isWithinStorableRange, sqlDateTime } from "../common/time";
-import { fetchPage, type ListOrder } from "../db/pages";
-import { runTransaction } from "../db/writes";
-import { badUserInput, conflict, notFound } from "../common/errors";
-import { uniqueViolationColumn } from "../db/errors";
-import { Lead } from "../leads/lead.entity";
-import { Call } from "./call.entity";
-import { unreadableTextProblem } from "../common/text";
-import {
-  ACCOUNT,
-  currentAccountId,
-  queryInAccount,
-  scoped,
-  type ScopedRepository,
-} from "../db/account-scope";
 import { writeAudit } from "../audit/audit.service";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
+import { AppError, badUserInput, conflict, notFound, type FieldError } from "../common/errors";
+import { parseId } from "../common/ids";
+import type { Page, PageParams } from "../common/pagination";
+import { currentTimestamp, isWithinStorableRange } from "../common/time";
+import { currentAccountId } from "../db/account-scope";
+import { uniqueViolationColumn } from "../db/errors";
+import { runTransaction } from "../db/writes";
+import type { Lead } from "../leads/lead.entity";
+import type { LeadRepository } from "../leads/lead.repository";
+import type { CallStatus } from "../statuses/call-status.entity";
+import type { CallStatusService } from "../statuses/call-status.service";
+import type { Call } from "./call.entity";
+import type { CallRepository, NewCall } from "./call.repository";
+import { unreadableTextProblem } from "../common/text";
+import { characterLength } from "../common/validation";
+import { COMMENT_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH } from "./call.limits";
 
 export interface RecordCallResultParams {
   leadId: string | number;
@@ -56,37 +46,10 @@ export interface CallResultData {
   leadStatusChanged: boolean;
 }
 
-export const CALL_CURSOR = "call";
-
-/**
- * Every list of calls is newest first by recording time, then id: each filter has an index in
- * that order (`IDX_calls_created_at`, `IDX_calls_lead`, `IDX_calls_call_status`, all starting
- * with the account), so a page costs the page, also with a time range. A cursor holds both.
- */
-const CALL_ORDER: ListOrder<Call> = {
-  kind: CALL_CURSOR,
-  columns: [
-    {
-      column: "call.created_at",
-      key: (call) => Math.floor(call.createdAt.getTime() / 1000),
-      param: (seconds) => sqlDateTime(new Date(seconds * 1000)),
-    },
-    { column: "call.id", key: (call) => call.id },
-  ],
-};
-
-function callCursor(call: Call): string {
-  return encodeCursor(CALL_CURSOR, ...CALL_ORDER.columns.map((column) => column.key(call)));
-}
-export const COMMENT_MAX_LENGTH = 2000;
 /** How many calls one retention batch (one transaction) deletes unless told otherwise. */
 export const DEFAULT_PURGE_BATCH = 5000;
 /** The most calls one retention batch (one transaction) deletes. */
 export const MAX_PURGE_BATCH = 100_000;
-
-function ceilToSecond(date: Date): Date {
-  return new Date(Math.ceil(date.getTime() / 1000) * 1000);
-}
 
 function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
@@ -101,21 +64,61 @@ interface NormalizedRequest {
   requestHash: string;
 }
 
-/** The request as it is stored and compared for idempotency. */
-function normalizeRequest(input: RecordCallResultParams, actor: Principal): NormalizedRequest {
-  const leadId = parseId(input.leadId, "leadId");
-  if (input.nextCallAt && Number.isNaN(input.nextCallAt.getTime())) {
-    throw badUserInput("nextCallAt", "nextCallAt is not a valid date-time");
+/** Why the comment (trimmed, as it is stored) may not be stored; undefined when it may. */
+function commentProblem(comment: string): string | undefined {
+  const unreadable = unreadableTextProblem(comment, true);
+  if (unreadable) return `comment ${unreadable}`;
+  if (characterLength(comment) > COMMENT_MAX_LENGTH) {
+    return `comment must be at most ${COMMENT_MAX_LENGTH} characters long`;
   }
-  const unreadable = input.comment ? unreadableTextProblem(input.comment.trim(), true) : undefined;
-  if (unreadable) throw badUserInput("comment", `comment ${unreadable}`);
+  return undefined;
+}
+
+/** Why the idempotency key may not be used; undefined when it may. */
+function idempotencyKeyProblem(key: string): string | undefined {
+  const length = characterLength(key);
+  if (length < 1 || length > IDEMPOTENCY_KEY_MAX_LENGTH) {
+    return `idempotencyKey must be 1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters long`;
+  }
+  const unreadable = unreadableTextProblem(key, false);
+  return unreadable ? `idempotencyKey ${unreadable}` : undefined;
+}
+
+/**
+ * The request as it is stored and compared for idempotency, after the checks every path takes
+ * (GraphQL's `recordCallResult`, the AI tool's `recordAiCallResult`): BAD_USER_INPUT naming
+ * every field that fails.
+ */
+function normalizeRequest(input: RecordCallResultParams, actor: Principal): NormalizedRequest {
+  const problems: FieldError[] = [];
+  let leadId = 0;
+  try {
+    leadId = parseId(input.leadId, "leadId");
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    problems.push(...error.fields);
+  }
+  if (input.nextCallAt && Number.isNaN(input.nextCallAt.getTime())) {
+    problems.push({ field: "nextCallAt", message: "nextCallAt is not a valid date-time" });
+  }
   const comment = input.comment?.trim() ? input.comment.trim() : null;
+  const commentIssue = comment === null ? undefined : commentProblem(comment);
+  if (commentIssue) problems.push({ field: "comment", message: commentIssue });
+  const key = input.idempotencyKey ?? null;
+  const keyIssue = key === null ? undefined : idempotencyKeyProblem(key);
+  if (keyIssue) problems.push({ field: "idempotencyKey", message: keyIssue });
+  if (problems.length > 0) {
+    const message =
+      problems.length === 1
+        ? problems[0].message
+        : `Invalid input: ${problems.map((p) => p.message).join("; ")}`;
+    throw new AppError("BAD_USER_INPUT", message, problems);
+  }
   const afterCallTransfer = input.afterCallTransfer === true;
   // Stored in whole seconds, like every timestamp here (MySQL would round, MariaDB truncate).
   const nextCallAt = input.nextCallAt
     ? new Date(Math.floor(input.nextCallAt.getTime() / 1000) * 1000)
     : null;
-  const key = input.idempotencyKey ?? null;
   return {
     leadId,
     comment,
@@ -136,11 +139,12 @@ function normalizeRequest(input: RecordCallResultParams, actor: Principal): Norm
 
 /** Every rule about recording call results and reading the calls of leads. */
 export class CallService {
-  private readonly calls: ScopedRepository<Call>;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.calls = scoped(dataSource, Call);
-  }
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly calls: CallRepository,
+    private readonly leads: LeadRepository,
+    private readonly callStatuses: CallStatusService,
+  ) {}
 
   /**
    * Records the result of a call in one transaction: stores the call and, when its call status
@@ -160,13 +164,10 @@ export class CallService {
     const replay = await this.findReplay(request);
     if (replay) return replay;
 
-    const status = await findByCode(this.dataSource, CallStatus, input.callStatusCode);
-    if (!status) {
-      throw badUserInput(
-        "callStatusCode",
-        `callStatusCode: there is no call status with code "${input.callStatusCode}"`,
-      );
-    }
+    const status = await this.callStatuses.byCodeFromDatabase(
+      input.callStatusCode,
+      "callStatusCode",
+    );
     assertMayChoose(actor, status, afterCallTransfer);
     if (status.commentRequired && comment === null) {
       throw badUserInput("comment", `comment is required for the call status "${status.code}"`);
@@ -222,20 +223,15 @@ export class CallService {
       requestHash: string;
     },
   ): Promise<CallResultData> {
-    const sqlite = this.dataSource.options.type === "better-sqlite3";
-    // On SQLite the write gate already serialises transactions; elsewhere lock the lead row.
-    const lead = await scoped(manager, Lead).findOne({
-      where: { id: values.leadId },
-      ...(sqlite ? {} : { lock: { mode: "pessimistic_write" as const } }),
-    });
+    const lead = await this.leads.lockForUpdate(manager, values.leadId);
     if (!lead) throw notFound(`No lead with id ${values.leadId}`);
     const target = values.status.leadStatusId;
     const leadStatusChanged = target !== null && target !== lead.statusId;
     const now = currentTimestamp();
     if (leadStatusChanged) {
-      await scoped(manager, Lead).update({ id: lead.id }, { statusId: target, updatedAt: now });
+      await this.leads.setStatus(manager, lead.id, target, now);
     }
-    const row = {
+    const row: NewCall = {
       leadId: lead.id,
       callStatusId: values.status.id,
       comment: values.comment,
@@ -248,10 +244,10 @@ export class CallService {
       requestHash: values.idempotencyHash ? values.requestHash : null,
       createdAt: now,
     };
-    const id = await scoped(manager, Call).insert(row);
+    const id = await this.calls.insert(manager, row);
     // The result is exactly what was written (every value is set here, in whole seconds), so it
     // is not read back.
-    const call = manager.create(Call, { ...row, id, accountId: lead.accountId });
+    const call = this.calls.written(row, id, lead.accountId);
     if (leadStatusChanged) {
       Object.assign(lead, { statusId: target, updatedAt: now, version: lead.version + 1 });
     }
@@ -280,7 +276,7 @@ export class CallService {
     idempotencyHash: string,
     requestHash: string,
   ): Promise<CallResultData | null> {
-    const original = await this.calls.findOne({ where: { idempotencyHash } });
+    const original = await this.calls.byIdempotencyHash(idempotencyHash);
     if (!original) return null;
     if (original.requestHash !== requestHash) {
       throw conflict(
@@ -292,112 +288,29 @@ export class CallService {
   }
 
   private async result(callId: number): Promise<CallResultData> {
-    const call = await this.calls.findOneOrFail({ where: { id: callId } });
-    const lead = await scoped(this.dataSource, Lead).findOneOrFail({ where: { id: call.leadId } });
+    const call = await this.calls.byId(callId);
+    const lead = await this.leads.byIdOrFail(call.leadId);
     return { call, lead, leadStatusChanged: call.leadStatusChanged };
   }
 
   /** A page of calls, newest first. */
   async list(filter: CallFilterParams, page: PageParams, actor: Principal): Promise<Page<Call>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const query = this.calls.queryBuilder("call");
     const leadId =
       filter.leadId === undefined || filter.leadId === null
         ? null
         : parseId(filter.leadId, "leadId");
-    if (leadId !== null) query.andWhere("call.lead_id = :leadId", { leadId });
-    if (filter.callStatusCode) {
-      const status = await findByCode(this.dataSource, CallStatus, filter.callStatusCode);
-      if (!status)
-        query.andWhere("1 = 0"); // an unknown code matches no call
-      else query.andWhere("call.call_status_id = :statusId", { statusId: status.id });
-    }
-    // Recording times are whole seconds: a bound with a fraction acts as the next whole second.
-    if (filter.from) {
-      query.andWhere("call.created_at >= :from", { from: sqlDateTime(ceilToSecond(filter.from)) });
-    }
-    if (filter.to) {
-      query.andWhere("call.created_at < :to", { to: sqlDateTime(ceilToSecond(filter.to)) });
-    }
-    // MySQL/MariaDB (SQLite ignores it): the index of the filter, in the list's order. Left to
-    // itself, MariaDB may take the lead foreign key's own index and sort the lead's calls.
-    query.useIndex(
-      leadId !== null
-        ? "IDX_calls_lead"
-        : filter.callStatusCode
-          ? "IDX_calls_call_status"
-          : "IDX_calls_created_at",
-    );
-    return fetchPage(query, CALL_ORDER, page);
+    // From the in-memory lists (any visibility: the filter names what was recorded); an unknown
+    // code matches no call.
+    const callStatusId = filter.callStatusCode
+      ? ((await this.callStatuses.byCode(filter.callStatusCode))?.id ?? false)
+      : null;
+    return this.calls.page({ leadId, callStatusId, from: filter.from, to: filter.to }, page);
   }
 
-  /**
-   * The same page of calls for each of several leads — for batching `Lead.calls`. One lead (a
-   * lead's page) is one indexed read of the page; several are one statement ranking each lead's
-   * calls and one reading the rows. The counts, one statement for all, only if asked for.
-   */
-  async pagesForLeads(
-    leadIds: readonly number[],
-    page: PageParams,
-  ): Promise<Map<number, Page<Call>>> {
-    let counts: Promise<Map<number, number>> | undefined;
-    const countOf = (leadId: number) => async () =>
-      (await (counts ??= this.countsForLeads(leadIds))).get(leadId) ?? 0;
-    if (leadIds.length === 1) {
-      const [leadId] = leadIds;
-      const query = this.calls
-        .queryBuilder("call")
-        .andWhere("call.lead_id = :leadId", { leadId })
-        .useIndex("IDX_calls_lead");
-      const one = await fetchPage(query, CALL_ORDER, page);
-      return new Map([[leadId, { ...one, totalCount: countOf(leadId) }]]);
-    }
-    const position = resolvePage(CALL_CURSOR, page, CALL_ORDER.columns.length);
-    const rowsOf = new Map<number, Call[]>(leadIds.map((id) => [id, []]));
-    if (leadIds.length > 0) {
-      const placeholders = leadIds.map(() => "?").join(", ");
-      // As in `fetchPage`: `created_at <= t` written `< t + 1 s` (SQLite stores milliseconds).
-      const after = position.after
-        ? [
-            sqlDateTime(new Date((position.after[0] + 1) * 1000)),
-            sqlDateTime(new Date(position.after[0] * 1000)),
-            position.after[1],
-          ]
-        : undefined;
-      const ranked: Array<{ id: number | string }> = await queryInAccount(
-        this.dataSource,
-        `SELECT id FROM (
-           SELECT id, ROW_NUMBER() OVER (PARTITION BY lead_id ORDER BY created_at DESC, id DESC) AS position
-           FROM calls WHERE account_id = ? AND lead_id IN (${placeholders})${after ? " AND created_at < ? AND (created_at < ? OR id < ?)" : ""}
-         ) ranked WHERE position <= ?`,
-        [ACCOUNT, ...leadIds, ...(after ?? []), position.limit + 1],
-      );
-      const rows =
-        ranked.length === 0
-          ? []
-          : await this.calls.find({ where: { id: In(ranked.map((r) => Number(r.id))) } });
-      rows.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id - a.id);
-      for (const row of rows) rowsOf.get(row.leadId)?.push(row);
-    }
-    return new Map(
-      [...rowsOf].map(([leadId, rows]) => [
-        leadId,
-        toPage(rows, position, callCursor, countOf(leadId)),
-      ]),
-    );
-  }
-
-  /** How many calls each lead has, up to `COUNT_LIMIT + 1` as every `totalCount`. */
-  private async countsForLeads(leadIds: readonly number[]): Promise<Map<number, number>> {
-    if (leadIds.length === 0) return new Map();
-    const counts: Array<{ lead_id: number | string; n: number | string }> = await queryInAccount(
-      this.dataSource,
-      `SELECT lead_id, COUNT(*) AS n FROM calls WHERE account_id = ? AND lead_id IN (${leadIds.map(() => "?").join(", ")}) GROUP BY lead_id`,
-      [ACCOUNT, ...leadIds],
-    );
-    return new Map(
-      counts.map((row) => [Number(row.lead_id), Math.min(Number(row.n), COUNT_LIMIT + 1)]),
-    );
+  /** The same page of calls for each of several leads — for batching `Lead.calls`. */
+  pagesForLeads(leadIds: readonly number[], page: PageParams): Promise<Map<number, Page<Call>>> {
+    return this.calls.pagesForLeads(leadIds, page);
   }
 
   /**
@@ -424,24 +337,12 @@ export class CallService {
         `batchSize must be a whole number from 1 to ${MAX_PURGE_BATCH}`,
       );
     }
-    // Whole seconds, like every stored time: a fraction acts as the next whole second.
-    const cutoff = sqlDateTime(ceilToSecond(before));
     let deleted = 0;
     for (;;) {
-      const ids = (
-        await this.calls
-          .queryBuilder("call")
-          .select("call.id", "id")
-          .andWhere("call.created_at < :cutoff", { cutoff })
-          .useIndex("IDX_calls_created_at")
-          .orderBy("call.created_at", "ASC")
-          .addOrderBy("call.id", "ASC")
-          .limit(batchSize)
-          .getRawMany<{ id: number | string }>()
-      ).map((row) => Number(row.id));
+      const ids = await this.calls.oldestBefore(before, batchSize);
       if (ids.length === 0) break;
       deleted += await runTransaction(this.dataSource, (manager) =>
-        scoped(manager, Call).delete({ id: In(ids) }),
+        this.calls.delete(manager, ids),
       );
       options.onBatch?.(deleted);
       if (ids.length < batchSize) break;
@@ -456,7 +357,7 @@ export class CallService {
           {
             field: "recordedBefore",
             before: null,
-            after: new Date(`${cutoff.replace(" ", "T")}Z`).toISOString(),
+            after: this.calls.storedCutoff(before).toISOString(),
           },
           { field: "deletedCalls", before: null, after: deleted },
         ],

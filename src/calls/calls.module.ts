@@ -1,8 +1,11 @@
 import { DataSource } from "typeorm";
 import { provide } from "../common/container";
 import { defineModule } from "../common/feature-module";
+import { LeadRepository } from "../leads/lead.repository";
+import { CallStatusService } from "../statuses/call-status.service";
 import { Call } from "./call.entity";
 import { CallLoaders } from "./call.loaders";
+import { CallRepository } from "./call.repository";
 import { CallResolver, LeadCallsResolver } from "./call.resolver";
 import { CallService } from "./call.service";
 
@@ -12,7 +15,17 @@ export const callsModule = defineModule({
   entities: [Call],
   resolvers: [CallResolver, LeadCallsResolver],
   providers: [
-    provide(CallService, (c) => new CallService(c.get(DataSource))),
+    provide(CallRepository, (c) => new CallRepository(c.get(DataSource))),
+    provide(
+      CallService,
+      (c) =>
+        new CallService(
+          c.get(DataSource),
+          c.get(CallRepository),
+          c.get(LeadRepository),
+          c.get(CallStatusService),
+        ),
+    ),
     provide(CallLoaders, (c) => new CallLoaders(c.get(CallService))),
   ],
 });

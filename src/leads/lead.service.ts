@@ -1,23 +1,19 @@
-import { In, type DataSource } from "typeorm";
+import type { DataSource } from "typeorm";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
-import { LeadStatusCategory } from "../statuses/status.enums";
-import type { Page, PageParams } from "../common/pagination";
-import { parseId } from "../common/ids";
-import { findByCode } from "../statuses/status-persistence";
-import { currentTimestamp } from "../common/time";
-import { byIdDescending, countUpTo, fetchPage } from "../db/pages";
-import { FULL_TEXT_MIN_WORD, fullTextSql, type FullTextIndex } from "../db/search-sql";
-import { encodeCursor, resolvePage, toPage } from "../common/pagination";
-import { fullTextDocument, fullTextWords } from "../common/search";
-import { toE164 } from "../common/phone";
-import { runTransaction } from "../db/writes";
 import { badUserInput, conflict } from "../common/errors";
+import { parseId } from "../common/ids";
+import type { Page, PageParams } from "../common/pagination";
+import { toE164 } from "../common/phone";
+import { fullTextDocument, fullTextWords } from "../common/search";
+import { currentTimestamp } from "../common/time";
 import { uniqueViolationColumn } from "../db/errors";
-import { LeadStatus } from "../statuses/lead-status.entity";
+import { FULL_TEXT_MIN_WORD } from "../db/search-sql";
+import { runTransaction } from "../db/writes";
 import type { LeadStatusService } from "../statuses/lead-status.service";
-import { Lead } from "./lead.entity";
-import { ACCOUNT, queryInAccount, scoped, type ScopedRepository } from "../db/account-scope";
+import { LeadStatusCategory } from "../statuses/status.enums";
+import type { Lead } from "./lead.entity";
+import type { LeadRepository } from "./lead.repository";
 
 export interface CreateLeadParams {
   externalId?: string | null;
@@ -40,18 +36,8 @@ export interface LeadServiceOptions {
 }
 
 export const DEFAULT_LEAD_STATUS_CODE = "new";
-export const LEAD_CURSOR = "lead";
 /** Words a name search may have at most (each one is a condition). */
 export const MAX_SEARCH_WORDS = 8;
-
-const LEAD_ORDER = byIdDescending<Lead>("lead", LEAD_CURSOR);
-
-/** The full-text index of lead names (built by migration 008). */
-const NAME_INDEX: FullTextIndex = {
-  column: "lead.search_name",
-  id: "lead.id",
-  ftsTable: "leads_fts",
-};
 
 function blankToNull(value: string | null | undefined): string | null {
   const trimmed = value?.trim();
@@ -60,15 +46,12 @@ function blankToNull(value: string | null | undefined): string | null {
 
 /** Every rule about leads (recording calls, which moves them, is in CallService). */
 export class LeadService {
-  private readonly leads: ScopedRepository<Lead>;
-
   constructor(
     private readonly dataSource: DataSource,
+    private readonly leads: LeadRepository,
     private readonly leadStatuses: LeadStatusService,
     private readonly options: LeadServiceOptions = {},
-  ) {
-    this.leads = scoped(dataSource, Lead);
-  }
+  ) {}
 
   /**
    * Creates a lead. It starts in an IN_PROGRESS-category status (default `new`); a duplicate
@@ -77,13 +60,7 @@ export class LeadService {
   async create(input: CreateLeadParams, actor: Principal): Promise<Lead> {
     assertAllowed(actor, Permission.CreateLeads);
     const statusCode = blankToNull(input.statusCode) ?? DEFAULT_LEAD_STATUS_CODE;
-    const status = await findByCode(this.dataSource, LeadStatus, statusCode);
-    if (!status) {
-      throw badUserInput(
-        "statusCode",
-        `statusCode: there is no lead status with code "${statusCode}"`,
-      );
-    }
+    const status = await this.leadStatuses.byCodeFromDatabase(statusCode, "statusCode");
     if (status.category !== LeadStatusCategory.IN_PROGRESS) {
       throw badUserInput(
         "statusCode",
@@ -98,7 +75,7 @@ export class LeadService {
       // A transaction, not a lone INSERT: see `runWrite` (a Galera node retrying a lone INSERT
       // after a conflict would hand back the id of the failed try).
       const id = await runTransaction(this.dataSource, (manager) =>
-        scoped(manager, Lead).insert({
+        this.leads.insert(manager, {
           externalId,
           phone,
           phoneE164: toE164(phone, this.options.phoneRegion),
@@ -109,7 +86,7 @@ export class LeadService {
           updatedAt: now,
         }),
       );
-      return this.leads.findOneOrFail({ where: { id } });
+      return this.leads.byIdOrFail(id);
     } catch (error) {
       if (uniqueViolationColumn(error) !== undefined) {
         throw conflict(`A lead with externalId "${externalId}" already exists`, "externalId");
@@ -121,12 +98,12 @@ export class LeadService {
   /** The lead with `id`, or null. */
   async findById(rawId: string | number, actor: Principal): Promise<Lead | null> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    return this.leads.findOne({ where: { id: parseId(rawId, "id") } });
+    return this.leads.byId(parseId(rawId, "id"));
   }
 
   /** Leads by id, for batching relation fields. */
   async findByIds(ids: readonly number[]): Promise<Lead[]> {
-    return ids.length === 0 ? [] : this.leads.find({ where: { id: In([...ids]) } });
+    return this.leads.byIds(ids);
   }
 
   /**
@@ -136,43 +113,27 @@ export class LeadService {
    */
   async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const query = this.leads.queryBuilder("lead");
-    const statusIds = await this.statusIdsOf(filter, actor);
-    if (statusIds !== null) {
-      if (statusIds.length === 0) query.andWhere("1 = 0");
-      else query.andWhere("lead.status_id IN (:...statusIds)", { statusIds });
-    }
-    const externalId = blankToNull(filter.externalId);
-    if (externalId !== null) query.andWhere("lead.external_id = :externalId", { externalId });
     const phone = blankToNull(filter.phone);
+    let phoneE164: string | null = null;
     if (phone !== null) {
-      const e164 = toE164(phone, this.options.phoneRegion);
-      if (e164 === null) {
+      phoneE164 = toE164(phone, this.options.phoneRegion);
+      if (phoneE164 === null) {
         throw badUserInput(
           "phone",
           `phone: "${phone}" is not a phone number${this.options.phoneRegion ? "" : " with a country code (e.g. +44 20 7183 8750)"}`,
         );
       }
-      query.andWhere("lead.phone_e164 = :phone", { phone: e164 });
     }
-    const words = searchWords(filter.search);
-    if (words !== null) {
-      const { sql, parameters } = fullTextSql(this.dataSource, NAME_INDEX, words);
-      query.andWhere(sql, parameters);
-    }
-    // MySQL/MariaDB (SQLite needs no hint and ignores it): the most selective index that also
-    // gives the order. Left to itself, MariaDB may intersect the status foreign key's index
-    // with another and sort the result — a cost that grows with the list. Never with a name
-    // search: MATCH needs the full-text index, which a hint naming another one would exclude.
-    if (words === null) {
-      if (externalId !== null) query.useIndex("UQ_leads_external_id");
-      else if (phone !== null) query.useIndex("IDX_leads_phone");
-      else query.useIndex(statusIds ? "IDX_leads_status" : "IDX_leads_account");
-    }
-    if (statusIds && statusIds.length > 1 && !externalId && !phone && !words) {
-      return this.pageOfStatuses(statusIds, query, page);
-    }
-    return fetchPage(query, LEAD_ORDER, page);
+    const nameWords = searchWords(filter.search);
+    return this.leads.page(
+      {
+        statusIds: await this.statusIdsOf(filter, actor),
+        externalId: blankToNull(filter.externalId),
+        phoneE164,
+        nameWords,
+      },
+      page,
+    );
   }
 
   /** The status ids the filter allows (from the in-memory lists); null when it allows all. */
@@ -182,47 +143,6 @@ export class LeadService {
     return statuses
       .filter((status) => !filter.statusCode || status.code === filter.statusCode)
       .map((status) => status.id);
-  }
-
-  /**
-   * Newest first among leads of several statuses: one index range per status (each read no
-   * further than the page), merged — so that a rare category costs its page too, where one
-   * range over `status_id IN (…)` would have to sort every lead of the category.
-   */
-  private async pageOfStatuses(
-    statusIds: number[],
-    query: ReturnType<ScopedRepository<Lead>["queryBuilder"]>,
-    page: PageParams,
-  ): Promise<Page<Lead>> {
-    const position = resolvePage(LEAD_CURSOR, page);
-    const before = position.after?.[0];
-    const hint =
-      this.dataSource.options.type === "better-sqlite3" ? "" : " USE INDEX (IDX_leads_status)";
-    const branch = `SELECT id FROM leads${hint} WHERE account_id = ? AND status_id = ?${before === undefined ? "" : " AND id < ?"} ORDER BY id DESC LIMIT ?`;
-    const ranked: Array<{ id: number | string }> = await queryInAccount(
-      this.dataSource,
-      `SELECT id FROM (${statusIds
-        .map((_, i) => `SELECT id FROM (${branch}) s${i}`)
-        .join(" UNION ALL ")}) merged ORDER BY id DESC LIMIT ?`,
-      [
-        ...statusIds.flatMap((statusId) => [
-          ACCOUNT,
-          statusId,
-          ...(before === undefined ? [] : [before]),
-          position.limit + 1,
-        ]),
-        position.limit + 1,
-      ],
-    );
-    const ids = ranked.map((row) => Number(row.id));
-    const rows = ids.length === 0 ? [] : await this.leads.find({ where: { id: In(ids) } });
-    rows.sort((a, b) => b.id - a.id);
-    return toPage(
-      rows,
-      position,
-      (lead) => encodeCursor(LEAD_CURSOR, lead.id),
-      () => countUpTo(query, "lead.id"),
-    );
   }
 }
 

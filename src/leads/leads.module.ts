@@ -5,6 +5,7 @@ import { APP_CONFIG } from "../config";
 import { LeadStatusService } from "../statuses/lead-status.service";
 import { Lead } from "./lead.entity";
 import { LeadLoaders } from "./lead.loaders";
+import { LeadRepository } from "./lead.repository";
 import { LeadResolver } from "./lead.resolver";
 import { LeadService } from "./lead.service";
 
@@ -14,9 +15,16 @@ export const leadsModule = defineModule({
   entities: [Lead],
   resolvers: [LeadResolver],
   providers: [
+    provide(LeadRepository, (c) => new LeadRepository(c.get(DataSource))),
     provide(
       LeadService,
-      (c) => new LeadService(c.get(DataSource), c.get(LeadStatusService), c.get(APP_CONFIG).leads),
+      (c) =>
+        new LeadService(
+          c.get(DataSource),
+          c.get(LeadRepository),
+          c.get(LeadStatusService),
+          c.get(APP_CONFIG).leads,
+        ),
     ),
     provide(LeadLoaders, (c) => new LeadLoaders(c.get(LeadService))),
   ],

@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import {
+  findByCode,
   idOrCodeCondition,
   insertStatus,
   updateStatus,
@@ -14,6 +15,7 @@ import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
 import type { LeadStatusService } from "./lead-status.service";
 import type { StatusCatalogs } from "./status-catalog";
+import { badUserInput } from "../common/errors";
 import { CallStatus } from "./call-status.entity";
 import {
   AgentVisibility,
@@ -114,6 +116,22 @@ export class CallStatusService {
    */
   shownTo(status: CallStatus, actor: Principal): CallStatus | null {
     return isVisibleTo(status, scopeAudience(actor, { afterCallTransfer: true })) ? status : null;
+  }
+
+  /** The call status with `code` from the in-memory lists, whatever its visibility; or null. */
+  async byCode(code: string): Promise<CallStatus | null> {
+    return (await this.catalog.current()).callStatusByCode.get(code) ?? null;
+  }
+
+  /**
+   * The call status with `code`, whatever its visibility; BAD_USER_INPUT naming `field` when
+   * there is none. Read from the database, not the in-memory lists: a call may be recorded with
+   * a status created a moment ago through another instance.
+   */
+  async byCodeFromDatabase(code: string, field: string): Promise<CallStatus> {
+    const found = await findByCode(this.table.dataSource, CallStatus, code);
+    if (!found) throw badUserInput(field, `${field}: there is no call status with code "${code}"`);
+    return found;
   }
 
   /** Call statuses by id, whatever their visibility — for the history of recorded calls. */

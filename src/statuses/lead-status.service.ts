@@ -89,13 +89,19 @@ export class LeadStatusService {
   }
 
   /**
-   * The id of the lead status with `code`; BAD_USER_INPUT naming `field` when there is none.
-   * Read from the database: a change may name a lead status created a moment ago elsewhere.
+   * The lead status with `code`; BAD_USER_INPUT naming `field` when there is none. Read from
+   * the database, not the in-memory lists: a write may name a lead status created a moment ago
+   * through another instance.
    */
-  async idForCode(code: string, field: string): Promise<number> {
+  async byCodeFromDatabase(code: string, field: string): Promise<LeadStatus> {
     const found = await findByCode(this.table.dataSource, LeadStatus, code);
     if (!found) throw badUserInput(field, `${field}: there is no lead status with code "${code}"`);
-    return found.id;
+    return found;
+  }
+
+  /** The id of the lead status with `code` (see `byCodeFromDatabase`). */
+  async idForCode(code: string, field: string): Promise<number> {
+    return (await this.byCodeFromDatabase(code, field)).id;
   }
 
   async create(input: CreateLeadStatusParams, actor: Principal): Promise<LeadStatus> {
