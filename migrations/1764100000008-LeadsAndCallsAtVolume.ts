@@ -1,6 +1,9 @@
+import {
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from "libphonenumber-js";
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from "typeorm";
-import { toE164 } from "../src/common/phone";
-import { fullTextDocument } from "../src/common/search";
 
 /** The full-text index of lead names on MySQL/MariaDB (InnoDB FULLTEXT). */
 export const LEAD_NAME_FULLTEXT_INDEX = "FT_leads_search_name";
@@ -54,11 +57,11 @@ const WIDE_ID_COLUMNS = [
  * - **64-bit ids** for leads, calls (and `calls.lead_id`) and audit entries on MySQL/MariaDB:
  *   `int` ends at 2,147,483,647 rows ever written, which a platform reaches with calls. The
  *   lead foreign key is dropped while both of its columns change and built again.
- * - **Phone look-up**: `leads.phone_e164`, the number in E.164 form (`src/common/phone.ts`), with
- *   an index that starts with the account. Existing leads are filled in here, with the region in
- *   `PHONE_DEFAULT_REGION` for numbers written without a country code.
+ * - **Phone look-up**: `leads.phone_e164`, the number in E.164 form (`toE164`, frozen at the end
+ *   of this file), with an index that starts with the account. Existing leads are filled in here,
+ *   with the region in `PHONE_DEFAULT_REGION` for numbers written without a country code.
  * - **Name search**: `leads.search_name`, the name's words as both databases index them
- *   (`fullTextDocument` in `src/common/search.ts`), with a full-text index: InnoDB FULLTEXT
+ *   (`fullTextDocument`, frozen at the end of this file), with a full-text index: InnoDB FULLTEXT
  *   (built with stopwords off, so that "Will" or "Der" are names like any other) or an SQLite
  *   FTS5 table kept in step with `leads` by triggers.
  * - **Pages of calls by time**: the lead and call-status indexes gain `created_at`, so that every
@@ -288,4 +291,38 @@ async function createFtsTable(queryRunner: QueryRunner): Promise<void> {
   );
   if (Number(n) === 0)
     await queryRunner.query(`INSERT INTO ${table} (${table}) VALUES ('rebuild')`);
+}
+
+/*
+ * The rules this migration applied when it filled the columns, frozen here as they were when
+ * it was written: a later change to the service's own rules (src/common/phone.ts, `fullTextWords`
+ * and `fullTextDocument` in src/common/search.ts) must not change what an old migration does.
+ * A change of those rules that should reach stored rows is a new migration of its own.
+ */
+
+/** The E.164 form of a phone number (`+` and the digits), or null when it has none. */
+function toE164(phone: string | null | undefined, region?: string): string | null {
+  const text = phone?.trim();
+  if (!text) return null;
+  const international = text.replace(/^00(?=[1-9])/, "+");
+  const code = region?.trim().toUpperCase();
+  const country = code && isSupportedCountry(code) ? (code as CountryCode) : undefined;
+  const parsed = parsePhoneNumberFromString(international, country);
+  return parsed?.isPossible() ? parsed.number : null;
+}
+
+/** A name's words, accents and case folded, anything but letters and digits a separator. */
+function fullTextWords(text: string | null | undefined): string {
+  return (text ?? "")
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
+
+/** What `search_name` holds: the words, cut to the column's 255 characters; null when none. */
+function fullTextDocument(text: string | null | undefined): string | null {
+  const words = Array.from(fullTextWords(text)).slice(0, 255).join("");
+  return words.trim() || null;
 }
