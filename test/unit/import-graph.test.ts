@@ -96,6 +96,22 @@ describe("the folders of src/", () => {
   });
 });
 
+describe("the migrations", () => {
+  it("import nothing from src/: what an old migration does never changes with the live code", () => {
+    const dir = path.join(SRC, "..", "migrations");
+    const importsOfSrc = fs
+      .readdirSync(dir)
+      .filter((name) => name.endsWith(".ts"))
+      .flatMap((name) =>
+        [...fs.readFileSync(path.join(dir, name), "utf8").matchAll(/from\s+["']([^"']+)["']/g)]
+          .map((match) => match[1])
+          .filter((target) => target.startsWith("../src") || target.startsWith("../../src"))
+          .map((target) => `${name} → ${target}`),
+      );
+    expect(importsOfSrc).toEqual([]);
+  });
+});
+
 describe("findCycle", () => {
   const graphOf = (edges: Record<string, string[]>) =>
     new Map(Object.entries(edges).map(([node, to]) => [node, new Set(to)]));
