@@ -29,13 +29,14 @@ const FEATURE_CHAIN = [
  * the features below it in the chain. Only the composition root (src/app.ts), src/main.ts and
  * the command-line tools (src/cli) may import anything.
  */
-function onlyImports(folders, allowed, why) {
+function onlyImports(folders, allowed, why, paths = []) {
   return {
     files: folders.map((folder) => `src/${folder}/**/*.ts`),
     rules: {
       "no-restricted-imports": [
         "error",
         {
+          paths,
           patterns: [
             {
               group: ["../*", "../../*", ...allowed.map((name) => `!../${name}`)],
@@ -80,9 +81,17 @@ export default tseslint.config(
             "Unscoped SQL: use scoped(…).queryBuilder(alias), or queryInAccount(…) for raw SQL over account-owned tables.",
         },
         {
+          // A transaction reaches features only as the opaque `Transaction` of `runTransaction`
+          // (no methods: the compiler refuses tx.insert(…)); these are the ways round it.
           selector:
-            "CallExpression[callee.object.name='manager'][callee.property.name=/^(insert|update|delete|save|upsert|find|findBy|findOne|findOneBy|findOneOrFail|count|exists|increment|decrement)$/]",
-          message: "Unscoped write or read: use scoped(manager, Entity).",
+            "MemberExpression[property.name=/^(manager|createQueryRunner|createEntityManager)$/]",
+          message:
+            "Unscoped access: write inside runTransaction(…) and use scoped(tx, Entity) (db/account-scope.ts).",
+        },
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message:
+            "Use runTransaction(dataSource, (tx) => …) (db/writes.ts): retries, the SQLite gate, the opaque Transaction.",
         },
       ],
     },
@@ -96,6 +105,14 @@ export default tseslint.config(
       [feature],
       [...INFRASTRUCTURE, ...FEATURE_CHAIN.slice(0, index)],
       `features form a one-way chain (${FEATURE_CHAIN.join(" < ")}); a relation between two features lives in the higher one, and whatever several features share moves below them.`,
+      [
+        {
+          name: "typeorm",
+          importNames: ["EntityManager", "QueryRunner"],
+          message:
+            "Features hold a transaction only as the opaque Transaction of runTransaction (db/transaction.ts) and reach the data through scoped(…).",
+        },
+      ],
     ),
   ),
   {

@@ -102,8 +102,8 @@ export class AccountService {
         code = uniqueCode(base, new Set(taken.map((row) => row.code)));
       }
       try {
-        const id = await runTransaction(this.dataSource, async (manager) => {
-          const result = await acrossAccountsRepository(manager, Account, WHY).insert({
+        const id = await runTransaction(this.dataSource, async (tx) => {
+          const result = await acrossAccountsRepository(tx, Account, WHY).insert({
             code,
             name,
             active: true,
@@ -111,8 +111,8 @@ export class AccountService {
           });
           const accountId = Number(result.identifiers[0].id);
           await inAccount(accountId, async () => {
-            await seedSystemStatuses(manager);
-            await writeAudit(manager, {
+            await seedSystemStatuses(tx);
+            await writeAudit(tx, {
               actor,
               action: AuditAction.CREATE,
               entityType: AuditEntityType.ACCOUNT,
@@ -152,10 +152,10 @@ export class AccountService {
         : {}),
     };
     if (Object.keys(changes).length > 0) {
-      await runTransaction(this.dataSource, async (manager) => {
-        await acrossAccountsRepository(manager, Account, WHY).update({ id }, changes);
+      await runTransaction(this.dataSource, async (tx) => {
+        await acrossAccountsRepository(tx, Account, WHY).update({ id }, changes);
         await inAccount(id, () =>
-          writeAudit(manager, {
+          writeAudit(tx, {
             actor,
             action: AuditAction.UPDATE,
             entityType: AuditEntityType.ACCOUNT,

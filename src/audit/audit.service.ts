@@ -1,4 +1,5 @@
-import { In, type DataSource, type EntityManager } from "typeorm";
+import { In, type DataSource } from "typeorm";
+import type { Transaction } from "../db/transaction";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
@@ -35,11 +36,11 @@ function plain(value: unknown): unknown {
 }
 
 /**
- * Writes an audit entry with `manager`, i.e. inside the caller's transaction: the change and its
+ * Writes an audit entry with `tx`, i.e. inside the caller's transaction: the change and its
  * entry are committed together or not at all.
  */
 export async function writeAudit(
-  manager: EntityManager,
+  tx: Transaction,
   entry: {
     actor: Principal | null;
     action: AuditAction;
@@ -65,7 +66,7 @@ export async function writeAudit(
     requestId: entry.actor?.requestId ?? null,
   };
   await acrossAccountsRepository(
-    manager,
+    tx,
     AuditEntry,
     "the account is set above from the scope, or none for the platform's own changes",
   ).insert(row as QueryDeepPartialEntity<AuditEntry>);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Transaction } from "../db/transaction";
 import { LRUCache } from "lru-cache";
-import { IsNull, type DataSource, type EntityManager } from "typeorm";
+import { IsNull, type DataSource } from "typeorm";
 import { parseId } from "../common/ids";
 import { currentTimestamp, sqlDateTime } from "../common/time";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
@@ -165,17 +166,14 @@ export class ApiKeyService {
 
   /** Revokes `key` (found by the caller in its own scope), with its audit entry. Idempotent. */
   private async markRevoked(key: ApiKey, actor: Principal): Promise<ApiKey> {
-    const keys = (source: DataSource | EntityManager) =>
+    const keys = (source: DataSource | Transaction) =>
       acrossAccountsRepository(source, ApiKey, "the key was found in the caller's scope");
     if (key.revokedAt === null) {
       const revokedAt = currentTimestamp();
-      await runTransaction(this.dataSource, async (manager) => {
-        const result = await keys(manager).update(
-          { id: key.id, revokedAt: IsNull() },
-          { revokedAt },
-        );
+      await runTransaction(this.dataSource, async (tx) => {
+        const result = await keys(tx).update({ id: key.id, revokedAt: IsNull() }, { revokedAt });
         if (result.affected !== 1) return; // revoked meanwhile by someone else
-        await writeAudit(manager, {
+        await writeAudit(tx, {
           actor,
           action: AuditAction.REVOKE,
           entityType: AuditEntityType.API_KEY,
@@ -280,9 +278,9 @@ export class ApiKeyService {
       try {
         // The key belongs to the current account, or to none (a PLATFORM key).
         const accountId = currentAccountIdOrNull();
-        const id = await runTransaction(this.dataSource, async (manager) => {
+        const id = await runTransaction(this.dataSource, async (tx) => {
           const result = await acrossAccountsRepository(
-            manager,
+            tx,
             ApiKey,
             "the account is set here from the scope, or none for a PLATFORM key",
           ).insert({
@@ -296,7 +294,7 @@ export class ApiKeyService {
             revokedAt: null,
           });
           const insertedId = Number(result.identifiers[0].id);
-          await writeAudit(manager, {
+          await writeAudit(tx, {
             actor,
             action: AuditAction.CREATE,
             entityType: AuditEntityType.API_KEY,

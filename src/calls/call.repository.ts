@@ -4,7 +4,8 @@
  * the batched pages of several leads, and the batches of retention. The rules are in
  * `call.service.ts`; nothing here decides anything but how to read and write.
  */
-import { In, type DataSource, type EntityManager } from "typeorm";
+import type { Transaction } from "../db/transaction";
+import { In, type DataSource } from "typeorm";
 import {
   COUNT_LIMIT,
   encodeCursor,
@@ -68,8 +69,8 @@ export class CallRepository {
   }
 
   /** Writes a recorded call inside the caller's transaction; answers its id. */
-  insert(manager: EntityManager, row: NewCall): Promise<number> {
-    return scoped(manager, Call).insert(row);
+  insert(tx: Transaction, row: NewCall): Promise<number> {
+    return scoped(tx, Call).insert(row);
   }
 
   /** The call as `insert` wrote it, without reading it back (every value was set by the caller). */
@@ -203,7 +204,7 @@ export class CallRepository {
   }
 
   /** Deletes these calls inside the caller's transaction; answers how many were deleted. */
-  delete(manager: EntityManager, ids: number[]): Promise<number> {
-    return scoped(manager, Call).delete({ id: In(ids) });
+  delete(tx: Transaction, ids: number[]): Promise<number> {
+    return scoped(tx, Call).delete({ id: In(ids) });
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { DataSource, EntityManager } from "typeorm";
+import type { Transaction } from "../db/transaction";
+import type { DataSource } from "typeorm";
 import { assertMayChoose } from "../access/audience";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
@@ -187,8 +188,8 @@ export class CallService {
 
     let recorded: CallResultData;
     try {
-      recorded = await runTransaction(this.dataSource, (manager) =>
-        this.store(manager, {
+      recorded = await runTransaction(this.dataSource, (tx) =>
+        this.store(tx, {
           leadId,
           status,
           comment,
@@ -211,7 +212,7 @@ export class CallService {
   }
 
   private async store(
-    manager: EntityManager,
+    tx: Transaction,
     values: {
       leadId: number;
       status: CallStatus;
@@ -223,13 +224,13 @@ export class CallService {
       requestHash: string;
     },
   ): Promise<CallResultData> {
-    const lead = await this.leads.lockForUpdate(manager, values.leadId);
+    const lead = await this.leads.lockForUpdate(tx, values.leadId);
     if (!lead) throw notFound(`No lead with id ${values.leadId}`);
     const target = values.status.leadStatusId;
     const leadStatusChanged = target !== null && target !== lead.statusId;
     const now = currentTimestamp();
     if (leadStatusChanged) {
-      await this.leads.setStatus(manager, lead.id, target, now);
+      await this.leads.setStatus(tx, lead.id, target, now);
     }
     const row: NewCall = {
       leadId: lead.id,
@@ -244,7 +245,7 @@ export class CallService {
       requestHash: values.idempotencyHash ? values.requestHash : null,
       createdAt: now,
     };
-    const id = await this.calls.insert(manager, row);
+    const id = await this.calls.insert(tx, row);
     // The result is exactly what was written (every value is set here, in whole seconds), so it
     // is not read back.
     const call = this.calls.written(row, id, lead.accountId);
@@ -341,14 +342,12 @@ export class CallService {
     for (;;) {
       const ids = await this.calls.oldestBefore(before, batchSize);
       if (ids.length === 0) break;
-      deleted += await runTransaction(this.dataSource, (manager) =>
-        this.calls.delete(manager, ids),
-      );
+      deleted += await runTransaction(this.dataSource, (tx) => this.calls.delete(tx, ids));
       options.onBatch?.(deleted);
       if (ids.length < batchSize) break;
     }
-    await runTransaction(this.dataSource, (manager) =>
-      writeAudit(manager, {
+    await runTransaction(this.dataSource, (tx) =>
+      writeAudit(tx, {
         actor,
         action: AuditAction.PURGE,
         entityType: AuditEntityType.CALLS,

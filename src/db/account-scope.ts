@@ -15,7 +15,6 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import {
   SelectQueryBuilder,
   type DeepPartial,
-  type EntityManager,
   type EntityTarget,
   type FindManyOptions,
   type FindOneOptions,
@@ -25,6 +24,7 @@ import {
   type Repository,
   type Brackets,
 } from "typeorm";
+import { runnerOf, type Source } from "./transaction";
 
 type Scope = { accountId: number } | { across: string };
 
@@ -145,10 +145,10 @@ export class ScopedRepository<T extends AccountOwnedRow> {
 
 /** The account-scoped view of `target`, through `source` (the data source, or a transaction). */
 export function scoped<T extends AccountOwnedRow>(
-  source: { getRepository: EntityManager["getRepository"] },
+  source: Source,
   target: EntityTarget<T>,
 ): ScopedRepository<T> {
-  return new ScopedRepository(source.getRepository(target));
+  return new ScopedRepository(runnerOf(source).getRepository(target));
 }
 
 /** Stands for the current account's id among the parameters of `queryInAccount`. */
@@ -160,7 +160,7 @@ export const ACCOUNT = Symbol("the current account's id");
  * a statement without it is refused before it runs.
  */
 export async function queryInAccount<T>(
-  source: { query: (sql: string, parameters?: unknown[]) => Promise<unknown> },
+  source: Source,
   sql: string,
   parameters: unknown[],
 ): Promise<T> {
@@ -168,7 +168,7 @@ export async function queryInAccount<T>(
     throw new Error("raw SQL over account-owned tables must filter by account_id = ? (ACCOUNT)");
   }
   const accountId = currentAccountId();
-  return (await source.query(
+  return (await runnerOf(source).query(
     sql,
     parameters.map((parameter) => (parameter === ACCOUNT ? accountId : parameter)),
   )) as T;
@@ -181,10 +181,10 @@ export async function queryInAccount<T>(
  * `acrossAccountsRepository`.
  */
 export function acrossAccountsRepository<T extends ObjectLiteral>(
-  source: { getRepository: EntityManager["getRepository"] },
+  source: Source,
   target: EntityTarget<T>,
   reason: string,
 ): Repository<T> {
   if (reason.trim() === "") throw new Error("say why this read crosses accounts");
-  return source.getRepository(target);
+  return runnerOf(source).getRepository(target);
 }

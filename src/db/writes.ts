@@ -1,7 +1,8 @@
 import { Mutex } from "async-mutex";
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource } from "typeorm";
 import { isLockConflict } from "./errors";
 import { forgetRequestValues } from "./request-scope";
+import { asTransaction, type Transaction } from "./transaction";
 import { DEFAULT_TRANSACTION_ATTEMPTS } from "../config";
 
 /**
@@ -89,13 +90,15 @@ function backoff(attempt: number): Promise<void> {
  */
 export async function runTransaction<T>(
   dataSource: DataSource,
-  work: (manager: EntityManager) => Promise<T>,
+  work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const attempts = attemptsOf(dataSource);
   for (let attempt = 1; ; attempt += 1) {
     try {
       // The gate (SQLite) is held for one try at a time, never during the backoff.
-      return await runWrite(dataSource, () => dataSource.transaction(work));
+      return await runWrite(dataSource, () =>
+        dataSource.transaction((manager) => work(asTransaction(manager))),
+      );
     } catch (error) {
       if (attempt >= attempts || !isLockConflict(error)) throw error;
       await backoff(attempt);

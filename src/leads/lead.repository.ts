@@ -4,7 +4,8 @@
  * starts with the account. The rules are in `lead.service.ts` (and, for moving a lead, in
  * `calls/call.service.ts`); nothing here decides anything but how to read and write.
  */
-import { In, type DataSource, type EntityManager } from "typeorm";
+import type { Transaction } from "../db/transaction";
+import { In, type DataSource } from "typeorm";
 import {
   encodeCursor,
   resolvePage,
@@ -66,8 +67,8 @@ export class LeadRepository {
   }
 
   /** Writes a new lead inside the caller's transaction; answers its id. */
-  insert(manager: EntityManager, row: NewLead): Promise<number> {
-    return scoped(manager, Lead).insert(row);
+  insert(tx: Transaction, row: NewLead): Promise<number> {
+    return scoped(tx, Lead).insert(row);
   }
 
   byId(id: number): Promise<Lead | null> {
@@ -89,17 +90,17 @@ export class LeadRepository {
    * for one lead apply one after the other. On SQLite the write gate already serialises
    * transactions (and it has no row locks).
    */
-  lockForUpdate(manager: EntityManager, id: number): Promise<Lead | null> {
+  lockForUpdate(tx: Transaction, id: number): Promise<Lead | null> {
     const sqlite = this.dataSource.options.type === "better-sqlite3";
-    return scoped(manager, Lead).findOne({
+    return scoped(tx, Lead).findOne({
       where: { id },
       ...(sqlite ? {} : { lock: { mode: "pessimistic_write" as const } }),
     });
   }
 
   /** Moves the lead to another status inside the caller's transaction. */
-  async setStatus(manager: EntityManager, id: number, statusId: number, at: Date): Promise<void> {
-    await scoped(manager, Lead).update({ id }, { statusId, updatedAt: at });
+  async setStatus(tx: Transaction, id: number, statusId: number, at: Date): Promise<void> {
+    await scoped(tx, Lead).update({ id }, { statusId, updatedAt: at });
   }
 
   /**

@@ -74,8 +74,8 @@ export class LeadService {
     try {
       // A transaction, not a lone INSERT: see `runWrite` (a Galera node retrying a lone INSERT
       // after a conflict would hand back the id of the failed try).
-      const id = await runTransaction(this.dataSource, (manager) =>
-        this.leads.insert(manager, {
+      const id = await runTransaction(this.dataSource, (tx) =>
+        this.leads.insert(tx, {
           externalId,
           phone,
           phoneE164: toE164(phone, this.options.phoneRegion),

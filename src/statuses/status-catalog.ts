@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
-import type { DataSource, EntityManager } from "typeorm";
+import type { Transaction } from "../db/transaction";
+import type { DataSource } from "typeorm";
 import { CallStatus } from "./call-status.entity";
 import { currentAccountId, inAccount, scoped } from "../db/account-scope";
 import { onPrimary, perRequest } from "../db/request-scope";
@@ -75,8 +76,8 @@ export class StatusCatalogs {
   }
 
   /** Inside a settings change's transaction: bump the current account's revision. */
-  recordChange(manager: EntityManager): Promise<void> {
-    return this.of(currentAccountId()).recordChange(manager);
+  recordChange(tx: Transaction): Promise<void> {
+    return this.of(currentAccountId()).recordChange(tx);
   }
 
   /** After a settings change of the current account (committed or not). */
@@ -176,9 +177,9 @@ export class StatusCatalog {
   }
 
   /** Inside a settings change's transaction: bump the revision other instances look at. */
-  async recordChange(manager: EntityManager): Promise<void> {
+  async recordChange(tx: Transaction): Promise<void> {
     await inAccount(this.accountId, () =>
-      scoped(manager, StatusRevision).update({}, { revision: () => "revision + 1" }),
+      scoped(tx, StatusRevision).update({}, { revision: () => "revision + 1" }),
     );
   }
 

@@ -152,20 +152,20 @@ export async function insertStatus<T extends StatusRow>(
     try {
       // The row, its audit entry and the lists' revision are committed together. The callback
       // may run more than once (a deadlock retry): the cache is invalidated once, after it all.
-      id = await runTransaction(dataSource, async (manager) => {
-        const newId = await scoped(manager, target).insert({
+      id = await runTransaction(dataSource, async (tx) => {
+        const newId = await scoped(tx, target).insert({
           ...row,
           createdAt: now,
           updatedAt: now,
         } as never);
-        await writeAudit(manager, {
+        await writeAudit(tx, {
           actor,
           action: AuditAction.CREATE,
           entityType,
           entityId: newId,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
-        await catalog.recordChange(manager);
+        await catalog.recordChange(tx);
         return newId;
       }).finally(() => catalog.invalidate());
       break;
@@ -231,20 +231,20 @@ export async function updateStatus<T extends StatusRow>(
 
     // The change (only if nobody changed the row meanwhile) and its audit entry, together; the
     // cache is invalidated after the last try, not inside the callback (it may run again).
-    const applied = await runTransaction(dataSource, async (manager) => {
-      const affected = await scoped(manager, target).update(
+    const applied = await runTransaction(dataSource, async (tx) => {
+      const affected = await scoped(tx, target).update(
         { id, version: current.version } as never,
         { ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never,
       );
       if (affected !== 1) return false;
-      await writeAudit(manager, {
+      await writeAudit(tx, {
         actor,
         action: AuditAction.UPDATE,
         entityType,
         entityId: id,
         changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
       });
-      await catalog.recordChange(manager);
+      await catalog.recordChange(tx);
       return true;
     }).finally(() => catalog.invalidate());
     if (applied) return stored(table, id);

@@ -2,7 +2,8 @@
  * The system statuses every new account starts with: 4 lead statuses and 7 call statuses (the
  * same ones migration 001 seeded into the first installation, which keeps its own frozen copy).
  */
-import type { EntityManager } from "typeorm";
+
+import type { Transaction } from "../db/transaction";
 import { scoped } from "../db/account-scope";
 import { currentTimestamp } from "../common/time";
 import { CallStatus } from "./call-status.entity";
@@ -97,12 +98,12 @@ const CALL_STATUSES = [
  * Inside the transaction that creates an account, and in its scope: its system statuses and its
  * status revision row.
  */
-export async function seedSystemStatuses(manager: EntityManager): Promise<void> {
+export async function seedSystemStatuses(tx: Transaction): Promise<void> {
   const now = currentTimestamp();
   const common = { type: StatusType.SYSTEM, createdAt: now, updatedAt: now, version: 1 };
   const leadIds = new Map<string, number>();
   for (const [index, status] of LEAD_STATUSES.entries()) {
-    const id = await scoped(manager, LeadStatus).insert({
+    const id = await scoped(tx, LeadStatus).insert({
       ...status,
       ...common,
       sort: (index + 1) * 10,
@@ -110,7 +111,7 @@ export async function seedSystemStatuses(manager: EntityManager): Promise<void> 
     leadIds.set(status.code, id);
   }
   for (const [index, { lead, ...status }] of CALL_STATUSES.entries()) {
-    await scoped(manager, CallStatus).insert({
+    await scoped(tx, CallStatus).insert({
       ...status,
       ...common,
       sort: (index + 1) * 10,
@@ -119,5 +120,5 @@ export async function seedSystemStatuses(manager: EntityManager): Promise<void> 
       leadStatusId: leadIds.get(lead) ?? null,
     });
   }
-  await scoped(manager, StatusRevision).insert({ revision: 0 });
+  await scoped(tx, StatusRevision).insert({ revision: 0 });
 }
