@@ -4,12 +4,12 @@ import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
-import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
-import { conflict, notFound } from "../common/errors";
+import { isCode } from "../common/codes";
+import { notFound } from "../common/errors";
 import { parseId } from "../common/ids";
 import { currentTimestamp } from "../common/time";
 import { acrossAccountsRepository, inAccount } from "../db/account-scope";
-import { uniqueViolationColumn } from "../db/errors";
+import { insertWithCode } from "../db/coded-insert";
 import { runTransaction } from "../db/writes";
 import { seedSystemStatuses } from "../statuses/system-statuses";
 import { Account } from "../tenancy/account.entity";
@@ -28,9 +28,6 @@ export interface UpdateAccountParams {
 }
 
 const WHY = "accounts are the platform's own records, above every account";
-
-/** Tries of a derived code against concurrent creates with the same name. */
-const DERIVED_CODE_ATTEMPTS = 20;
 
 /**
  * Every rule about accounts: the platform operator (PLATFORM) lists, creates and changes them;
@@ -90,19 +87,21 @@ export class AccountService {
   async create(input: CreateAccountParams, actor: Principal): Promise<Account> {
     assertAllowed(actor, Permission.ManageAccounts);
     const name = input.name.trim();
-    for (let attempt = 1; ; attempt += 1) {
-      let code = input.code;
-      if (!code) {
-        const base = codeBaseFromTitle(name);
+    const id = await insertWithCode({
+      code: input.code,
+      title: name,
+      titleName: "name",
+      label: "account",
+      takenCodes: async (base) => {
         const taken = await acrossAccountsRepository(this.dataSource, Account, WHY)
           .createQueryBuilder("a")
           .select("a.code", "code")
           .where("a.code LIKE :prefix", { prefix: `${base}%` })
           .getRawMany<{ code: string }>();
-        code = uniqueCode(base, new Set(taken.map((row) => row.code)));
-      }
-      try {
-        const id = await runTransaction(this.dataSource, async (tx) => {
+        return new Set(taken.map((row) => row.code));
+      },
+      insert: (code) =>
+        runTransaction(this.dataSource, async (tx) => {
           const result = await acrossAccountsRepository(tx, Account, WHY).insert({
             code,
             name,
@@ -124,17 +123,9 @@ export class AccountService {
             });
           });
           return accountId;
-        });
-        return this.repo.findOneOrFail({ where: { id } });
-      } catch (error) {
-        if (uniqueViolationColumn(error) !== "code") throw error;
-        if (input.code) throw conflict(`An account with code "${code}" already exists`, "code");
-        if (attempt >= DERIVED_CODE_ATTEMPTS) {
-          throw conflict("Could not derive a free code from the name; give a code", "code");
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
+        }),
+    });
+    return this.repo.findOneOrFail({ where: { id } });
   }
 
   /** Renames an account, or turns it off (its credentials answer 401) and on again. */

@@ -12,8 +12,8 @@ import { scoped, type AccountOwnedRow } from "../db/account-scope";
 import { runTransaction } from "../db/writes";
 import type { StatusCatalogs } from "./status-catalog";
 import { badUserInput, conflict, notFound } from "../common/errors";
-import { uniqueViolationColumn } from "../db/errors";
-import { codeBaseFromTitle, isCode, uniqueCode } from "../common/codes";
+import { insertWithCode } from "../db/coded-insert";
+import { isCode } from "../common/codes";
 import { parseId } from "../common/ids";
 import { currentTimestamp } from "../common/time";
 import { INT32_MAX } from "../common/validation";
@@ -118,12 +118,6 @@ async function takenCodes<T extends StatusRow>(table: StatusTable<T>, base: stri
 }
 
 /**
- * Tries of a derived code against writers creating statuses with the same title at the same
- * time. Each lost try means another writer got its code, so N writers need at most N tries.
- */
-const DERIVED_CODE_ATTEMPTS = 20;
-
-/**
  * Inserts a new status: a CUSTOM one (SYSTEM statuses are seeded, never created through the API),
  * its title trimmed, placed after the last one unless `fields.sort` says where. With an explicit
  * `code`, a duplicate is CONFLICT on `code`. Without one, the code is derived from the title and
@@ -140,19 +134,17 @@ export async function insertStatus<T extends StatusRow>(
   const now = currentTimestamp();
   const title = fields.title.trim();
   const sort = fields.sort ?? (await nextSort(table));
-  const explicitCode = fields.code;
-  let id: number;
-  for (let attempt = 1; ; attempt += 1) {
-    let code = explicitCode;
-    if (!code) {
-      const base = codeBaseFromTitle(title);
-      code = uniqueCode(base, await takenCodes(table, base));
-    }
-    const row = { title, ...columns, sort, type: StatusType.CUSTOM, code };
-    try {
+  const id = await insertWithCode({
+    code: fields.code,
+    title,
+    titleName: "title",
+    label,
+    takenCodes: (base) => takenCodes(table, base),
+    insert: (code) => {
+      const row = { title, ...columns, sort, type: StatusType.CUSTOM, code };
       // The row, its audit entry and the lists' revision are committed together. The callback
       // may run more than once (a deadlock retry): the cache is invalidated once, after it all.
-      id = await runTransaction(dataSource, async (tx) => {
+      return runTransaction(dataSource, async (tx) => {
         const newId = await scoped(tx, target).insert({
           ...row,
           createdAt: now,
@@ -168,21 +160,8 @@ export async function insertStatus<T extends StatusRow>(
         await catalog.recordChange(tx);
         return newId;
       }).finally(() => catalog.invalidate());
-      break;
-    } catch (error) {
-      if (uniqueViolationColumn(error) !== "code") throw error;
-      if (explicitCode) {
-        throw conflict(`A ${label} with code "${code}" already exists`, "code");
-      }
-      if (attempt >= DERIVED_CODE_ATTEMPTS) {
-        throw conflict(
-          `Could not derive a free code from the title; give a code explicitly`,
-          "code",
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-    }
-  }
+    },
+  });
   return stored(table, id);
 }
 
