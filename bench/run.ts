@@ -50,22 +50,22 @@ import {
   runnerCpuSeconds,
 } from "./lib/machine";
 import { createDatabase, dropDatabase, parseServer, serverVersion } from "./lib/mysql";
+import { summarizeLatency } from "./lib/latency";
 import { MAIN_SIZE, readOptions, REPO_ROOT, type BenchOptions } from "./lib/options";
+import { out, printReport, problems, writeReport } from "./lib/report";
 import {
-  out,
-  printReport,
-  problems,
-  writeReport,
+  VOLUME_MAX_GROWTH,
+  VOLUME_TARGET_MS,
   type AccountsResult,
   type BenchReport,
   type Check,
-  summarizeLatency,
   type MemorySample,
   type Ratio,
   type RssResult,
   type ScenarioResult,
   type StatementCount,
-} from "./lib/report";
+  type VolumeResult,
+} from "./lib/results";
 import {
   createAdminKey,
   createPlatformKey,
@@ -73,12 +73,7 @@ import {
   type RunningService,
 } from "./lib/service";
 import { clusterNodePids, ensureCluster, HAPROXY_PORT, missingClusterTools } from "./lib/cluster";
-import {
-  VOLUME_MAX_GROWTH,
-  VOLUME_TARGET_MS,
-  volumeScenario,
-  type VolumeResult,
-} from "./lib/volume";
+import { volumeScenario } from "./lib/volume";
 
 const cleanups: Array<() => Promise<void>> = [];
 

@@ -1,6 +1,5 @@
 /** The benchmark's settings: environment variables, with `--quick` for a smoke run. */
 import path from "node:path";
-import type { VolumeOptions } from "./volume";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -49,6 +48,18 @@ export interface AccountsOptions {
   smallCache: number;
   /** Accounts whose first requests (nothing cached for them yet) are timed one at a time. */
   coldProbes: number;
+}
+
+export interface VolumeOptions {
+  leads: number;
+  calls: number;
+  accounts: number;
+  /** Timed requests per look-up and volume (after as many untimed ones, at most 100). */
+  samples: number;
+  /** Rounds of look-ups on one volume before switching to the other. */
+  block: number;
+  /** innodb_buffer_pool_size is raised to at least this for the scenario, then restored. */
+  bufferPoolMiB: number;
 }
 
 export const MAIN_SIZE = 100;

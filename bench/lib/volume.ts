@@ -18,56 +18,14 @@ import mysql from "mysql2/promise";
 import { volumeLeadExternalId, volumeLeadName, volumeLeadPhone } from "../../src/cli/volume-seed";
 import { childEnv } from "./children";
 import { request } from "./graphql";
+import { summarizeLatency, type LatencySummary } from "./latency";
 import { createDatabase, dropDatabase, type MysqlServer } from "./mysql";
-import { REPO_ROOT } from "./options";
-import { summarizeLatency, type LatencySummary } from "./report";
+import { REPO_ROOT, type VolumeOptions } from "./options";
+import { VOLUME_MAX_GROWTH, VOLUME_TARGET_MS, type VolumeResult } from "./results";
 import { startService } from "./service";
 
 const SEED_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "seed-volume.js");
 const APIKEY_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "apikey.js");
-
-export interface VolumeOptions {
-  leads: number;
-  calls: number;
-  accounts: number;
-  /** Timed requests per look-up and volume (after as many untimed ones, at most 100). */
-  samples: number;
-  /** Rounds of look-ups on one volume before switching to the other. */
-  block: number;
-  /** innodb_buffer_pool_size is raised to at least this for the scenario, then restored. */
-  bufferPoolMiB: number;
-}
-
-export interface VolumeLevel {
-  leads: number;
-  calls: number;
-  seedSeconds: number;
-  /** Per look-up: latency of single requests, one at a time. */
-  latency: Record<string, LatencySummary>;
-}
-
-export interface VolumeResult {
-  accounts: number;
-  bufferPoolMiB: { before: number; during: number };
-  /** CPU time the host took from this machine during the timed requests, % of one core. */
-  stealPct: number;
-  tenth: VolumeLevel;
-  full: VolumeLevel;
-  lookups: Array<{
-    name: string;
-    p50: number;
-    p99: number;
-    tenthP50: number;
-    tenthP99: number;
-    /** full / tenth, of p50 and p99. */
-    growthP50: number;
-    growthP99: number;
-    pass: boolean;
-  }>;
-}
-
-export const VOLUME_TARGET_MS = 20;
-export const VOLUME_MAX_GROWTH = 2;
 
 /** The account the look-ups run in: the second of the seeded ones (not the first rows). */
 const ACCOUNT_INDEX = 1;
