@@ -1337,12 +1337,6 @@ async function main(): Promise<void> {
         "processes share the CPUs with the benchmark (see the other cpu% column)",
     );
   }
-  if (!machine.serviceReadsCacheSwitch) {
-    bench.notes.push(
-      "the compiled service does not read STATUS_CACHE_ENABLED yet: c (cache on) and d (cache off) ran the same code",
-    );
-    out(`NOTE: ${bench.notes[bench.notes.length - 1]}`);
-  }
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cls-bench-"));
   cleanups.push(async () => fs.rmSync(tmp, { recursive: true, force: true }));
