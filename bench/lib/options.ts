@@ -28,7 +28,7 @@ export interface BenchOptions {
   accounts: AccountsOptions | null;
   /** Only the accounts scenario (BENCH_ACCOUNTS_ONLY=1): no single-account figures to compare. */
   accountsOnly: boolean;
-  /** The volume scenario on MariaDB (see bench/lib/volume.ts); null: skipped (BENCH_SKIP_VOLUME=1). */
+  /** The volume scenario on MariaDB (see bench/scenarios/volume.ts); null: skipped (BENCH_SKIP_VOLUME=1). */
   volume: VolumeOptions | null;
   /** Only the volume scenario (BENCH_VOLUME_ONLY=1). */
   volumeOnly: boolean;

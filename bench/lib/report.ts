@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { LatencySummary } from "./latency";
 import type { LoadResult } from "./load";
+import { out } from "./output";
 import {
   VOLUME_MAX_GROWTH,
   VOLUME_TARGET_MS,
@@ -12,10 +13,6 @@ import {
   type ScenarioResult,
   type VolumeResult,
 } from "./results";
-
-export const out = (line = ""): void => {
-  process.stdout.write(`${line}\n`);
-};
 
 function fmt(value: number, digits: number): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "-";
