@@ -2,9 +2,37 @@
  * The accounts scenario's data: many accounts, each with its own keys and status lists, created
  * through the service's API with a PLATFORM key — except, for speed, the statuses of most
  * accounts, which are copied from the first account's with set-based SQL (see `copyStatuses`).
+ * Also what the scenario's two modules share (scenarios/accounts.ts, accounts-statements.ts):
+ * the seeded accounts, one checked request per account, the refresh intervals.
  */
 import { DataSource } from "typeorm";
+import type { Bench } from "./bench";
 import { batched } from "./fixtures";
+import type { AccountsResult } from "./results";
+import { inParallel } from "./util";
+
+/** STATUS_CACHE_REFRESH_MS of the services under test (the default: the runner's is not passed). */
+export const REFRESH_MS = 1000;
+
+/**
+ * STATUS_CACHE_REFRESH_MS of the accounts run in which every account stays confirmed current
+ * between two of its requests (the per-account cache path alone).
+ */
+export const LONG_REFRESH_MS = 60_000;
+
+/** The accounts scenario's database, keys and expected answers. */
+export interface SeededAccounts {
+  databaseUrl: string;
+  codes: string[];
+  /** One AI_AGENT key per account, in the order of `codes`. */
+  aiKeys: string[];
+  /** Statuses in each answer. */
+  items: number;
+  seeding: AccountsResult["seeding"];
+  /** Each account's answer, byte for byte (filled by the run that caches every account). */
+  expected: string[];
+  label: string;
+}
 
 /** `bench_0000`, `bench_0001`, … (the service's account code rule: `a-z`, `0-9`, `_`). */
 export function accountCode(index: number): string {
@@ -195,4 +223,21 @@ export type SqlKind = (typeof SQL_KINDS)[number][0] | "other";
 export function sqlKind(sql: string): SqlKind {
   for (const [kind, pattern] of SQL_KINDS) if (pattern.test(sql)) return kind;
   return "other";
+}
+
+/** One request for each account, 10 at a time, each answer checked. */
+export async function everyAccountOnce(
+  bench: Bench,
+  url: string,
+  seeded: SeededAccounts,
+): Promise<void> {
+  const { codes, aiKeys, items, expected } = seeded;
+  await inParallel(
+    Array.from({ length: codes.length }, (_, i) => i),
+    bench.options.connections,
+    async (i) => {
+      const reply = await bench.verifyRead(url, aiKeys[i], items, `accounts ${codes[i]}`);
+      if (reply.body !== expected[i]) throw new Error(`accounts: ${codes[i]} answered otherwise`);
+    },
+  );
 }

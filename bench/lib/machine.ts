@@ -15,8 +15,6 @@ export interface MachineInfo {
   autocannon: string;
   apolloServer: string;
   git: { commit: string; dirtyFiles: number } | null;
-  /** Whether the compiled service reads STATUS_CACHE_ENABLED (the switch for c vs d). */
-  serviceReadsCacheSwitch: boolean;
   loadAverageAtStart: number;
   loadAverageAtEnd: number | null;
 }
@@ -50,24 +48,6 @@ function gitState(): MachineInfo["git"] {
   }
 }
 
-function readsCacheSwitch(): boolean {
-  const dir = path.join(REPO_ROOT, "dist", "src");
-  const stack = [dir];
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) stack.push(full);
-      else if (
-        entry.name.endsWith(".js") &&
-        fs.readFileSync(full, "utf8").includes("STATUS_CACHE_ENABLED")
-      )
-        return true;
-    }
-  }
-  return false;
-}
-
 export function machineInfo(mariadb: string | null): MachineInfo {
   const cpus = os.cpus();
   return {
@@ -80,7 +60,6 @@ export function machineInfo(mariadb: string | null): MachineInfo {
     autocannon: packageVersion("autocannon"),
     apolloServer: packageVersion("@apollo/server"),
     git: gitState(),
-    serviceReadsCacheSwitch: readsCacheSwitch(),
     loadAverageAtStart: Math.round(os.loadavg()[0] * 100) / 100,
     loadAverageAtEnd: null,
   };

@@ -1,6 +1,5 @@
 /** The benchmark's settings: environment variables, with `--quick` for a smoke run. */
 import path from "node:path";
-import type { VolumeOptions } from "./volume";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -29,7 +28,7 @@ export interface BenchOptions {
   accounts: AccountsOptions | null;
   /** Only the accounts scenario (BENCH_ACCOUNTS_ONLY=1): no single-account figures to compare. */
   accountsOnly: boolean;
-  /** The volume scenario on MariaDB (see bench/lib/volume.ts); null: skipped (BENCH_SKIP_VOLUME=1). */
+  /** The volume scenario on MariaDB (see bench/scenarios/volume.ts); null: skipped (BENCH_SKIP_VOLUME=1). */
   volume: VolumeOptions | null;
   /** Only the volume scenario (BENCH_VOLUME_ONLY=1). */
   volumeOnly: boolean;
@@ -49,6 +48,18 @@ export interface AccountsOptions {
   smallCache: number;
   /** Accounts whose first requests (nothing cached for them yet) are timed one at a time. */
   coldProbes: number;
+}
+
+export interface VolumeOptions {
+  leads: number;
+  calls: number;
+  accounts: number;
+  /** Timed requests per look-up and volume (after as many untimed ones, at most 100). */
+  samples: number;
+  /** Rounds of look-ups on one volume before switching to the other. */
+  block: number;
+  /** innodb_buffer_pool_size is raised to at least this for the scenario, then restored. */
+  bufferPoolMiB: number;
 }
 
 export const MAIN_SIZE = 100;

@@ -1,0 +1,188 @@
+/** The shape of the JSON result (and of what the report prints): one type per part of the run. */
+import type { LatencySummary } from "./latency";
+import type { LoadResult } from "./load";
+import type { MachineInfo } from "./machine";
+import type { BenchOptions } from "./options";
+
+export interface ScenarioResult {
+  /** `a`, `b`, `b'`, `c`, `d`, `e`, `f`, `g`, `g'`. */
+  kind: string;
+  label: string;
+  /** `galera`: the three-node cluster of scripts/galera.sh, through HAProxy. */
+  db: "-" | "sqlite" | "mariadb" | "galera";
+  /** Call statuses configured in total (system ones included); null for writes. */
+  statuses: number | null;
+  /** Statuses in each response. */
+  items: number | null;
+  load: LoadResult;
+  /** CPU used during the measured window, in % of one core. */
+  cpu: { server: number; database: number | null; runner: number; other: number };
+}
+
+export interface RssResult {
+  scenario: string;
+  seconds: number;
+  beforeMiB: number;
+  afterMiB: number;
+  peakMiB: number;
+  growthPct: number;
+  /** One sample per second during the sustained run. */
+  samplesMiB: number[];
+  load: LoadResult;
+}
+
+/** Memory of the service process at one moment. */
+export interface MemorySample {
+  /** VmRSS from /proc, as it is (no collection forced). */
+  rssMiB: number;
+  /** After a full collection forced through the bench's wrapper (null when that failed). */
+  afterGc: {
+    rssMiB: number;
+    heapUsedMiB: number;
+    externalMiB: number;
+    arrayBuffersMiB: number;
+  } | null;
+}
+
+/** SQL statements the service sent during one phase, by purpose (see bench/lib/accounts.ts). */
+export interface StatementCount {
+  phase: string;
+  requests: number;
+  /** Requests answered with a stored response (the request log line says `"cache":"hit"`). */
+  storedAnswers: number;
+  total: number;
+  byKind: Record<string, number>;
+}
+
+/** Many accounts on one SQLite instance: round robin with every account cached, and evicting. */
+export interface AccountsResult {
+  accounts: number;
+  statusesPerAccount: number;
+  /** Statuses in each response (what an AI agent sees). */
+  items: number;
+  /** Size of one account's response body. */
+  bytes: number;
+  seeding: {
+    /** createAccount, PLATFORM key, aliased batches. */
+    accountsSeconds: number;
+    /** createApiKey(accountCode) for every account's AI_AGENT key and the API accounts' ADMIN key. */
+    keysSeconds: number;
+    /** Statuses created through the API (createLeadStatus, createCallStatus as the ADMIN key). */
+    api: { accounts: number; statuses: number; seconds: number; statusesPerSecond: number };
+    /** What creating every account's statuses through the API would take at that rate. */
+    allThroughApiEstimateSeconds: number;
+    /** The rest: set-based SQL copies of the first account's statuses (a bench shortcut). */
+    sql: { accounts: number; leadStatuses: number; callStatuses: number; seconds: number };
+    totalSeconds: number;
+  };
+  /**
+   * Round-robin loads, as fast as answered, with their STATUS_CACHE_MAX_ACCOUNTS and
+   * STATUS_CACHE_REFRESH_MS: every account cached (default refresh, then a long one), and a
+   * cache that evicts.
+   */
+  runs: Array<ScenarioResult & { cacheMaxAccounts: number; refreshMs: number }>;
+  /** (c): one account, 100 statuses, SQLite, from the same run. */
+  singleAccount: { rps: number; p50: number; p99: number; serverCpu: number } | null;
+  memory: {
+    /** After a load on one account (code warm, one account cached). */
+    before: MemorySample;
+    /** After every account's first request (all cached, all answers stored). */
+    after: MemorySample;
+    cachedAccounts: number;
+    /** (after − before) / (accounts − 1), in KiB. */
+    perAccountKiB: {
+      rss: number;
+      rssAfterGc: number | null;
+      heapUsed: number | null;
+      external: number | null;
+    };
+    /** How long the first request of every account took in all (10 at a time). */
+    warmAllSeconds: number;
+    /** RSS at the end of the round-robin load with every account cached. */
+    afterLoadRssMiB: number;
+    /** The evicting instance after its load (STATUS_CACHE_MAX_ACCOUNTS accounts held). */
+    smallCache: MemorySample | null;
+  };
+  /**
+   * One request at a time, for accounts nothing was cached for: the first request, the second
+   * and third right after it, and a fourth once the lists' confirmation expired (client-side
+   * latency, including the client's own HTTP).
+   */
+  cold: {
+    probes: number;
+    firstMs: LatencySummary;
+    secondMs: LatencySummary;
+    thirdMs: LatencySummary;
+    afterIdleMs: LatencySummary;
+  };
+  statements: StatementCount[];
+}
+
+export interface Ratio {
+  name: string;
+  value: number | null;
+  target: string;
+  pass: boolean | null;
+  detail: string;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  totalSeconds: number;
+  options: BenchOptions;
+  machine: MachineInfo;
+  scenarios: ScenarioResult[];
+  scale: Array<{
+    db: string;
+    statuses: number;
+    items: number | null;
+    bytes: number;
+    c: { rps: number; p99: number } | null;
+    d: { rps: number; p99: number } | null;
+  }>;
+  ratios: Ratio[];
+  rss: RssResult | null;
+  accounts: AccountsResult | null;
+  volume: VolumeResult | null;
+  checks: Check[];
+  notes: string[];
+}
+
+export interface VolumeLevel {
+  leads: number;
+  calls: number;
+  seedSeconds: number;
+  /** Per look-up: latency of single requests, one at a time. */
+  latency: Record<string, LatencySummary>;
+}
+
+export interface VolumeResult {
+  accounts: number;
+  bufferPoolMiB: { before: number; during: number };
+  /** CPU time the host took from this machine during the timed requests, % of one core. */
+  stealPct: number;
+  tenth: VolumeLevel;
+  full: VolumeLevel;
+  lookups: Array<{
+    name: string;
+    p50: number;
+    p99: number;
+    tenthP50: number;
+    tenthP99: number;
+    /** full / tenth, of p50 and p99. */
+    growthP50: number;
+    growthP99: number;
+    pass: boolean;
+  }>;
+}
+
+/** The volume look-ups' targets: p50 and p99 at the volume (ms), and their growth over a tenth. */
+export const VOLUME_TARGET_MS = 20;
+export const VOLUME_MAX_GROWTH = 2;
