@@ -81,7 +81,8 @@ function idempotencyKeyProblem(key: string): string | undefined {
   if (length < 1 || length > IDEMPOTENCY_KEY_MAX_LENGTH) {
     return `idempotencyKey must be 1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters long`;
   }
-  const unreadable = unreadableTextProblem(key, false);
+  // As every readable text here: judged without the white space around it (which it keeps).
+  const unreadable = unreadableTextProblem(key.trim(), false);
   return unreadable ? `idempotencyKey ${unreadable}` : undefined;
 }
 
