@@ -5,15 +5,29 @@ import type { AppConfig } from "./config";
 
 export type { Logger };
 
+/** The shape of the log lines: JSON for machines, or pino-pretty's lines for a person. */
+export type LogFormat = "json" | "pretty";
+
+/**
+ * Pretty only when a person is watching a development run: `NODE_ENV=development` (the default
+ * when NODE_ENV is unset, so `npm start` on a fresh checkout) and stdout is a terminal. Piped or
+ * redirected output, tests, production and the CLIs (which pass no NODE_ENV) get JSON.
+ */
+export function logFormat(
+  nodeEnv: AppConfig["nodeEnv"] | undefined,
+  stdout: { isTTY?: boolean } = process.stdout,
+): LogFormat {
+  return nodeEnv === "development" && stdout.isTTY === true ? "pretty" : "json";
+}
+
 /** Structured JSON logs on stdout (pino); level from LOG_LEVEL; pretty in development on a TTY. */
 export function createLogger(
   config: Pick<AppConfig, "logLevel"> & Partial<Pick<AppConfig, "nodeEnv">>,
   destination?: NodeJS.WritableStream,
 ): Logger {
-  // Human-readable lines when developing on a terminal; JSON everywhere else.
   const stream =
     destination ??
-    (config.nodeEnv === "development" && process.stdout.isTTY
+    (logFormat(config.nodeEnv) === "pretty"
       ? pretty({ colorize: true, translateTime: "HH:MM:ss", ignore: "time" })
       : process.stdout);
   return pino(

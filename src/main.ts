@@ -39,11 +39,6 @@ async function main(): Promise<void> {
         : `Cannot start: cannot listen on ${config.host}:${config.port}: ${code ?? String(error)}`,
     );
   }
-  logger.info(
-    { url, database: describeDatabase(config.database), env: config.nodeEnv },
-    `GraphQL API ready at ${url}` +
-      (config.nodeEnv === "production" ? "" : " — open it in a browser for Apollo Sandbox"),
-  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -60,6 +55,14 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+
+  // Only now: whoever waits for this line (a process manager, a test) may send a signal at once,
+  // and a signal that arrives before its handler is installed kills the process outright.
+  logger.info(
+    { url, database: describeDatabase(config.database), env: config.nodeEnv },
+    `GraphQL API ready at ${url}` +
+      (config.nodeEnv === "production" ? "" : " — open it in a browser for Apollo Sandbox"),
+  );
 }
 
 main().catch((error: unknown) => {

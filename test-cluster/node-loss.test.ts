@@ -1,7 +1,7 @@
 /**
  * A node killed (SIGKILL) under load and brought back. Ten clients record call results through
  * the instance behind HAProxy, each retrying a request that failed with the same idempotency key
- * (as the README tells clients to); node 1 is killed after 3 s and restarted after 8 s. What must
+ * (as docs/API.md tells clients to); node 1 is killed after 3 s and restarted after 8 s. What must
  * hold: only SERVICE_UNAVAILABLE for the requests caught by the loss, never
  * INTERNAL_SERVER_ERROR; every acknowledged write present on all three nodes afterwards, and
  * none twice; the instance pinned to the killed node serves again once the node is back, without

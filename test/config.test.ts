@@ -1,5 +1,14 @@
 import path from "node:path";
+import * as envalid from "envalid";
 import { ConfigError, graphqlDefaults, loadConfig, parseDatabaseUrl } from "../src/config";
+
+// The real envalid, with its cleanEnv watched: its second argument is the exact list of the
+// variables loadConfig reads, with their envalid defaults (docs/CONFIGURATION.md is checked
+// against it below).
+jest.mock("envalid", () => {
+  const actual = jest.requireActual<typeof import("envalid")>("envalid");
+  return { ...actual, cleanEnv: jest.fn(actual.cleanEnv) };
+});
 
 /** Runs `loadConfig(env)`, expecting it to throw a `ConfigError`, and returns that error. */
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -445,6 +454,177 @@ describe("authentication settings", () => {
   });
 });
 
+const CONFIGURATION_MD = path.join(__dirname, "..", "docs", "CONFIGURATION.md");
+
+/** One row of docs/CONFIGURATION.md's tables: `| \`NAME\` | default | valid values | meaning |`. */
+interface DocumentedVariable {
+  name: string;
+  /** The documented default as it would be written in the environment; undefined: unset. */
+  value?: string;
+  /** A different default with NODE_ENV=production, when the row gives one. */
+  production?: string;
+  valid: string;
+}
+
+function documentedVariables(): DocumentedVariable[] {
+  const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+  const lines = fs.readFileSync(CONFIGURATION_MD, "utf8").split("\n");
+  // The rows of the tables headed `| variable | default | valid values | meaning |`.
+  const rows: string[][] = [];
+  let inTable = false;
+  for (const line of lines) {
+    const cells = line.startsWith("|")
+      ? line
+          .split("|")
+          .slice(1, -1)
+          .map((c) => c.trim())
+      : null;
+    if (!cells) inTable = false;
+    else if (cells.join(",") === "variable,default,valid values,meaning") inTable = true;
+    else if (inTable && !/^-+$/.test(cells[0])) rows.push(cells);
+  }
+  return rows.map(([variableCell, defaultCell, valid]) => {
+    const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(variableCell)?.[1];
+    if (!name) throw new Error(`cannot read the variable cell "${variableCell}"`);
+    if (defaultCell === "_(unset)_") return { name, valid };
+    // `value`, or `value`; production: `other`
+    const match = /^`([^`]+)`(?:; production: `([^`]+)`)?$/.exec(defaultCell);
+    if (!match) throw new Error(`${name}: cannot read the default cell "${defaultCell}"`);
+    return { name, value: match[1], production: match[2], valid };
+  });
+}
+
+/** The variables loadConfig reads, with their envalid specs, as it passes them to cleanEnv. */
+function variablesRead(): Record<string, { default?: unknown }> {
+  const cleanEnv = jest.mocked(envalid.cleanEnv);
+  cleanEnv.mockClear();
+  loadConfig({});
+  expect(cleanEnv).toHaveBeenCalledTimes(1);
+  return cleanEnv.mock.calls[0][1] as Record<string, { default?: unknown }>;
+}
+
+/**
+ * An environment in which every variable has an effect: a MySQL primary (the DATABASE_* settings
+ * are ignored on SQLite) and a JWT secret (the other JWT_* settings are ignored without one).
+ */
+function liveEnvironment(without: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: "mysql://app:secret@db.example:3306/statuses",
+    JWT_SECRET: "s".repeat(32),
+  };
+  delete env[without];
+  return env;
+}
+
+/** Another valid value than `value`, so that a check that a value changes nothing can fail. */
+function anotherValue({ name, valid }: DocumentedVariable, value: string): string {
+  if (value === "true" || value === "false") return value === "true" ? "false" : "true";
+  if (/^[0-9]+$/.test(value)) return String(Number(value) + 1);
+  const other = [...valid.matchAll(/`([^`]+)`/g)].map((m) => m[1]).find((v) => v !== value);
+  if (!other) throw new Error(`${name}: no other value in "${valid}"`);
+  return other;
+}
+
+describe("docs/CONFIGURATION.md", () => {
+  const documented = documentedVariables();
+
+  it("documents every variable loadConfig reads, once, and no other", () => {
+    const names = documented.map((v) => v.name);
+    expect([...names].sort()).toEqual([...new Set(names)].sort());
+    expect([...names].sort()).toEqual(Object.keys(variablesRead()).sort());
+    expect(names.length).toBeGreaterThan(30);
+  });
+
+  it.each(documented.filter((v) => v.value !== undefined).map((v) => [v.name, v] as const))(
+    "%s: its documented default is the one the code applies, in development and in production",
+    (name, variable) => {
+      const environments: Array<[NodeJS.ProcessEnv, string]> = [
+        [liveEnvironment(name), variable.value!],
+      ];
+      if (name !== "NODE_ENV") {
+        const production = { ...liveEnvironment(name), NODE_ENV: "production" };
+        environments.push([production, variable.production ?? variable.value!]);
+      }
+      for (const [env, value] of environments) {
+        // Giving the documented default changes nothing; giving another value does (so that
+        // this check can fail: the variable has an effect here).
+        expect(loadConfig({ ...env, [name]: value })).toEqual(loadConfig(env));
+        const other = anotherValue(variable, value);
+        expect(loadConfig({ ...env, [name]: other })).not.toEqual(loadConfig(env));
+      }
+    },
+  );
+
+  it.each(documented.filter((v) => v.value === undefined).map((v) => [v.name] as const))(
+    "%s: documented as unset, and the code gives it no value of its own",
+    (name) => {
+      const spec = variablesRead()[name];
+      expect(spec).toHaveProperty("default");
+      expect([undefined, []]).toContainEqual(spec.default);
+    },
+  );
+
+  const ranges = documented.flatMap((variable) => {
+    const match = /^([0-9]+)–([0-9]+)\b/.exec(variable.valid);
+    return match ? [[variable.name, Number(match[1]), Number(match[2])] as const] : [];
+  });
+
+  it.each(ranges)("%s accepts exactly %d to %d", (name, min, max) => {
+    const env = liveEnvironment(name);
+    // The headers' timeout may not be longer than the whole request's.
+    if (name === "HTTP_HEADERS_TIMEOUT_SECONDS") env.HTTP_REQUEST_TIMEOUT_SECONDS = "3600";
+    if (name === "HTTP_REQUEST_TIMEOUT_SECONDS") env.HTTP_HEADERS_TIMEOUT_SECONDS = "1";
+    for (const value of [min, max])
+      expect(() => loadConfig({ ...env, [name]: `${value}` })).not.toThrow();
+    for (const value of [min - 1, max + 1].filter((v) => v >= 0)) {
+      expect(onlyLine({ ...env, [name]: `${value}` }, name)).toContain(`${min} to ${max}`);
+    }
+  });
+
+  it("gives a range for every whole-number variable", () => {
+    const numeric = documented.filter((v) => v.value !== undefined && /^[0-9]+$/.test(v.value));
+    expect(numeric.map((v) => v.name).sort()).toEqual(ranges.map(([name]) => name).sort());
+  });
+
+  const flags = documented.filter((v) => v.valid === "a flag").map((v) => [v.name] as const);
+
+  it.each(flags)("%s takes every documented spelling of a flag", (name) => {
+    const env = liveEnvironment(name);
+    for (const [spellings, expected] of [
+      [["true", "yes", "on", "t", "1", "TRUE", "Yes"], "true"],
+      [["false", "no", "off", "f", "0", "FALSE", "Off"], "false"],
+    ] as const) {
+      for (const spelling of spellings) {
+        expect(loadConfig({ ...env, [name]: spelling })).toEqual(
+          loadConfig({ ...env, [name]: expected }),
+        );
+      }
+    }
+  });
+
+  it.each(
+    documented
+      .filter((v) => /^`[^`]+`(, `[^`]+`)+$/.test(v.valid))
+      .map((v) => [v.name, [...v.valid.matchAll(/`([^`]+)`/g)].map((m) => m[1])] as const),
+  )("%s accepts each of %j", (name, values) => {
+    for (const value of values) {
+      expect(() => loadConfig({ ...liveEnvironment(name), [name]: value })).not.toThrow();
+    }
+  });
+
+  it("agrees with .env.example: each value there is blank (the default) or the documented default", () => {
+    const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+    const text = fs.readFileSync(path.join(__dirname, "..", ".env.example"), "utf8");
+    const listed = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)];
+    expect(listed.length).toBe(documented.length);
+    for (const [, name, value] of listed) {
+      const variable = documented.find((v) => v.name === name);
+      expect(variable).toBeDefined();
+      if (value !== "") expect([name, value]).toEqual([name, variable!.value]);
+    }
+  });
+});
+
 describe(".env.example", () => {
   const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
   const text = fs.readFileSync(path.join(__dirname, "..", ".env.example"), "utf8");
@@ -457,14 +637,14 @@ describe(".env.example", () => {
     expect(config).toEqual(loadConfig({}));
   });
 
-  it("lists every variable the service reads, and the README's table names each one", () => {
+  it("lists every variable the service reads, and docs/CONFIGURATION.md's tables name each one", () => {
     const source = fs.readFileSync(path.join(__dirname, "..", "src", "config.ts"), "utf8");
     const read = new Set(
       [...source.matchAll(/\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|PORT|HOST)\b(?=:|"|,)/g)].map(
         (m) => m[1],
       ),
     );
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const doc = fs.readFileSync(CONFIGURATION_MD, "utf8");
     for (const name of read) {
       // Constants of config.ts itself (defaults, lists of values), not variables.
       if (
@@ -474,7 +654,7 @@ describe(".env.example", () => {
       )
         continue;
       expect(Object.keys(listed)).toContain(name);
-      expect(readme).toContain(`\`${name}\``);
+      expect(doc).toContain(`\`${name}\``);
     }
     expect(read.size).toBeGreaterThan(15);
   });

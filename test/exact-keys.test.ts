@@ -1,7 +1,7 @@
 /**
  * Keys and identifiers clients pass match exactly on every database: case, accents and emoji
  * count. On MySQL/MariaDB that is the `utf8mb4_bin` collation the ExactKeys migration gives those
- * columns (the database itself is `utf8mb4_unicode_ci`, as the README says to create it).
+ * columns (the database itself is `utf8mb4_unicode_ci`, as docs/OPERATIONS.md says to create it).
  */
 import type { DataSource } from "typeorm";
 import { createAppDataSource, DATABASE_MODEL } from "../src/app";
