@@ -1,6 +1,7 @@
 /**
- * The permission matrix (README "Access control"), in one place (the audience rule that narrows
- * what AGENT and AI_AGENT see is in `audience.ts`). Services call these; resolvers never check roles themselves.
+ * The permission matrix (docs/API.md, "Roles"), in one place; the audience rule that narrows
+ * what AGENT and AI_AGENT see is in `audience.ts`. Services call these; resolvers never check
+ * roles themselves.
  */
 import { AppError } from "../common/errors";
 import { Role, type Principal } from "./principal";
