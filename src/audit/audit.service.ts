@@ -1,5 +1,4 @@
 import { In, type DataSource } from "typeorm";
-import type { Transaction } from "../db/transaction";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
@@ -7,6 +6,7 @@ import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { currentTimestamp, sqlDateTime } from "../common/time";
 import { byIdDescending, fetchPage } from "../db/pages";
+import type { Transaction } from "../db/transaction";
 import {
   AuditEntry,
   type AuditAction,

@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Transaction } from "../db/transaction";
 import { LRUCache } from "lru-cache";
 import { IsNull, type DataSource } from "typeorm";
 import { parseId } from "../common/ids";
@@ -20,6 +19,7 @@ import {
   type ScopedRepository,
 } from "../db/account-scope";
 import { uniqueViolationColumn } from "../db/errors";
+import type { Transaction } from "../db/transaction";
 import type { Logger } from "../logger";
 import { ApiKey } from "./api-key.entity";
 import { assertAllowed, Permission } from "../access/permissions";

@@ -4,7 +4,6 @@
  * the batched pages of several leads, and the batches of retention. The rules are in
  * `call.service.ts`; nothing here decides anything but how to read and write.
  */
-import type { Transaction } from "../db/transaction";
 import { In, type DataSource } from "typeorm";
 import {
   COUNT_LIMIT,
@@ -17,6 +16,7 @@ import {
 import { sqlDateTime } from "../common/time";
 import { ACCOUNT, queryInAccount, scoped, type ScopedRepository } from "../db/account-scope";
 import { fetchPage, type ListOrder } from "../db/pages";
+import type { Transaction } from "../db/transaction";
 import { Call } from "./call.entity";
 
 export const CALL_CURSOR = "call";

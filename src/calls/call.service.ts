@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { Transaction } from "../db/transaction";
 import type { DataSource } from "typeorm";
 import { assertMayChoose } from "../access/audience";
 import { assertAllowed, Permission } from "../access/permissions";
@@ -13,6 +12,7 @@ import { currentTimestamp, isWithinStorableRange } from "../common/time";
 import { currentAccountId } from "../db/account-scope";
 import { uniqueViolationColumn } from "../db/errors";
 import { runTransaction } from "../db/writes";
+import type { Transaction } from "../db/transaction";
 import type { Lead } from "../leads/lead.entity";
 import type { LeadRepository } from "../leads/lead.repository";
 import type { CallStatus } from "../statuses/call-status.entity";

@@ -4,7 +4,6 @@
  * starts with the account. The rules are in `lead.service.ts` (and, for moving a lead, in
  * `calls/call.service.ts`); nothing here decides anything but how to read and write.
  */
-import type { Transaction } from "../db/transaction";
 import { In, type DataSource } from "typeorm";
 import {
   encodeCursor,
@@ -22,6 +21,7 @@ import {
 } from "../db/account-scope";
 import { byIdDescending, countUpTo, fetchPage } from "../db/pages";
 import { fullTextSql, type FullTextIndex } from "../db/search-sql";
+import type { Transaction } from "../db/transaction";
 import { Lead } from "./lead.entity";
 
 export const LEAD_CURSOR = "lead";

@@ -1,10 +1,10 @@
 import { LRUCache } from "lru-cache";
-import type { Transaction } from "../db/transaction";
 import type { DataSource } from "typeorm";
 import { CallStatus } from "./call-status.entity";
 import { currentAccountId, inAccount, scoped } from "../db/account-scope";
 import { onPrimary, perRequest } from "../db/request-scope";
 import { readThroughGate } from "../db/writes";
+import type { Transaction } from "../db/transaction";
 import { LeadStatus } from "./lead-status.entity";
 import { StatusRevision } from "./status-revision.entity";
 

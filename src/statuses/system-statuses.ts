@@ -3,8 +3,8 @@
  * same ones migration 001 seeded into the first installation, which keeps its own frozen copy).
  */
 
-import type { Transaction } from "../db/transaction";
 import { scoped } from "../db/account-scope";
+import type { Transaction } from "../db/transaction";
 import { currentTimestamp } from "../common/time";
 import { CallStatus } from "./call-status.entity";
 import { LeadStatus } from "./lead-status.entity";
