@@ -9,24 +9,24 @@
  */
 import { GraphQLObjectType } from "graphql";
 import { buildAppSchema } from "../../src/app";
-import { describeEachDatabaseKind, expectError, GraphQLResponse } from "../support/harness";
+import { describeEachDatabaseKind, expectError, type GraphQLResponse } from "../support/harness";
 import {
   MARKER,
   WALK_ROLES,
   PLATFORM_FIELDS,
   ROLES,
   Party,
-  Connection,
+  type Connection,
   inventory,
   SNAPSHOT,
 } from "./isolation/parties";
 import {
-  World,
+  type World,
   pascal,
   SchemaFacts,
-  Args,
-  Variant,
-  Operation,
+  type Args,
+  type Variant,
+  type Operation,
   generateOperations,
 } from "./isolation/operations";
 import { materialize, outcome, traces, errorsWithoutEcho, malformed } from "./isolation/judging";
@@ -35,7 +35,7 @@ import {
   CREATE_LEAD_STATUS,
   CREATE_LEAD,
   RECORD,
-  Recorded,
+  type Recorded,
   twoAccounts,
 } from "./isolation/two-accounts";
 

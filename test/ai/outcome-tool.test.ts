@@ -8,7 +8,7 @@ import {
   FORMATS,
   DIALECT,
   TOOL_NAME,
-  Json,
+  type Json,
   TOOL,
   schemaOf,
   compileChecked,

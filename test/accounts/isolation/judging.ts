@@ -2,8 +2,8 @@
  * Judging an answer to B: traces of A's data in it, errors that tell A's values from missing ones,
  * and answers that show the generated operation itself was malformed.
  */
-import { GraphQLResponse } from "../../support/harness";
-import { MARKER, Inventory } from "./parties";
+import { type GraphQLResponse } from "../../support/harness";
+import { MARKER, type Inventory } from "./parties";
 import { FRESH_CODE, FRESH_TEXT, pascal, SchemaFacts } from "./operations";
 
 export let freshCounter = 0;

@@ -18,7 +18,7 @@ import {
   GraphQLSchema,
 } from "graphql";
 import { encodeCursor } from "../../../src/common/pagination";
-import { MISSING_ID, MISSING_CODE, MAX_DEPTH, Inventory } from "./parties";
+import { MISSING_ID, MISSING_CODE, MAX_DEPTH, type Inventory } from "./parties";
 
 /** Replaced by a new unique value at each run (a new code, a neutral text). */
 export const FRESH_CODE = "<fresh code>";

@@ -1,6 +1,6 @@
 /** The setting of the isolation tests: one server, two accounts filled with marked rows. */
-import { TestServer, DbKind } from "../../support/harness";
-import { JWT_SECRET, ROLES, Key, Party, token } from "./parties";
+import { TestServer, type DbKind } from "../../support/harness";
+import { JWT_SECRET, ROLES, type Key, Party, token } from "./parties";
 
 export const CREATE_CALL_STATUS = `mutation($input: CreateCallStatusInput!) { createCallStatus(input: $input) { id code } }`;
 export const CREATE_LEAD_STATUS = `mutation($input: CreateLeadStatusInput!) { createLeadStatus(input: $input) { id code } }`;

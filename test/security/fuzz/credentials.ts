@@ -1,7 +1,7 @@
 /** The credentials a request may carry: real keys per role, revoked, wrong and odd ones, JWTs. */
 import fc from "fast-check";
 import { SignJWT } from "jose";
-import { JWT_SECRET, RoleName } from "./settings";
+import { JWT_SECRET, type RoleName } from "./settings";
 
 export type Credential =
   | RoleName

@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { numbers, hostile, variablesOf } from "./values";
-import { Operation } from "./operations";
-import { Credential, credential } from "./credentials";
+import { type Operation } from "./operations";
+import { type Credential, credential } from "./credentials";
 
 /** Documents that exercise the rest of the language: fragments, directives, several operations. */
 export const EXTRA_DOCUMENTS = [

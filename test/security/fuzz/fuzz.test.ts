@@ -25,17 +25,17 @@ import {
   SYSTEM_CALL_CODES,
   SYSTEM_LEAD_STATUSES,
 } from "./settings";
-import { deep, serialize, Mode } from "./values";
-import { Operation, operations } from "./operations";
-import { credential, Secrets, signJwts } from "./credentials";
+import { deep, serialize, type Mode } from "./values";
+import { type Operation, operations } from "./operations";
+import { credential, type Secrets, signJwts } from "./credentials";
 import { documentRequests } from "./documents";
 import { rawRequests } from "./raw-requests";
 import {
-  FuzzContext,
+  type FuzzContext,
   parsedLogs,
   sendAndCheck,
   graphqlRequest,
-  OperationRequest,
+  type OperationRequest,
   operationSent,
   rawSent,
   assertProperty,

@@ -8,7 +8,7 @@ import {
   validText,
   numbers,
   hostile,
-  Mode,
+  type Mode,
   ODD_IDS,
   anyId,
   typedId,

@@ -3,8 +3,8 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { leakFree } from "./settings";
 import { serialize, text, hostile, inputOf } from "./values";
-import { Operation } from "./operations";
-import { Credential, printableAscii, credential } from "./credentials";
+import { type Operation } from "./operations";
+import { type Credential, printableAscii, credential } from "./credentials";
 import { EXTRA_DOCUMENTS, edit, applyEdits } from "./documents";
 
 export type Body =

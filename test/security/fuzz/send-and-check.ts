@@ -5,9 +5,9 @@
 import fc from "fast-check";
 import { TestServer } from "../../support/harness";
 import { SEED, REQUEST_TIMEOUT_MS, KNOWN_CODES, LEAK, SCHEMA_TEXT } from "./settings";
-import { serialize, Mode } from "./values";
-import { Credential, Secrets, credentialHeaders } from "./credentials";
-import { RawRequest, encodeBody } from "./raw-requests";
+import { serialize, type Mode } from "./values";
+import { type Credential, type Secrets, credentialHeaders } from "./credentials";
+import { type RawRequest, encodeBody } from "./raw-requests";
 
 export interface Sent {
   method: string;
