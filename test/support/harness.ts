@@ -104,7 +104,7 @@ export function testConfig(
     http: httpTimeoutDefaults,
     auth: { apiKeyCacheSeconds: 5 },
     // Fixtures create rows in bulk with aliased mutations; the limits themselves are tested with
-    // the real defaults (test/limits.test.ts).
+    // the real defaults (test/graphql/limits.test.ts).
     graphql: { ...graphqlDefaults("test"), maxAliases: 1000, maxTokens: 100_000 },
     statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
     leads: {},

@@ -1,0 +1,278 @@
+import { UNAVAILABLE_MESSAGE } from "../../src/common/errors";
+import {
+  describeEachDatabase,
+  expectError,
+  LEAK_PATTERN,
+  TestServer,
+  type GraphQLResponse,
+} from "../support/harness";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** What must never reach a client: stack traces, SQL, driver or body-parser messages. */
+const LEAK = new RegExp(
+  `${LEAK_PATTERN.source}|\\n\\s+at |Unexpected token|SyntaxError|Pool is closed|not open|Driver|TypeORM`,
+);
+
+interface RawResponse extends GraphQLResponse {
+  text: string;
+}
+
+/** The ADMIN key of the server under test, sent unless a request carries its own. */
+let apiKey = "";
+
+/** Sends any request to the server and parses a JSON body (when it is JSON). */
+async function send(url: string, init: RequestInit = {}): Promise<RawResponse> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("x-api-key") && !headers.has("authorization")) headers.set("x-api-key", apiKey);
+  const response = await fetch(url, { ...init, headers });
+  const text = await response.text();
+  let body: Partial<GraphQLResponse> = {};
+  try {
+    body = JSON.parse(text) as Partial<GraphQLResponse>;
+  } catch {
+    // not JSON; assertions on `errors` fail with the text in view
+  }
+  return { status: response.status, headers: response.headers, text, ...body };
+}
+
+function postJson(url: string, body: string, headers: Record<string, string> = {}) {
+  return send(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+}
+
+function origin(server: TestServer): string {
+  return new URL(server.url).origin;
+}
+
+describeEachDatabase("HTTP", (server) => {
+  beforeAll(() => {
+    apiKey = server.adminKey;
+  });
+
+  describe("malformed requests", () => {
+    it("answers invalid JSON with 400 BAD_REQUEST as JSON, without a stack trace", async () => {
+      const response = await postJson(server.url, '{"query": "{ callStatuses { code } }"');
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      const error = expectError(response, "BAD_REQUEST");
+      expect(error.message).toBe("Request body is not valid JSON.");
+      expect(response.text).not.toMatch(LEAK);
+    });
+
+    it("answers an unknown path with a JSON 404 NOT_FOUND", async () => {
+      const response = await send(`${origin(server)}/nope`);
+      expect(response.status).toBe(404);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expectError(response, "NOT_FOUND");
+
+      const post = await postJson(`${origin(server)}/nope`, '{"query":"{__typename}"}');
+      expect(post.status).toBe(404);
+      expectError(post, "NOT_FOUND");
+    });
+
+    it("refuses HTTP batching (a JSON array of operations) with a 4xx, not a 500", async () => {
+      const response = await postJson(
+        server.url,
+        JSON.stringify([{ query: "{ __typename }" }, { query: "{ callStatuses { code } }" }]),
+      );
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.data).toBeUndefined();
+      expectError(response, "BAD_REQUEST");
+      expect(response.text).not.toMatch(LEAK);
+    });
+  });
+
+  describe("request ids", () => {
+    it("puts an X-Request-Id on every response", async () => {
+      const responses = [
+        await postJson(server.url, '{"query":"{ __typename }"}'),
+        await postJson(server.url, "{not json"),
+        await send(`${origin(server)}/nope`),
+        await send(server.url, {
+          method: "OPTIONS",
+          headers: {
+            origin: "http://example.com",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+          },
+        }),
+        await send(`${server.url}?query=${encodeURIComponent("{__typename}")}`),
+      ];
+      const ids = responses.map((r) => r.headers.get("x-request-id"));
+      for (const id of ids) expect(id).toMatch(UUID);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(responses[0].data).toEqual({ __typename: "Query" });
+    });
+
+    it("echoes a client-supplied X-Request-Id on a successful response", async () => {
+      const ok = await postJson(server.url, '{"query":"{ __typename }"}', {
+        "x-request-id": "abc-123",
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("x-request-id")).toBe("abc-123");
+      expect(ok.data).toEqual({ __typename: "Query" });
+    });
+
+    const erroneous: Array<
+      [string, (url: string, headers: Record<string, string>) => Promise<RawResponse>]
+    > = [
+      ["invalid JSON", (url, headers) => postJson(url, "{not json", headers)],
+      ["an unknown path", (url, headers) => send(`${new URL(url).origin}/nope`, { headers })],
+      ["a syntax error", (url, headers) => postJson(url, '{"query":"{ callStatuses { "}', headers)],
+      ["an unknown field", (url, headers) => postJson(url, '{"query":"{ nope }"}', headers)],
+      [
+        "a variable of the wrong type",
+        (url, headers) =>
+          postJson(
+            url,
+            JSON.stringify({
+              query: "mutation($i: CreateCallStatusInput!){createCallStatus(input:$i){id}}",
+              variables: { i: { title: "X", sort: "x" } },
+            }),
+            headers,
+          ),
+      ],
+      [
+        "a batch",
+        (url, headers) =>
+          postJson(url, '[{"query":"{__typename}"},{"query":"{__typename}"}]', headers),
+      ],
+      [
+        "a GET blocked by CSRF prevention",
+        (url, headers) => send(`${url}?query=${encodeURIComponent("{__typename}")}`, { headers }),
+      ],
+    ];
+
+    it.each(erroneous)(
+      "echoes a client-supplied X-Request-Id and puts it on every error, for %s",
+      async (_what, request) => {
+        const response = await request(server.url, { "x-request-id": "abc-123" });
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.headers.get("x-request-id")).toBe("abc-123");
+        expect(response.errors?.length).toBeGreaterThan(0);
+        for (const error of response.errors ?? []) {
+          expect(error.extensions?.requestId).toBe("abc-123");
+        }
+      },
+    );
+
+    it.each([
+      ["300 characters", "a".repeat(300)],
+      ["spaces", "abc 123"],
+      ["markup", "<script>alert(1)</script>"],
+      ["quotes", 'abc"123'],
+    ])("replaces a malicious X-Request-Id (%s) with a generated one", async (_what, value) => {
+      const response = await postJson(server.url, '{"query":"{ nope }"}', {
+        "x-request-id": value,
+      });
+      const id = response.headers.get("x-request-id");
+      expect(id).toMatch(UUID);
+      expect(id).not.toBe(value);
+      const error = expectError(response, "GRAPHQL_VALIDATION_FAILED");
+      expect(error.extensions?.requestId).toBe(id);
+      expect(response.text).not.toContain(value);
+    });
+  });
+
+  describe("GraphQL request errors", () => {
+    it("reports a syntax error as GRAPHQL_PARSE_FAILED", async () => {
+      const response = await server.gql("{ callStatuses { code ");
+      expect(response.status).toBe(400);
+      expectError(response, "GRAPHQL_PARSE_FAILED");
+      expect(response.data).toBeUndefined();
+    });
+
+    it("reports an unknown field as GRAPHQL_VALIDATION_FAILED", async () => {
+      const response = await server.gql("{ callStatuses { code noSuchField } }");
+      expect(response.status).toBe(400);
+      const error = expectError(response, "GRAPHQL_VALIDATION_FAILED");
+      expect(error.message).toContain("noSuchField");
+    });
+
+    it("reports a variable of the wrong type as BAD_USER_INPUT naming the field", async () => {
+      const response = await server.gql(
+        "mutation($i: CreateCallStatusInput!){createCallStatus(input:$i){id}}",
+        { i: { title: "Callback", sort: "x" } },
+      );
+      expect(response.status).toBe(400);
+      const error = expectError(response, "BAD_USER_INPUT", "sort");
+      expect(error.extensions?.fields?.[0].field).toBe("sort");
+      expect(response.data).toBeUndefined();
+      // nothing was created
+      const data = await server.ok<{ callStatuses: Array<{ code: string }> }>(
+        "{ callStatuses { code } }",
+      );
+      expect(data.callStatuses).toHaveLength(7);
+    });
+  });
+
+  describe("GET and CSRF prevention", () => {
+    it("serves a GET query sent with apollo-require-preflight", async () => {
+      const response = await send(`${server.url}?query=${encodeURIComponent("{__typename}")}`, {
+        headers: { "apollo-require-preflight": "true" },
+      });
+      expect(response.status).toBe(200);
+      expect(response.data).toEqual({ __typename: "Query" });
+      expect(response.errors).toBeUndefined();
+    });
+
+    it("blocks a GET without a preflight header or content-type (CSRF prevention)", async () => {
+      const response = await send(
+        `${server.url}?query=${encodeURIComponent("{ callStatuses { code } }")}`,
+      );
+      expect(response.status).toBe(400);
+      expect(response.data).toBeUndefined();
+      expect(expectError(response, "BAD_REQUEST").message).toMatch(/CSRF/);
+      expect(response.text).not.toContain("qualified");
+      expect(response.text).not.toMatch(LEAK);
+    });
+  });
+
+  // Last: this block destroys the database of its own server.
+  describe("when the database is gone", () => {
+    const gone = new TestServer(server.kind);
+    beforeAll(() => gone.start());
+    // app.close() skips a data source that is no longer initialized, so stop() tolerates it.
+    afterAll(() => gone.stop());
+
+    it("answers SERVICE_UNAVAILABLE without driver text, not a 500, and keeps serving", async () => {
+      expect(
+        (await gone.ok<{ callStatuses: unknown[] }>("{ callStatuses { code } }")).callStatuses,
+      ).toHaveLength(7);
+      const unusedKey = await gone.createKey("AGENT", "never verified before the outage");
+
+      await gone.app.dataSource.destroy();
+
+      // (Status lists confirmed within STATUS_CACHE_REFRESH_MS would still come from memory.)
+      const response = await gone.gql("{ leads(first: 1) { totalCount } }", undefined, {
+        "x-request-id": "db-gone-1",
+      });
+      // Nothing could be answered: 503 with Retry-After, like a credential that cannot be checked.
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("5");
+      const error = expectError(response, "SERVICE_UNAVAILABLE");
+      expect(error.message).toBe(UNAVAILABLE_MESSAGE);
+      expect(error.extensions?.requestId).toBe("db-gone-1");
+      expect(JSON.stringify(response)).not.toMatch(LEAK);
+
+      // The process is still alive and answering.
+      const again = await gone.gql('{ lead(id: "1") { id } }');
+      expectError(again, "SERVICE_UNAVAILABLE");
+      const alive = await gone.gql("{ __typename }");
+      expect(alive.status).toBe(200);
+      expect(alive.data).toEqual({ __typename: "Query" });
+
+      // A key that is not cached cannot be checked: the whole request is unavailable (503).
+      const unchecked = await gone.gql("{ __typename }", undefined, { "x-api-key": unusedKey });
+      expect(unchecked.status).toBe(503);
+      expect(unchecked.headers.get("retry-after")).toBe("5");
+      expectError(unchecked, "SERVICE_UNAVAILABLE");
+      expect(unchecked.errors?.[0].extensions?.requestId).toMatch(UUID);
+      expect(JSON.stringify(unchecked)).not.toMatch(LEAK);
+    });
+  });
+});
