@@ -161,7 +161,11 @@ describe("the schema on a Galera cluster", () => {
       [],
       db,
     );
-    expect(migrations.length).toBe(sourceFiles("migrations").length);
+    // Every migration file (`<timestamp>-<Name>.ts`; `index.ts` lists them) was applied.
+    const migrationFiles = sourceFiles("migrations").filter(({ file }) =>
+      /^\d+-/.test(path.basename(file)),
+    );
+    expect(migrations.length).toBe(migrationFiles.length);
     const [first, second, third] = await Promise.all(NODES.map((node) => definitions(node)));
     expect(second).toEqual(first);
     expect(third).toEqual(first);

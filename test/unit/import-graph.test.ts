@@ -97,6 +97,21 @@ describe("the folders of src/", () => {
 });
 
 describe("the migrations", () => {
+  it("are all listed, in file order, in migrations/index.ts (a file left out would never run)", () => {
+    const dir = path.join(SRC, "..", "migrations");
+    const files = fs
+      .readdirSync(dir)
+      .filter((name) => /^\d+-.+\.ts$/.test(name))
+      .sort();
+    const index = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+    const imported = [...index.matchAll(/from "\.\/(\d+-[^"]+)"/g)].map((m) => `${m[1]}.ts`);
+    const listed = /MIGRATIONS = \[([^\]]*)\]/.exec(index)?.[1].match(/[A-Za-z]+\d+/g) ?? [];
+    expect(imported).toEqual(files);
+    // The list names each imported class once, in the same order.
+    const classes = [...index.matchAll(/import \{ ([A-Za-z]+\d+) \}/g)].map((m) => m[1]);
+    expect(listed).toEqual(classes);
+  });
+
   it("import nothing from src/: what an old migration does never changes with the live code", () => {
     const dir = path.join(SRC, "..", "migrations");
     const importsOfSrc = fs
