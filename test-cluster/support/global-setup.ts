@@ -22,22 +22,10 @@ import {
   type InstanceName,
   type InstanceState,
 } from "./cluster";
-import { tearDown } from "./global-teardown";
+import { tearDown, type SetupRecord } from "./global-teardown";
 
 export const DATABASE_PREFIX = "cls_cluster_";
 const KEY_PATTERN = /csk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/;
-
-/** What the teardown needs, kept in this process (jest runs setup and teardown in one). */
-export interface SetupRecord {
-  startedCluster: boolean;
-  database?: string;
-  pids: number[];
-  dir: string;
-}
-
-declare global {
-  var clsClusterSetup: SetupRecord | undefined;
-}
 
 function pidAlive(pid: number): boolean {
   try {

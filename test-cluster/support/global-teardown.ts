@@ -4,7 +4,18 @@
  */
 import fs from "node:fs";
 import { galera, queryOn, sleep } from "./cluster";
-import type { SetupRecord } from "./global-setup";
+
+/** What the teardown needs, kept in this process (jest runs setup and teardown in one). */
+export interface SetupRecord {
+  startedCluster: boolean;
+  database?: string;
+  pids: number[];
+  dir: string;
+}
+
+declare global {
+  var clsClusterSetup: SetupRecord | undefined;
+}
 
 function alive(pid: number): boolean {
   try {
