@@ -77,6 +77,16 @@ class RequestLogController extends LogController {
   }
 }
 
+const HEALTH_PATHS = new Set(["/healthz", "/readyz"]);
+
+/** A host name or IPv4 address, or a bracketed IPv6 address, each with an optional port. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9.])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/** True for a Host header that makes a URL (RFC 9110: host and optional port, nothing else). */
+export function isUsableHost(host: string | undefined): boolean {
+  return host !== undefined && HOST.test(host) && URL.canParse(`http://${host}/`);
+}
+
 /** An error body in the GraphQL shape, so clients parse every error the same way. */
 export function errorBody(message: string, code: string, requestId: string) {
   return { errors: [{ message, extensions: { code, requestId } }] };
@@ -178,6 +188,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     request.requestLog = { method: request.method, path: request.url.split("?", 1)[0] };
+    // A request URL is made of the Host and the path, so without a usable Host there is no
+    // request to answer: a client error (the health checks excepted, for checkers that send no
+    // Host at all, as HTTP/1.0 allows).
+    if (!HEALTH_PATHS.has(request.requestLog.path) && !isUsableHost(request.headers.host)) {
+      return reply
+        .code(400)
+        .send(
+          errorBody(
+            "The Host header is missing or malformed: send the server's name or address, with an optional port.",
+            "BAD_REQUEST",
+            request.id,
+          ),
+        );
+    }
   });
 
   await app.register(cors, {

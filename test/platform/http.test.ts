@@ -1,3 +1,4 @@
+import net from "node:net";
 import { UNAVAILABLE_MESSAGE } from "../../src/common/errors";
 import {
   describeEachDatabase,
@@ -274,5 +275,67 @@ describeEachDatabase("HTTP", (server) => {
       expect(unchecked.errors?.[0].extensions?.requestId).toMatch(UUID);
       expect(JSON.stringify(unchecked)).not.toMatch(LEAK);
     });
+  });
+});
+
+describe("the Host header", () => {
+  const server = new TestServer("sqlite");
+  beforeAll(() => server.start({}, { captureLogs: true }));
+  afterAll(() => server.stop());
+
+  /** Sends one request over a raw socket (no client fills the Host in) and reads the answer. */
+  function raw(request: string): Promise<string> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => socket.end(request));
+      let received = "";
+      socket.on("data", (chunk) => (received += chunk.toString("utf8")));
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+    });
+  }
+
+  const body = JSON.stringify({ query: "{ __typename }" });
+  const post = (version: "1.0" | "1.1", hostLine: string) =>
+    `POST /graphql HTTP/${version}\r\n${hostLine}Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+
+  it.each([
+    ["missing (HTTP/1.0)", post("1.0", "")],
+    ["empty", post("1.1", "Host: \r\n")],
+    ["with a space", post("1.1", "Host: a b\r\n")],
+    ["only a colon", post("1.1", "Host: :\r\n")],
+    ["an unclosed IPv6 bracket", post("1.1", "Host: [::1\r\n")],
+    ["with a path", post("1.1", "Host: a/b\r\n")],
+    ["with user info", post("1.1", "Host: user@a\r\n")],
+  ])(
+    "answers a Host header %s with 400 BAD_REQUEST as JSON, logged without an error",
+    async (_what, request) => {
+      const before = server.logs.length;
+      const answer = await raw(request);
+      expect(answer).toMatch(/^HTTP\/1\.[01] 400 /);
+      const json = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as GraphQLResponse;
+      expect(json.errors?.[0]?.extensions?.code).toBe("BAD_REQUEST");
+      expect(json.errors?.[0]?.message).toMatch(/Host header/);
+      expect(answer).not.toMatch(LEAK);
+      const logged = server.logs.slice(before).map((line) => JSON.parse(line) as { level: number });
+      expect(logged.filter((line) => line.level >= 50)).toEqual([]);
+    },
+  );
+
+  it.each([
+    ["a name and port", "Host: localhost:4000\r\n"],
+    ["an IPv4 address", "Host: 127.0.0.1\r\n"],
+    ["an IPv6 address and port", "Host: [::1]:4000\r\n"],
+  ])("serves a request whose Host is %s", async (_what, hostLine) => {
+    const answer = await raw(
+      post("1.1", hostLine).replace("Connection:", `X-Api-Key: ${server.adminKey}\r\nConnection:`),
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain('"__typename":"Query"');
+  });
+
+  it("keeps the health checks open to checkers that send no Host (HTTP/1.0)", async () => {
+    const answer = await raw("GET /healthz HTTP/1.0\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
   });
 });
