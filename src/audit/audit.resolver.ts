@@ -13,7 +13,10 @@ import { AuditService, type AuditFilterParams } from "./audit.service";
 
 const AuditEntryConnection = connectionType(AuditEntry, "AuditEntry", "audit entry");
 
-@InputType({ description: "Narrows `auditLog`. All given conditions must hold." })
+@InputType({
+  description:
+    "Narrows `auditLog`. All given conditions must hold. A field given empty or blank is refused with BAD_USER_INPUT naming it: leave it out to match all.",
+})
 class AuditLogFilter implements AuditFilterParams {
   @Field(() => AuditEntityType, {
     nullable: true,

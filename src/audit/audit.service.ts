@@ -2,6 +2,7 @@ import { In, type DataSource } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
+import { filterText } from "../common/filters";
 import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { currentTimestamp, sqlDateTime } from "../common/time";
@@ -93,7 +94,8 @@ export class AuditService {
         entityId: parseId(filter.entityId, "entityId"),
       });
     }
-    if (filter.actorId) query.andWhere("entry.actor_id = :actorId", { actorId: filter.actorId });
+    const actorId = filterText(filter.actorId, "actorId");
+    if (actorId !== null) query.andWhere("entry.actor_id = :actorId", { actorId });
     if (filter.from) query.andWhere("entry.at >= :from", { from: sqlDateTime(filter.from) });
     if (filter.to) query.andWhere("entry.at < :to", { to: sqlDateTime(filter.to) });
     return fetchPage(query, byIdDescending("entry", AUDIT_CURSOR), page);

@@ -46,7 +46,10 @@ export class RecordCallResultInput implements RecordCallResultParams {
   idempotencyKey?: string | null;
 }
 
-@InputType({ description: "Narrows `calls`. All given conditions must hold." })
+@InputType({
+  description:
+    "Narrows `calls`. All given conditions must hold. A field given empty or blank is refused with BAD_USER_INPUT naming it: leave it out to match all.",
+})
 export class CallFilter implements CallFilterParams {
   @Field(() => ID, { nullable: true, description: "Only calls of this lead." })
   @IsOptional()

@@ -6,6 +6,7 @@ import type { Principal } from "../access/principal";
 import { writeAudit } from "../audit/audit.service";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 import { AppError, badUserInput, conflict, notFound, type FieldError } from "../common/errors";
+import { filterText } from "../common/filters";
 import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { currentTimestamp, isWithinStorableRange } from "../common/time";
@@ -304,9 +305,11 @@ export class CallService {
         : parseId(filter.leadId, "leadId");
     // From the in-memory lists (any visibility: the filter names what was recorded); an unknown
     // code matches no call.
-    const callStatusId = filter.callStatusCode
-      ? ((await this.callStatuses.byCode(filter.callStatusCode))?.id ?? false)
-      : null;
+    const callStatusCode = filterText(filter.callStatusCode, "callStatusCode");
+    const callStatusId =
+      callStatusCode === null
+        ? null
+        : ((await this.callStatuses.byCode(callStatusCode))?.id ?? false);
     return this.calls.page({ leadId, callStatusId, from: filter.from, to: filter.to }, page);
   }
 

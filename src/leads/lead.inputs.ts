@@ -40,7 +40,10 @@ export class CreateLeadInput implements CreateLeadParams {
   statusCode?: string | null;
 }
 
-@InputType({ description: "Narrows `leads`. All given conditions must hold." })
+@InputType({
+  description:
+    "Narrows `leads`. All given conditions must hold. A field given empty or blank is refused with BAD_USER_INPUT naming it: leave it out to match all.",
+})
 export class LeadFilter implements LeadFilterParams {
   @Field(() => String, {
     nullable: true,

@@ -6,6 +6,7 @@ import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { toE164 } from "../common/phone";
 import { fullTextDocument, fullTextWords } from "../common/search";
+import { filterText } from "../common/filters";
 import { currentTimestamp } from "../common/time";
 import { uniqueViolationColumn } from "../db/errors";
 import { FULL_TEXT_MIN_WORD } from "../db/search-sql";
@@ -111,9 +112,16 @@ export class LeadService {
    * the account: `externalId` (exact), `phone` (its E.164 form), `search` (the words of the
    * name, through the full-text index), the status or category (one index range per status).
    */
-  async list(filter: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
+  async list(given: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
-    const phone = blankToNull(filter.phone);
+    const filter: LeadFilterParams = {
+      category: given.category,
+      statusCode: filterText(given.statusCode, "statusCode"),
+      externalId: filterText(given.externalId, "externalId"),
+      phone: filterText(given.phone, "phone"),
+      search: filterText(given.search, "search"),
+    };
+    const phone = filter.phone ?? null;
     let phoneE164: string | null = null;
     if (phone !== null) {
       phoneE164 = toE164(phone, this.options.phoneRegion);
@@ -128,7 +136,7 @@ export class LeadService {
     return this.leads.page(
       {
         statusIds: await this.statusIdsOf(filter, actor),
-        externalId: blankToNull(filter.externalId),
+        externalId: filter.externalId ?? null,
         phoneE164,
         nameWords,
       },

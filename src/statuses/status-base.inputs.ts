@@ -69,7 +69,7 @@ export abstract class StatusFilterFields {
   @Field(() => String, {
     nullable: true,
     description:
-      "Case-insensitive part of the title or the code (any language; `%` and `_` are ordinary characters).",
+      "Case-insensitive part of the title or the code (any language; `%` and `_` are ordinary characters). Empty or blank matches every status (an emptied search box).",
   })
   @IsOptional()
   @MaxLength(255)
