@@ -2,6 +2,8 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AuthConfig } from "../config";
 import { AppError } from "../common/errors";
+import { unreadableTextProblem } from "../common/text";
+import { characterLength } from "../common/validation";
 import { Role } from "../access/principal";
 
 /** What a verified token says of its caller, before its account is looked up. */
@@ -25,11 +27,28 @@ export function looksLikeJwt(token: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
 }
 
+/** The longest subject: the actor columns hold 255 characters, `jwt:` included. */
+export const MAX_SUBJECT_LENGTH = 255 - JWT_ACTOR_PREFIX.length;
+
+/**
+ * Why a subject cannot identify an actor, or undefined when it can: it is stored as the audit
+ * actor and as `Call.recordedBy`, and keys idempotent replays, so it must fit those columns, be
+ * one readable line, and be well-formed Unicode (two subjects differing only in a lone surrogate
+ * would otherwise be stored as one).
+ */
+function identifierProblem(subject: string): string | undefined {
+  if (/\p{Cs}/u.test(subject)) return "is not well-formed Unicode (it contains a lone surrogate)";
+  if (characterLength(subject) > MAX_SUBJECT_LENGTH) {
+    return `must be at most ${MAX_SUBJECT_LENGTH} characters long`;
+  }
+  return unreadableTextProblem(subject, false);
+}
+
 /**
  * Verifies Bearer JWTs from frontends that already have a user session (jose). Exactly one
  * algorithm is accepted — HS256 with a shared secret, or RS256/ES256 with the configured public
  * key — so unsigned (`alg: none`) and algorithm-confusion tokens are refused. `exp`, `iat` and a
- * non-empty `sub` are required; `iat` may not be in the future (beyond a small clock skew) and
+ * `sub` that can identify an actor (see `identifierProblem`) are required; `iat` may not be in the future (beyond a small clock skew) and
  * `exp` may be at most JWT_MAX_AGE_SECONDS after it; `nbf`, `iss` and `aud` are checked when
  * present/configured.
  */
@@ -105,6 +124,10 @@ export class JwtVerifier {
     }
     if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
       throw new AppError("UNAUTHENTICATED", "The token's subject (sub) must not be empty.");
+    }
+    const subjectProblem = identifierProblem(payload.sub);
+    if (subjectProblem) {
+      throw new AppError("UNAUTHENTICATED", `The token's subject (sub) ${subjectProblem}.`);
     }
     // Its own namespace: a subject can never pass for an API key's actor (`key:<id>`), whose
     // idempotent results and audit entries are its own.

@@ -577,6 +577,31 @@ describeEachDatabaseKind("JWT", (kind) => {
       expect((await server.gql(`{ viewer { role } }`)).data).toEqual({ viewer: { role: "ADMIN" } });
     });
 
+    it.each([
+      ["longer than the actor columns hold after `jwt:`", "s".repeat(252)],
+      ["with a line break", "user\nadmin"],
+      ["with a NUL", "user\u0000"],
+      ["with a bidirectional override", "user\u202Eevil"],
+      ["with a lone surrogate", "user\uD800"],
+    ])("refuses a token whose subject is %s with 401", async (_what, sub) => {
+      const t = await token(claims("ADMIN"), { sub });
+      expectUnauthenticated(await server.gql(`{ viewer { actorId } }`, undefined, bearer(t)));
+    });
+
+    it("accepts the longest subject that fits, and writes with it (the audit actor)", async () => {
+      const sub = `${"ж".repeat(250)}s`;
+      const t = await token(claims("ADMIN"), { sub });
+      const created = await server.gql<{
+        createCallStatus: { history: Array<{ actorId: string }> };
+      }>(
+        `mutation { createCallStatus(input: { title: "Long subject" }) { history { actorId } } }`,
+        undefined,
+        bearer(t),
+      );
+      expect(created.errors).toBeUndefined();
+      expect(created.data!.createCallStatus.history[0].actorId).toBe(`jwt:${sub}`);
+    });
+
     it("applies the role's permissions to a token", async () => {
       const t = await token(claims("SYSTEM"));
       expectError(
