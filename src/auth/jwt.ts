@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 import type { AuthConfig } from "../config";
 import { AppError } from "../common/errors";
-import { unreadableTextProblem } from "../common/text";
+import { isWellFormed, NOT_WELL_FORMED, unreadableTextProblem } from "../common/text";
 import { characterLength } from "../common/validation";
 import { Role } from "../access/principal";
 
@@ -37,7 +37,7 @@ export const MAX_SUBJECT_LENGTH = 255 - JWT_ACTOR_PREFIX.length;
  * would otherwise be stored as one).
  */
 function identifierProblem(subject: string): string | undefined {
-  if (/\p{Cs}/u.test(subject)) return "is not well-formed Unicode (it contains a lone surrogate)";
+  if (!isWellFormed(subject)) return NOT_WELL_FORMED;
   if (characterLength(subject) > MAX_SUBJECT_LENGTH) {
     return `must be at most ${MAX_SUBJECT_LENGTH} characters long`;
   }

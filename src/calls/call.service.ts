@@ -20,7 +20,7 @@ import type { CallStatus } from "../statuses/call-status.entity";
 import type { CallStatusService } from "../statuses/call-status.service";
 import type { Call } from "./call.entity";
 import type { CallRepository, NewCall } from "./call.repository";
-import { unreadableTextProblem } from "../common/text";
+import { isWellFormed, NOT_WELL_FORMED, unreadableTextProblem } from "../common/text";
 import { characterLength } from "../common/validation";
 import { COMMENT_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH } from "./call.limits";
 
@@ -68,6 +68,8 @@ interface NormalizedRequest {
 
 /** Why the comment (trimmed, as it is stored) may not be stored; undefined when it may. */
 function commentProblem(comment: string): string | undefined {
+  // Also for text the GraphQL layer never saw as such (an AI tool call's arguments as JSON text).
+  if (!isWellFormed(comment)) return `comment ${NOT_WELL_FORMED}`;
   const unreadable = unreadableTextProblem(comment, true);
   if (unreadable) return `comment ${unreadable}`;
   if (characterLength(comment) > COMMENT_MAX_LENGTH) {
@@ -78,6 +80,7 @@ function commentProblem(comment: string): string | undefined {
 
 /** Why the idempotency key may not be used; undefined when it may. */
 function idempotencyKeyProblem(key: string): string | undefined {
+  if (!isWellFormed(key)) return `idempotencyKey ${NOT_WELL_FORMED}`;
   const length = characterLength(key);
   if (length < 1 || length > IDEMPOTENCY_KEY_MAX_LENGTH) {
     return `idempotencyKey must be 1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters long`;

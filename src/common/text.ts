@@ -23,3 +23,14 @@ export function unreadableTextProblem(text: string, multiline: boolean): string 
   }
   return undefined;
 }
+
+/** A lone surrogate: half of a UTF-16 pair, which no Unicode text contains. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** What is wrong with text that holds a lone surrogate, as every check words it. */
+export const NOT_WELL_FORMED = "is not well-formed Unicode (it contains a lone surrogate)";
+
+/** True unless `text` holds a lone surrogate (ill-formed UTF-16, which no database stores as sent). */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}

@@ -1,11 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import { badUserInput } from "../common/errors";
-
-/** A lone surrogate: half of a UTF-16 pair, which no Unicode text contains. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-const MESSAGE = "is not well-formed Unicode (it contains a lone surrogate)";
+import { isWellFormed, NOT_WELL_FORMED as MESSAGE } from "../common/text";
 
 /** The dotted path (below the variable) of the first string in `value` that is not well formed. */
 function illFormedPath(value: unknown): string | undefined {
@@ -14,11 +10,11 @@ function illFormedPath(value: unknown): string | undefined {
   while (stack.length > 0) {
     const [current, at] = stack.pop()!;
     if (typeof current === "string") {
-      if (LONE_SURROGATE.test(current)) return at;
+      if (!isWellFormed(current)) return at;
     } else if (typeof current === "object" && current !== null) {
       for (const [key, child] of Object.entries(current)) {
         const path = at === "" ? key : `${at}.${key}`;
-        if (LONE_SURROGATE.test(key)) return path;
+        if (!isWellFormed(key)) return path;
         stack.push([child, path]);
       }
     }

@@ -91,6 +91,13 @@ describeEachDatabase("recording through either path", (server) => {
       expect(Object.values(response.data!)[0].call.comment).toBe("ж".repeat(2000));
     });
 
+    it(`${path}: refuses a comment with a control character, writing nothing`, async () => {
+      const leadId = await newLead();
+      const response = await record(path, leadId, "Called\u001B[2J back", undefined);
+      expectError(response, "BAD_USER_INPUT", path === "graphql" ? "comment" : "arguments.comment");
+      expect(await callsOf(leadId)).toBe(0);
+    });
+
     it(`${path}: refuses a comment of 2001 characters, writing nothing`, async () => {
       const leadId = await newLead();
       const response = await record(path, leadId, `${"x".repeat(2001)}`, undefined);
@@ -98,4 +105,13 @@ describeEachDatabase("recording through either path", (server) => {
       expect(await callsOf(leadId)).toBe(0);
     });
   }
+
+  it("ai: refuses a comment with a lone surrogate inside arguments sent as JSON text", async () => {
+    const leadId = await newLead();
+    // The escape stays text until the service parses the arguments: no GraphQL check sees it.
+    const args = '{"callStatusCode":"qualified","comment":"Called \\ud800 back"}';
+    const response = await server.gql(RECORD_AI, { input: { leadId, arguments: args } });
+    expectError(response, "BAD_USER_INPUT", "arguments.comment");
+    expect(await callsOf(leadId)).toBe(0);
+  });
 });
