@@ -3,7 +3,7 @@
  * audience a role always reads as, and the one message for a status it may not choose.
  */
 import { registerEnumType } from "type-graphql";
-import { AppError } from "../common/errors";
+import { AppError, badUserInput } from "../common/errors";
 import { assertAllowed, Permission } from "./permissions";
 import { Role, type Principal } from "./principal";
 
@@ -96,10 +96,17 @@ export function scopeAudience(principal: Principal, requested: AudienceFilter): 
   };
 }
 
+/** The answer to a call status code that names no status the caller may know of. */
+export function noSuchCallStatus(code: string, field = "callStatusCode"): AppError {
+  return badUserInput(field, `${field}: there is no call status with code "${code}"`);
+}
+
 /**
- * FORBIDDEN unless the caller may finish a call with `status` (ADMIN and SYSTEM: any; agents
- * the agent-visible ones, after-transfer ones only with `afterCallTransfer`; AI agents the
- * AI-visible ones), with the reason on the `field` that named the status.
+ * Throws unless the caller may finish a call with `status` (ADMIN and SYSTEM: any; agents the
+ * agent-visible ones, after-transfer ones only with `afterCallTransfer`; AI agents the
+ * AI-visible ones). A status hidden from the caller's audience answers exactly like a missing
+ * one (`noSuchCallStatus`), so that its existence is not confirmed; an after-transfer status,
+ * which agents do see, is FORBIDDEN with the hint to set `afterCallTransfer`.
  */
 export function assertMayChoose(
   actor: Principal,
@@ -108,10 +115,9 @@ export function assertMayChoose(
   field = "callStatusCode",
 ): void {
   if (isVisibleTo(status, scopeAudience(actor, { afterCallTransfer }))) return;
-  const why =
-    actor.role === Role.AGENT && status.agentVisibility === AgentVisibility.AFTER_CALL_TRANSFER
-      ? `is offered to agents only after a call transfer (set afterCallTransfer: true when the call was transferred)`
-      : `is not open to the ${actor.role} role`;
-  const message = `The call status "${status.code}" ${why}.`;
+  if (!isVisibleTo(status, scopeAudience(actor, { afterCallTransfer: true }))) {
+    throw noSuchCallStatus(status.code, field);
+  }
+  const message = `The call status "${status.code}" is offered to agents only after a call transfer (set afterCallTransfer: true when the call was transferred).`;
   throw new AppError("FORBIDDEN", message, [{ field, message }]);
 }

@@ -15,11 +15,11 @@ import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
 import type { LeadStatusService } from "./lead-status.service";
 import type { StatusCatalogs } from "./status-catalog";
-import { badUserInput } from "../common/errors";
 import { CallStatus } from "./call-status.entity";
 import {
   AgentVisibility,
   isVisibleTo,
+  noSuchCallStatus,
   scopeAudience,
   type AudienceFilter,
 } from "../access/audience";
@@ -130,7 +130,7 @@ export class CallStatusService {
    */
   async byCodeFromDatabase(code: string, field: string): Promise<CallStatus> {
     const found = await findByCode(this.table.dataSource, CallStatus, code);
-    if (!found) throw badUserInput(field, `${field}: there is no call status with code "${code}"`);
+    if (!found) throw noSuchCallStatus(code, field);
     return found;
   }
 

@@ -421,7 +421,7 @@ describeEachDatabase("recordCallResult", (server) => {
   });
 
   describe("who may use which call status", () => {
-    /** Expects FORBIDDEN naming exactly callStatusCode, and nothing written. */
+    /** Expects FORBIDDEN naming exactly callStatusCode (a status the caller sees, but not now), and nothing written. */
     async function expectForbidden(
       role: RoleName,
       callStatusCode: string,
@@ -432,6 +432,44 @@ describeEachDatabase("recordCallResult", (server) => {
       const error = expectError(response, "FORBIDDEN", "callStatusCode");
       expect(error.extensions?.fields?.map((f) => f.field)).toEqual(["callStatusCode"]);
       expect(error.message).toContain(callStatusCode);
+      await expectUntouched(lead, "new");
+    }
+
+    /**
+     * Expects exactly the answer a code that names no status gets (the same code, message and
+     * fields, but for the code itself), and nothing written: a caller learns nothing of a status
+     * hidden from its audience, not even that it exists.
+     */
+    async function expectLikeMissing(
+      role: RoleName,
+      callStatusCode: string,
+      extra: Record<string, unknown> = {},
+    ) {
+      const lead = await createLead();
+      const hidden = expectError(
+        await recordAs(role, { leadId: lead.id, callStatusCode, ...extra }),
+        "BAD_USER_INPUT",
+        "callStatusCode",
+      );
+      const missing = expectError(
+        await recordAs(role, {
+          leadId: lead.id,
+          callStatusCode: "no_such_status_at_all",
+          ...extra,
+        }),
+        "BAD_USER_INPUT",
+        "callStatusCode",
+      );
+      const withoutCode = (error: typeof hidden, code: string) =>
+        JSON.parse(
+          JSON.stringify({ message: error.message, fields: error.extensions?.fields }).replaceAll(
+            code,
+            "<code>",
+          ),
+        ) as unknown;
+      expect(withoutCode(hidden, callStatusCode)).toEqual(
+        withoutCode(missing, "no_such_status_at_all"),
+      );
       await expectUntouched(lead, "new");
     }
 
@@ -457,10 +495,10 @@ describeEachDatabase("recordCallResult", (server) => {
     );
 
     it.each(["voicemail", "missed_by_system", "hidden", "ai_only"])(
-      "AGENT may not use the hidden status %s, with or without a transfer",
+      "AGENT may not use the hidden status %s, with or without a transfer: answered as a missing one",
       async (code) => {
-        await expectForbidden("AGENT", code);
-        await expectForbidden("AGENT", code, { afterCallTransfer: true });
+        await expectLikeMissing("AGENT", code);
+        await expectLikeMissing("AGENT", code, { afterCallTransfer: true });
       },
     );
 
@@ -482,10 +520,10 @@ describeEachDatabase("recordCallResult", (server) => {
     );
 
     it.each(["voicemail", "hidden", "transfer_only"])(
-      "AI_AGENT may not use the status %s, even claiming a transfer",
+      "AI_AGENT may not use the status %s, even claiming a transfer: answered as a missing one",
       async (code) => {
-        await expectForbidden("AI_AGENT", code);
-        await expectForbidden("AI_AGENT", code, { afterCallTransfer: true });
+        await expectLikeMissing("AI_AGENT", code);
+        await expectLikeMissing("AI_AGENT", code, { afterCallTransfer: true });
       },
     );
 
@@ -505,7 +543,7 @@ describeEachDatabase("recordCallResult", (server) => {
         `mutation($id: ID!) { updateCallStatus(id: $id, input: { agentVisibility: NEVER }) { id } }`,
         { id: status.id },
       );
-      await expectForbidden("AGENT", "soon_hidden");
+      await expectLikeMissing("AGENT", "soon_hidden");
       await expectAllowed("SYSTEM", "soon_hidden");
     });
   });

@@ -101,15 +101,19 @@ describe("assertMayChoose", () => {
     expect(() => assertMayChoose(caller(Role.AGENT), hidden, true)).not.toThrow();
   });
 
-  it("refuses an AI agent a status not shown to AI agents, on the field it names", () => {
-    expect(() =>
-      assertMayChoose(caller(Role.AI_AGENT), status(AgentVisibility.ALWAYS, false), false, "code"),
-    ).toThrow(
+  it("answers a status hidden from the caller exactly as a missing one, on the field it names", () => {
+    const hidden = status(AgentVisibility.ALWAYS, false);
+    expect(() => assertMayChoose(caller(Role.AI_AGENT), hidden, false, "code")).toThrow(
       expect.objectContaining({
-        code: "FORBIDDEN",
-        fields: [expect.objectContaining({ field: "code" })],
-        message: 'The call status "s_always_false" is not open to the AI_AGENT role.',
+        code: "BAD_USER_INPUT",
+        fields: [
+          { field: "code", message: 'code: there is no call status with code "s_always_false"' },
+        ],
+        message: 'code: there is no call status with code "s_always_false"',
       }),
     );
+    expect(() =>
+      assertMayChoose(caller(Role.AGENT), status(AgentVisibility.NEVER, true), true),
+    ).toThrow(expect.objectContaining({ code: "BAD_USER_INPUT" }));
   });
 });
