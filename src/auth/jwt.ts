@@ -48,9 +48,9 @@ function identifierProblem(subject: string): string | undefined {
  * Verifies Bearer JWTs from frontends that already have a user session (jose). Exactly one
  * algorithm is accepted — HS256 with a shared secret, or RS256/ES256 with the configured public
  * key — so unsigned (`alg: none`) and algorithm-confusion tokens are refused. `exp`, `iat` and a
- * `sub` that can identify an actor (see `identifierProblem`) are required; `iat` may not be in the future (beyond a small clock skew) and
- * `exp` may be at most JWT_MAX_AGE_SECONDS after it; `nbf`, `iss` and `aud` are checked when
- * present/configured.
+ * `sub` that can identify an actor (see `identifierProblem`) are required; `iat` may not be in
+ * the future (beyond a small clock skew) and `exp` may be at most JWT_MAX_AGE_SECONDS after it;
+ * `nbf`, `iss` and `aud` are checked when present/configured.
  */
 export class JwtVerifier {
   private readonly key: Uint8Array | KeyObject;
