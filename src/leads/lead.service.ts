@@ -156,7 +156,8 @@ export class LeadService {
 
 /** The words of a name search; null when there is no search; BAD_USER_INPUT when no index can serve it. */
 function searchWords(search: string | null | undefined): string[] | null {
-  if (search === null || search === undefined || search.trim() === "") return null;
+  // Blank was refused already (`filterText`): absent means no search.
+  if (search === null || search === undefined) return null;
   const words = fullTextWords(search).split(" ").filter(Boolean);
   if (!words.some((word) => word.length >= FULL_TEXT_MIN_WORD)) {
     throw badUserInput(
