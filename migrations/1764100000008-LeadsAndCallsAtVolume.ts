@@ -120,7 +120,7 @@ export class LeadsAndCallsAtVolume1764100000008 implements MigrationInterface {
   }
 }
 
-const FTS_TRIGGERS = ["leads_fts_insert", "leads_fts_delete", "leads_fts_update"];
+export const FTS_TRIGGERS = ["leads_fts_insert", "leads_fts_delete", "leads_fts_update"];
 
 function isMysql(queryRunner: QueryRunner): boolean {
   const type = queryRunner.connection.options.type;
@@ -241,7 +241,7 @@ async function fillLeadColumns(queryRunner: QueryRunner): Promise<void> {
  * `innodb_ft_min_token_size` (default 3) characters or more; shorter words of a search are
  * matched another way (see `src/db/search-sql.ts`).
  */
-async function createFullTextIndex(queryRunner: QueryRunner): Promise<void> {
+export async function createFullTextIndex(queryRunner: QueryRunner): Promise<void> {
   if (await hasIndex(queryRunner, "leads", LEAD_NAME_FULLTEXT_INDEX)) return;
   const [{ stopwords }]: Array<{ stopwords: number | string }> = await queryRunner.query(
     "SELECT @@SESSION.innodb_ft_enable_stopword AS stopwords",
@@ -263,7 +263,7 @@ async function createFullTextIndex(queryRunner: QueryRunner): Promise<void> {
  * on SQLite for most column changes) drops the triggers with the table: it must create them
  * again.
  */
-async function createFtsTable(queryRunner: QueryRunner): Promise<void> {
+export async function createFtsTable(queryRunner: QueryRunner): Promise<void> {
   const table = LEAD_NAME_FTS_TABLE;
   const [{ n }]: Array<{ n: number }> = await queryRunner.query(
     "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?",

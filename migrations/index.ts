@@ -11,6 +11,7 @@ import { CreateStatusRevision1764100000005 } from "./1764100000005-CreateStatusR
 import { ExactKeys1764100000006 } from "./1764100000006-ExactKeys";
 import { Accounts1764100000007 } from "./1764100000007-Accounts";
 import { LeadsAndCallsAtVolume1764100000008 } from "./1764100000008-LeadsAndCallsAtVolume";
+import { NameWordsByAccount1764100000009 } from "./1764100000009-NameWordsByAccount";
 
 export const MIGRATIONS = [
   CreateStatusTables1764100000000,
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
   ExactKeys1764100000006,
   Accounts1764100000007,
   LeadsAndCallsAtVolume1764100000008,
+  NameWordsByAccount1764100000009,
 ];

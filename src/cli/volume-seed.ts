@@ -2,7 +2,8 @@
  * Fills a database with leads and calls at production volume, for benchmarks and query-plan
  * tests: set-based SQL (`INSERT … SELECT` over a generated sequence), a few statements per
  * hundred thousand rows, the same on MySQL/MariaDB and SQLite. Rows look like the service's own:
- * folded name words and E.164 phones (as `fullTextWords` and `toE164` make them), the accounts'
+ * folded name words (and their word index) and E.164 phones (as `fullTextWords` and `toE164` make
+ * them), the accounts'
  * own statuses, calls spread over time in recording order.
  */
 import type { DataSource, QueryRunner } from "typeorm";
@@ -205,7 +206,7 @@ async function finish(runner: QueryRunner, sql: Dialect): Promise<void> {
   // Fresh statistics, so that the planners see the tables as they now are.
   if (sql.mysql) {
     await runner.query("SET SESSION foreign_key_checks = 1, unique_checks = 1");
-    await runner.query("ANALYZE TABLE leads, calls");
+    await runner.query("ANALYZE TABLE leads, lead_name_words, calls");
   } else {
     await runner.query("ANALYZE");
   }
@@ -265,6 +266,18 @@ async function seedLeads(
        WHERE seq.n < ?
        ORDER BY seq.n`,
       [firstId, account.id, `${account.code}-lead-`, status, now, now, size],
+    );
+    // The word index of the names (as `LeadRepository.insert` writes it): both words, each once.
+    const [from, to] = [firstId + offset, firstId + offset + size - 1];
+    const space = "INSTR(search_name, ' ')";
+    await runner.query(
+      `INSERT INTO lead_name_words (account_id, lead_id, word)
+       SELECT account_id, id, SUBSTR(search_name, 1, ${space} - 1) FROM leads
+       WHERE id BETWEEN ? AND ?
+       UNION
+       SELECT account_id, id, SUBSTR(search_name, ${space} + 1) FROM leads
+       WHERE id BETWEEN ? AND ?`,
+      [from, to, from, to],
     );
   }
   return firstId;

@@ -121,6 +121,14 @@ export class ScopedRepository<T extends AccountOwnedRow> {
     return Number(result.identifiers[0].id);
   }
 
+  /** Inserts rows of the current account in one statement (for tables without a generated id). */
+  async insertMany(values: Array<Omit<DeepPartial<T>, "accountId">>): Promise<void> {
+    const accountId = currentAccountId();
+    await this.repo.insert(
+      values.map((row) => ({ ...row, accountId })) as QueryDeepPartialEntity<T>[],
+    );
+  }
+
   /** Updates the current account's rows matching `where`; returns how many changed. */
   async update(where: FindOptionsWhere<T>, values: QueryDeepPartialEntity<T>): Promise<number> {
     const result = await this.repo.update(withAccount(where) as FindOptionsWhere<T>, values);

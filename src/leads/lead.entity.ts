@@ -22,9 +22,6 @@ import { AccountOwned } from "../tenancy/account-owned.entity";
 @Index("UQ_leads_external_id", ["accountId", "externalId"], { unique: true })
 @Index("IDX_leads_account", ["accountId", "id"])
 @Index("IDX_leads_phone", ["accountId", "phoneE164", "id"])
-// Built by migration 008 (InnoDB FULLTEXT; on SQLite an FTS5 table instead): TypeORM's schema
-// sync cannot express either, so it leaves this index alone.
-@Index("FT_leads_search_name", { synchronize: false })
 // For the status foreign key: MySQL/MariaDB need an index that starts with its column.
 @Index("IDX_leads_status_id", ["statusId"])
 export class Lead extends AccountOwned {
@@ -57,7 +54,10 @@ export class Lead extends AccountOwned {
   @Column({ type: "varchar", length: 255, nullable: true })
   name!: string | null;
 
-  /** The name's words as the full-text index holds them (`fullTextWords`); null without a name. */
+  /**
+   * The name's words (`fullTextDocument`), as name search matches them; null without a name.
+   * Each word is also a row of `lead_name_words`, the index a search starts from.
+   */
   @Column({ name: "search_name", type: "varchar", length: 255, nullable: true })
   searchName!: string | null;
 

@@ -62,7 +62,7 @@ export class LeadFilter implements LeadFilterParams {
   @Field(() => String, {
     nullable: true,
     description:
-      'Words of the name, in any order: each must begin a word of the lead\'s name, ignoring case and accents (`ann smi` finds "Anna Smith", `zoe` finds "Zoë"). Words are letters and digits; anything else separates them. At least one word of 3 or more characters, at most 8 words. Served by a full-text index.',
+      'Words of the name, in any order: each must begin a word of the lead\'s name, ignoring case and accents (`ann smi` finds "Anna Smith", `zoe` finds "Zoë"). Words are letters and digits; anything else separates them. At least one word of 3 or more characters, at most 8 words. Served by an index of the account\'s own name words, so its cost depends on the account\'s leads only.',
   })
   @IsOptional()
   @MaxLength(255)

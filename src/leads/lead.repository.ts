@@ -20,20 +20,14 @@ import {
   type ScopedSelectQueryBuilder,
 } from "../db/account-scope";
 import { byIdDescending, countUpTo, fetchPage } from "../db/pages";
-import { fullTextSql, type FullTextIndex } from "../db/search-sql";
+import { documentWords, prefixRange, SEARCH_INDEX_MIN_WORD } from "../common/search";
 import type { Transaction } from "../db/transaction";
 import { Lead } from "./lead.entity";
+import { LeadNameWord } from "./lead-name-word.entity";
 
 export const LEAD_CURSOR = "lead";
 
 const LEAD_ORDER = byIdDescending<Lead>("lead", LEAD_CURSOR);
-
-/** The full-text index of lead names (built by migration 008). */
-const NAME_INDEX: FullTextIndex = {
-  column: "lead.search_name",
-  id: "lead.id",
-  ftsTable: "leads_fts",
-};
 
 /** The columns of a new lead (the account comes from the scope). */
 export type NewLead = Pick<
@@ -66,9 +60,17 @@ export class LeadRepository {
     this.leads = scoped(dataSource, Lead);
   }
 
-  /** Writes a new lead inside the caller's transaction; answers its id. */
-  insert(tx: Transaction, row: NewLead): Promise<number> {
-    return scoped(tx, Lead).insert(row);
+  /**
+   * Writes a new lead, and the words of its name into the word index, inside the caller's
+   * transaction; answers its id.
+   */
+  async insert(tx: Transaction, row: NewLead): Promise<number> {
+    const id = await scoped(tx, Lead).insert(row);
+    const words = documentWords(row.searchName);
+    if (words.length > 0) {
+      await scoped(tx, LeadNameWord).insertMany(words.map((word) => ({ leadId: id, word })));
+    }
+    return id;
   }
 
   byId(id: number): Promise<Lead | null> {
@@ -106,7 +108,7 @@ export class LeadRepository {
   /**
    * A page of the leads meeting `conditions`, newest first (by id). Every filter is served by an
    * index that starts with the account: `externalId` (exact), `phone` (its E.164 form), the name
-   * words (through the full-text index), the status or category (one index range per status).
+   * words (through the word index), the status or category (one index range per status).
    */
   page(conditions: LeadConditions, page: PageParams): Promise<Page<Lead>> {
     const { statusIds, externalId, phoneE164, nameWords } = conditions;
@@ -117,14 +119,11 @@ export class LeadRepository {
     }
     if (externalId !== null) query.andWhere("lead.external_id = :externalId", { externalId });
     if (phoneE164 !== null) query.andWhere("lead.phone_e164 = :phone", { phone: phoneE164 });
-    if (nameWords !== null) {
-      const { sql, parameters } = fullTextSql(this.dataSource, NAME_INDEX, nameWords);
-      query.andWhere(sql, parameters);
-    }
+    if (nameWords !== null) this.matchName(query, nameWords);
     // MySQL/MariaDB (SQLite needs no hint and ignores it): the most selective index that also
     // gives the order. Left to itself, MariaDB may intersect the status foreign key's index
-    // with another and sort the result — a cost that grows with the list. Never with a name
-    // search: MATCH needs the full-text index, which a hint naming another one would exclude.
+    // with another and sort the result — a cost that grows with the list. With a name search
+    // the planner chooses: the account's words that match are few, or the search is its own.
     if (nameWords === null) {
       if (externalId !== null) query.useIndex("UQ_leads_external_id");
       else if (phoneE164 !== null) query.useIndex("IDX_leads_phone");
@@ -134,6 +133,35 @@ export class LeadRepository {
       return this.pageOfStatuses(statusIds, query, page);
     }
     return fetchPage(query, LEAD_ORDER, page);
+  }
+
+  /**
+   * "Every word of the search begins a word of the name". The longest word (a longer prefix
+   * matches fewer names) is looked up in the word index as one range of
+   * `IDX_lead_name_words_search` — (account, word) first, so that it reads the caller's own
+   * words only; the other words are checked with `LIKE` on the names found. `words` are folded
+   * already (`fullTextWords`): letters and digits only, nothing a `LIKE` wildcard.
+   */
+  private matchName(query: ScopedSelectQueryBuilder<Lead>, words: readonly string[]): void {
+    const longest = words.reduce((a, b) => (b.length > a.length ? b : a));
+    if (longest.length < SEARCH_INDEX_MIN_WORD) throw new Error("the service checks word lengths");
+    const { from, to } = prefixRange(longest);
+    const matching = scoped(this.dataSource, LeadNameWord)
+      .queryBuilder("word")
+      .select("word.lead_id")
+      .andWhere("word.word >= :wordFrom AND word.word < :wordTo", { wordFrom: from, wordTo: to });
+    query.andWhere(`lead.id IN (${matching.getQuery()})`, matching.getParameters());
+    // Compared byte for byte on MySQL/MariaDB (both sides are folded already), as on SQLite.
+    const sqlite = this.dataSource.options.type === "better-sqlite3";
+    const text = sqlite ? "lead.search_name" : "lead.search_name COLLATE utf8mb4_bin";
+    words
+      .filter((_, i) => i !== words.indexOf(longest))
+      .forEach((word, i) => {
+        query.andWhere(`(${text} LIKE :wordStart${i} OR ${text} LIKE :wordInside${i})`, {
+          [`wordStart${i}`]: `${word}%`,
+          [`wordInside${i}`]: `% ${word}%`,
+        });
+      });
   }
 
   /**

@@ -5,11 +5,10 @@ import { badUserInput, conflict } from "../common/errors";
 import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { toE164 } from "../common/phone";
-import { fullTextDocument, fullTextWords } from "../common/search";
+import { fullTextDocument, fullTextWords, SEARCH_INDEX_MIN_WORD } from "../common/search";
 import { filterText } from "../common/filters";
 import { currentTimestamp } from "../common/time";
 import { uniqueViolationColumn } from "../db/errors";
-import { FULL_TEXT_MIN_WORD } from "../db/search-sql";
 import { runTransaction } from "../db/writes";
 import type { LeadStatusService } from "../statuses/lead-status.service";
 import { LeadStatusCategory } from "../statuses/status.enums";
@@ -110,7 +109,7 @@ export class LeadService {
   /**
    * A page of leads, newest first (by id). Every filter is served by an index that starts with
    * the account: `externalId` (exact), `phone` (its E.164 form), `search` (the words of the
-   * name, through the full-text index), the status or category (one index range per status).
+   * name, through the word index), the status or category (one index range per status).
    */
   async list(given: LeadFilterParams, page: PageParams, actor: Principal): Promise<Page<Lead>> {
     assertAllowed(actor, Permission.ReadLeadsAndCalls);
@@ -159,10 +158,10 @@ function searchWords(search: string | null | undefined): string[] | null {
   // Blank was refused already (`filterText`): absent means no search.
   if (search === null || search === undefined) return null;
   const words = fullTextWords(search).split(" ").filter(Boolean);
-  if (!words.some((word) => word.length >= FULL_TEXT_MIN_WORD)) {
+  if (!words.some((word) => word.length >= SEARCH_INDEX_MIN_WORD)) {
     throw badUserInput(
       "search",
-      `search: give at least one word of ${FULL_TEXT_MIN_WORD} or more letters or digits`,
+      `search: give at least one word of ${SEARCH_INDEX_MIN_WORD} or more letters or digits`,
     );
   }
   if (words.length > MAX_SEARCH_WORDS) {

@@ -4,6 +4,7 @@ import { defineModule } from "../common/feature-module";
 import { APP_CONFIG } from "../config";
 import { LeadStatusService } from "../statuses/lead-status.service";
 import { Lead } from "./lead.entity";
+import { LeadNameWord } from "./lead-name-word.entity";
 import { LeadLoaders } from "./lead.loaders";
 import { LeadRepository } from "./lead.repository";
 import { LeadResolver } from "./lead.resolver";
@@ -12,7 +13,7 @@ import { LeadService } from "./lead.service";
 /** Leads: created by the dialer or a CRM import, moved by recorded calls. */
 export const leadsModule = defineModule({
   name: "leads",
-  entities: [Lead],
+  entities: [Lead, LeadNameWord],
   resolvers: [LeadResolver],
   providers: [
     provide(LeadRepository, (c) => new LeadRepository(c.get(DataSource))),

@@ -128,6 +128,7 @@ describeEachDatabase("database", (server) => {
         expect(await runner.hasTable("status_revision")).toBe(false);
         expect(await runner.hasTable("calls")).toBe(false);
         expect(await runner.hasTable("leads")).toBe(false);
+        expect(await runner.hasTable("lead_name_words")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
         expect(await runner.hasTable("lead_statuses")).toBe(false);
       } finally {
@@ -146,6 +147,7 @@ describeEachDatabase("database", (server) => {
         "ExactKeys1764100000006",
         "Accounts1764100000007",
         "LeadsAndCallsAtVolume1764100000008",
+        "NameWordsByAccount1764100000009",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

@@ -17,6 +17,18 @@ import {
 
 const MIGRATIONS = DATABASE_MODEL.migrations;
 const PREVIOUS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(Accounts1764100000007) + 1);
+/** Up to this migration: the later ones are tested on their own. */
+const UP_TO_THIS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(LeadsAndCallsAtVolume1764100000008) + 1);
+
+/**
+ * What the entities still expect of a database migrated up to 008: only what migration 009 does
+ * (the word index of names replaces the full-text index) may be pending.
+ */
+async function pendingBeforeNextMigration(ds: DataSource): Promise<string[]> {
+  return (await pendingSchemaChanges(ds)).filter(
+    (query) => !/lead_name_words|FT_leads_search_name/.test(query),
+  );
+}
 
 describeEachDatabaseKind("migration 008 on a database of the previous release", (kind) => {
   let database: TestDatabase;
@@ -51,6 +63,7 @@ describeEachDatabaseKind("migration 008 on a database of the previous release", 
     ds = await createAppDataSource(database.config, {
       logger: createLogger({ logLevel: "silent" }),
     });
+    ds.setOptions({ migrations: UP_TO_THIS });
     await ds.initialize();
   });
 
@@ -91,7 +104,7 @@ describeEachDatabaseKind("migration 008 on a database of the previous release", 
     ]);
     expect(await findByName(kind === "sqlite" ? '"angs"*' : "+angs*")).toEqual(["zoe"]);
     expect(await findByName(kind === "sqlite" ? '"петр"' : "+петр")).toEqual(["ivan"]);
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingBeforeNextMigration(ds)).toEqual([]);
   });
 
   if (kind === "mariadb") {
@@ -126,7 +139,7 @@ describeEachDatabaseKind("migration 008 on a database of the previous release", 
       await runner.release();
     }
     expect(await leads()).toEqual(before);
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingBeforeNextMigration(ds)).toEqual([]);
   });
 
   it("reverts (the columns and the full-text index go) and applies again", async () => {
@@ -146,6 +159,6 @@ describeEachDatabaseKind("migration 008 on a database of the previous release", 
       phone_e164: "+442071838750",
       search_name: "zoe angstrom",
     });
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingBeforeNextMigration(ds)).toEqual([]);
   });
 });

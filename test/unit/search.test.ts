@@ -1,8 +1,10 @@
 /** Status search and lead name words (src/common/search.ts): the same folding on every database. */
 import {
   FULL_TEXT_DOCUMENT_LENGTH,
+  documentWords,
   fullTextDocument,
   fullTextWords,
+  prefixRange,
   matchesSearch,
   normalizeSearchTerm,
 } from "../../src/common/search";
@@ -117,5 +119,55 @@ describe("fullTextDocument", () => {
     const document = fullTextDocument("\u{20000}".repeat(300))!;
     expect(Array.from(document)).toHaveLength(FULL_TEXT_DOCUMENT_LENGTH);
     expect(document).toHaveLength(2 * FULL_TEXT_DOCUMENT_LENGTH);
+  });
+});
+
+describe("documentWords", () => {
+  it("is each word of the document once, in order", () => {
+    expect(documentWords("anna maria anna 42")).toEqual(["anna", "maria", "42"]);
+  });
+
+  it("is empty without a document", () => {
+    expect(documentWords(null)).toEqual([]);
+  });
+});
+
+describe("prefixRange", () => {
+  /** Compares as both databases compare the indexed words: by code point. */
+  function byCodePoint(a: string, b: string): number {
+    const x = Array.from(a, (c) => c.codePointAt(0)!);
+    const y = Array.from(b, (c) => c.codePointAt(0)!);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  }
+
+  function inRange(word: string, prefix: string): boolean {
+    const { from, to } = prefixRange(prefix);
+    return byCodePoint(word, from) >= 0 && byCodePoint(word, to) < 0;
+  }
+
+  it("raises the last character by one", () => {
+    expect(prefixRange("car")).toEqual({ from: "car", to: "cas" });
+    expect(prefixRange("ива")).toEqual({ from: "ива", to: "ивб" });
+  });
+
+  it.each([
+    ["car", "car", true],
+    ["carol", "car", true],
+    ["car9", "car", true],
+    ["carя", "car", true],
+    ["cas", "car", false],
+    ["ca", "car", false],
+    ["cbr", "car", false],
+    ["bzz", "car", false],
+  ])("holds %p for the prefix %p: %p", (word, prefix, expected) => {
+    expect(inRange(word, prefix)).toBe(expected);
+  });
+
+  it("holds words with letters outside the BMP, and skips the surrogate code points", () => {
+    expect(inRange("a\u{20000}b", "a\u{20000}")).toBe(true);
+    expect(inRange("a\u{20001}", "a\u{20000}")).toBe(false);
+    expect(prefixRange("a\u{d7ff}").to).toBe("a\u{e000}");
+    expect(prefixRange("a\u{10ffff}")).toEqual({ from: "a\u{10ffff}", to: "b" });
   });
 });
