@@ -46,8 +46,8 @@ export class NameWordsByAccount1764100000009 implements MigrationInterface {
         name: TABLE,
         columns: [
           { name: "account_id", type: "integer" },
-          // As `leads.id`: BIGINT on MySQL/MariaDB; INTEGER on SQLite, where TypeORM models a
-          // primary key column of type bigint as integer (both are 64-bit there).
+          // As `leads.id`: BIGINT on MySQL/MariaDB; INTEGER on SQLite (64-bit there too), as the
+          // service has TypeORM model `bigint` on SQLite (src/db/data-source.ts).
           { name: "lead_id", type: mysql ? "bigint" : "integer", isPrimary: true },
           {
             name: "word",

@@ -164,8 +164,7 @@ const DEFAULT_TIMEOUT_MS = DEFAULT_DATABASE_TIMEOUT_SECONDS * 1000;
 
 /**
  * Entities declare 64-bit ids as `bigint` (MySQL/MariaDB `BIGINT`). On SQLite every INTEGER is
- * 64-bit already, and only `INTEGER PRIMARY KEY` may be AUTOINCREMENT (or be the rowid an FTS5
- * table refers to): TypeORM is told to read `bigint` as `integer` there, so that the entities
+ * 64-bit already, and only `INTEGER PRIMARY KEY` may be AUTOINCREMENT: TypeORM is told to read `bigint` as `integer` there, so that the entities
  * and the migrated tables agree.
  */
 function bigintAsInteger(dataSource: DataSource): void {
