@@ -114,6 +114,49 @@ function describeRequestError(error: FastifyError): { status: number; message: s
 }
 
 /**
+ * The bounds of reading a refused body to its end (`closeAfterRestOfBody`): at most 64 MiB past
+ * the body limit, within 10 s of the answer. A client still sending after either is cut off.
+ */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+const DISCARD_TIMEOUT_MS = 10_000;
+
+/**
+ * Lingering close, for a request answered before its body was read (413: body too large).
+ *
+ * The answer says `Connection: close`, and Node closes such a connection as soon as the answer
+ * is written (`socket.destroySoon()`). Closing a socket with unread data in its receive buffer,
+ * or receiving data on a closed one, makes the kernel send a TCP reset, and the reset makes the
+ * client's kernel drop whatever the client had not read yet — the 413 with it (`fetch failed`,
+ * or EPIPE/ECONNRESET for a client that writes its whole body before reading). So here, once the
+ * answer is written, the connection only half-closes (the answer and a FIN go out, reading goes
+ * on), the rest of the body is read and discarded, and the socket is closed when the body has
+ * ended (nothing is left unread) or the client closes its side — or at DISCARD_LIMIT_BYTES or
+ * DISCARD_TIMEOUT_MS, so that no client can make the service read an endless body. The request
+ * timeout (HTTP_REQUEST_TIMEOUT_SECONDS) still applies meanwhile.
+ */
+function closeAfterRestOfBody(request: IncomingMessage): void {
+  const socket = request.socket as Socket | null;
+  if (!socket || socket.destroyed || request.complete) return;
+  const cut = () => socket.destroy();
+  const timer = setTimeout(cut, DISCARD_TIMEOUT_MS);
+  socket.once("close", () => clearTimeout(timer));
+  let discarded = 0;
+  request.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_LIMIT_BYTES) cut();
+  });
+  request.resume();
+  // Node calls this once the answer is written; it replaces Node's close for this connection only.
+  socket.destroySoon = () => {
+    socket.end();
+    const closeWhenFlushed = () =>
+      socket.writableFinished ? socket.destroy() : socket.once("finish", () => socket.destroy());
+    if (request.complete) closeWhenFlushed();
+    else request.once("end", closeWhenFlushed);
+  };
+}
+
+/**
  * A request Node's HTTP parser refused before any route could see it (headers too large, a
  * malformed request line, a timeout): answered in the same JSON shape, with a request id.
  */
@@ -228,6 +271,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, message } = describeRequestError(error);
     if (status >= 500) request.log.error({ err: error }, "unexpected error");
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      // Answered before the body was read: the connection ends with this answer (Fastify says so
+      // too), but only after the rest of the body, within bounds, so that the client reads it.
+      reply.header("connection", "close");
+      closeAfterRestOfBody(request.raw);
+    }
     return reply
       .code(status)
       .send(

@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import net from "node:net";
+import { promisify } from "node:util";
 import { UNAVAILABLE_MESSAGE } from "../../src/common/errors";
 import {
   describeEachDatabase,
@@ -8,6 +10,7 @@ import {
   type GraphQLResponse,
 } from "../support/harness";
 
+const execFileAsync = promisify(execFile);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** What must never reach a client: stack traces, SQL, driver or body-parser messages. */
 const LEAK = new RegExp(
@@ -337,5 +340,181 @@ describe("the Host header", () => {
   it("keeps the health checks open to checkers that send no Host (HTTP/1.0)", async () => {
     const answer = await raw("GET /healthz HTTP/1.0\r\n\r\n");
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
+describe("a body over the size limit", () => {
+  const server = new TestServer("sqlite");
+  beforeAll(() => server.start({}, { captureLogs: true }));
+  afterAll(() => server.stop());
+
+  /**
+   * Each body is sent this many times per way of sending it: without the lingering close, fetch
+   * lost about one answer in four to the reset, and a client that reads last lost every one.
+   */
+  const ATTEMPTS = 12;
+
+  /** A JSON body of about `times` the body limit (the default, 1 MiB). */
+  function oversized(times: number): Buffer {
+    const size = times * server.app.config.graphql.bodyLimitBytes;
+    return Buffer.from(JSON.stringify({ query: "{ __typename }", pad: "x".repeat(size) }));
+  }
+
+  /** The 64 KiB pieces of `body`, as a client streaming it would send them. */
+  function pieces(body: Buffer): Buffer[] {
+    const result: Buffer[] = [];
+    for (let at = 0; at < body.length; at += 65536) result.push(body.subarray(at, at + 65536));
+    return result;
+  }
+
+  function expectTooLarge(status: number, connection: string | null, json: string): void {
+    expect(status).toBe(413);
+    expect(connection).toBe("close");
+    const error = expectError(JSON.parse(json) as GraphQLResponse, "BAD_REQUEST");
+    expect(error.message).toBe("Request body is too large.");
+    expect(error.extensions?.requestId).toMatch(UUID);
+  }
+
+  /**
+   * Sends a POST over a raw socket the way a simple client does: writes the whole request (the
+   * last write done, that is in the kernel's hands), only then reads the answer, up to the
+   * server's close. Rejects when the connection fails on the way (EPIPE, ECONNRESET).
+   */
+  function writeAllThenRead(framing: string, body: Buffer[]): Promise<string> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => {
+        socket.write(
+          `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${framing}\r\n`,
+        );
+        body.forEach((piece, index) =>
+          socket.write(piece, (error) => {
+            if (index === body.length - 1 && !error) socket.on("data", read);
+          }),
+        );
+      });
+      let received = "";
+      const read = (chunk: Buffer) => (received += chunk.toString("utf8"));
+      socket.on("end", () => resolve(received));
+      socket.on("error", (error: NodeJS.ErrnoException) =>
+        reject(new Error(`${error.code} after ${received.length} characters of answer`)),
+      );
+    });
+  }
+
+  /** Status, Connection header and body of an HTTP/1.1 answer read off a socket. */
+  function parseAnswer(answer: string): [number, string | null, string] {
+    const [head, body = ""] = answer.split("\r\n\r\n", 2);
+    const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1]);
+    const connection = /\r\nconnection: *([^\r]*)/i.exec(head)?.[1] ?? null;
+    return [status, connection, body];
+  }
+
+  /**
+   * A client process that POSTs a JSON body of `size` bytes `attempts` times with fetch, with a
+   * Content-Length or chunked, and prints what it got each time. A process of its own, as a real
+   * client is: sharing the server's event loop, fetch always read the 413 before the reset.
+   */
+  const FETCH_CLIENT = `
+    const { url, size, attempts, chunked } = JSON.parse(process.argv[1]);
+    const body = Buffer.from(JSON.stringify({ query: "{ __typename }", pad: "x".repeat(size) }));
+    const stream = () => new ReadableStream({ start(controller) {
+      for (let at = 0; at < body.length; at += 65536) controller.enqueue(body.subarray(at, at + 65536));
+      controller.close();
+    } });
+    (async () => {
+      const outcomes = [];
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        try {
+          const response = await fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            ...(chunked ? { body: stream(), duplex: "half" } : { body }),
+          });
+          const text = await response.text();
+          outcomes.push({ status: response.status, connection: response.headers.get("connection"), text });
+        } catch (error) {
+          outcomes.push({ failure: error.message + ": " + (error.cause?.code ?? error.cause?.message) });
+        }
+      }
+      process.stdout.write(JSON.stringify(outcomes));
+    })();`;
+
+  interface FetchOutcome {
+    status?: number;
+    connection?: string | null;
+    text?: string;
+    failure?: string;
+  }
+
+  it.each([
+    ["a Content-Length", 8],
+    ["a Content-Length", 32],
+    ["a chunked body", 8],
+    ["a chunked body", 32],
+  ])("answers fetch a readable 413 every time, for %s %i times the limit", async (way, times) => {
+    const size = times * server.app.config.graphql.bodyLimitBytes;
+    const { stdout } = await execFileAsync(process.execPath, [
+      "-e",
+      FETCH_CLIENT,
+      JSON.stringify({
+        url: server.url,
+        size,
+        attempts: ATTEMPTS,
+        chunked: way !== "a Content-Length",
+      }),
+    ]);
+    const outcomes = JSON.parse(stdout) as FetchOutcome[];
+    expect(outcomes).toHaveLength(ATTEMPTS);
+    expect(outcomes.filter((outcome) => outcome.failure)).toEqual([]);
+    for (const { status, connection, text } of outcomes) {
+      expectTooLarge(status ?? 0, connection ?? null, text ?? "");
+    }
+  });
+
+  it.each([
+    ["a Content-Length", 8],
+    ["a Content-Length", 32],
+    ["a chunked body", 8],
+    ["a chunked body", 32],
+  ])(
+    "answers a client that writes everything before reading a 413 every time, for %s %i times the limit",
+    async (way, times) => {
+      const body = oversized(times);
+      for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+        const answer =
+          way === "a chunked body"
+            ? await writeAllThenRead("Transfer-Encoding: chunked\r\n", [
+                ...pieces(body).flatMap((piece) => [
+                  Buffer.from(`${piece.length.toString(16)}\r\n`),
+                  piece,
+                  Buffer.from("\r\n"),
+                ]),
+                Buffer.from("0\r\n\r\n"),
+              ])
+            : await writeAllThenRead(`Content-Length: ${body.length}\r\n`, [body]);
+        expectTooLarge(...parseAnswer(answer));
+      }
+    },
+  );
+
+  it("logs each as a client error, and keeps normal connections alive", async () => {
+    const before = server.logs.length;
+    const body = oversized(8);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expectTooLarge(
+        ...parseAnswer(await writeAllThenRead(`Content-Length: ${body.length}\r\n`, [body])),
+      );
+    }
+    const normal = await server.gql("{ __typename }");
+    expect(normal.status).toBe(200);
+    expect(normal.headers.get("connection")).toBe("keep-alive");
+
+    const lines = server.logs
+      .slice(before)
+      .map((line) => JSON.parse(line) as { level: number; msg: string; status?: number });
+    const refused = lines.filter((line) => line.msg === "request" && line.status === 413);
+    expect(refused.map((line) => line.level)).toEqual([30, 30, 30]);
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
   });
 });
