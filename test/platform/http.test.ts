@@ -518,3 +518,41 @@ describe("a body over the size limit", () => {
     expect(lines.filter((line) => line.level >= 40)).toEqual([]);
   });
 });
+
+describe("shutting down while a refused body is still arriving", () => {
+  const server = new TestServer("sqlite");
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  it("closes that connection at once rather than reading on until the discard bound", async () => {
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    let answer = "";
+    const answered = new Promise<void>((resolve) =>
+      socket.on("data", (chunk: Buffer) => {
+        answer += chunk.toString("utf8");
+        if (answer.includes("\r\n\r\n")) resolve();
+      }),
+    );
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.on("error", () => {});
+    socket.write(
+      "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    // A client still uploading: 2 MiB at once (over the 1 MiB limit), then a piece every 50 ms.
+    const piece = (size: number) => `${size.toString(16)}\r\n${"x".repeat(size)}\r\n`;
+    socket.write(piece(2 * 1024 * 1024));
+    const uploading = setInterval(() => socket.writable && socket.write(piece(1024)), 50);
+    try {
+      await answered;
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      // The body would be read on to its end (at most 10 s): a shutdown closes the connection at
+      // once instead, since no request is in flight on it (Fastify closes idle connections).
+      await server.stop();
+      await closed;
+    } finally {
+      clearInterval(uploading);
+      socket.destroy();
+    }
+  });
+});
