@@ -163,6 +163,11 @@ export interface AuthConfig {
     audience?: string;
     /** The longest lifetime a token may have: `exp` at most this long after `iat`. */
     maxAgeSeconds: number;
+    /**
+     * Accept tokens whose role is PLATFORM (the platform operator, who acts across accounts).
+     * Absent or false: such a token is refused with 401.
+     */
+    allowPlatformRole?: boolean;
   };
 }
 
@@ -368,6 +373,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       JWT_MAX_AGE_SECONDS: wholeNumber({ min: 60, max: 604_800, unit: "seconds" })({
         default: 3600,
       }),
+      JWT_ALLOW_PLATFORM_ROLE: flag({ default: false }),
       // Unset: the GraphQL defaults, some of which depend on NODE_ENV.
       GRAPHQL_INTROSPECTION: flag({ default: undefined }),
       GRAPHQL_SANDBOX: flag({ default: undefined }),
@@ -452,6 +458,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
               issuer: env.JWT_ISSUER,
               audience: env.JWT_AUDIENCE,
               maxAgeSeconds: env.JWT_MAX_AGE_SECONDS,
+              allowPlatformRole: env.JWT_ALLOW_PLATFORM_ROLE,
             }
           : undefined,
     },

@@ -602,6 +602,21 @@ describeEachDatabaseKind("JWT", (kind) => {
       expect(created.data!.createCallStatus.history[0].actorId).toBe(`jwt:${sub}`);
     });
 
+    // The platform operator's role acts across accounts: a token carrying it is refused unless
+    // the operator turned JWT_ALLOW_PLATFORM_ROLE on (test/accounts/accounts.test.ts does).
+    it.each(["PLATFORM", "platform"])(
+      "refuses a token whose role is %s with 401 while JWT_ALLOW_PLATFORM_ROLE is off",
+      async (role) => {
+        const t = await token(claims(role));
+        const response = await server.gql(
+          `{ viewer { role } accounts { id } }`,
+          undefined,
+          bearer(t),
+        );
+        expectUnauthenticated(response, /PLATFORM.*JWT_ALLOW_PLATFORM_ROLE/);
+      },
+    );
+
     it("applies the role's permissions to a token", async () => {
       const t = await token(claims("SYSTEM"));
       expectError(
