@@ -36,12 +36,12 @@ export function isWellFormed(text: string): boolean {
 }
 
 /**
- * A code point that shows nothing by itself: white space, control and format characters (U+200B
- * zero-width space, U+2060 word joiner, U+FEFF, U+00AD soft hyphen, the bidirectional marks),
- * every default-ignorable code point (U+3164 and the other Hangul fillers, variation selectors,
- * tags), combining marks (they show only on a base character), lone surrogates, and U+2800
- * Braille blank (a visible character of its own that shows as a blank). Anything else counts as
- * visible, private-use characters (icon fonts) included.
+ * Matches a code point that shows something: any but those that show nothing by themselves —
+ * white space, control and format characters (U+200B zero-width space, U+2060 word joiner,
+ * U+FEFF, U+00AD soft hyphen, the bidirectional marks), every default-ignorable code point
+ * (U+3164 and the other Hangul fillers, variation selectors, tags), combining marks (they show
+ * only on a base character), lone surrogates, and U+2800 Braille blank (a character of its own
+ * that shows as a blank). Private-use characters (icon fonts) count as visible.
  */
 const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Cs}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
 
