@@ -203,6 +203,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     logger,
     bodyLimitBytes: config.graphql.bodyLimitBytes,
     timeouts: config.http,
+    corsOrigins: config.cors.origins,
     readiness: () => readiness(dataSource),
   });
   const apollo = await createApolloServer<CallerContext>({

@@ -75,6 +75,17 @@ export interface AppConfig {
   graphql: GraphqlConfig;
   statusCache: StatusCacheConfig;
   leads: LeadsConfig;
+  cors: CorsConfig;
+}
+
+/** Which web pages may call the API from a browser (CORS). */
+export interface CorsConfig {
+  /**
+   * `*`: any origin (the API's credentials are headers, never cookies). Otherwise exactly these
+   * origins, serialized as browsers send them (`https://app.example.com`, `http://localhost:5173`);
+   * any other gets no CORS headers.
+   */
+  origins: "*" | string[];
 }
 
 /** Leads. */
@@ -163,6 +174,11 @@ export interface AuthConfig {
     audience?: string;
     /** The longest lifetime a token may have: `exp` at most this long after `iat`. */
     maxAgeSeconds: number;
+    /**
+     * Accept tokens whose role is PLATFORM (the platform operator, who acts across accounts).
+     * Absent or false: such a token is refused with 401.
+     */
+    allowPlatformRole?: boolean;
   };
 }
 
@@ -293,6 +309,47 @@ const pemPublicKey = rule(
 
 const databaseUrl = makeExactValidator((value) => parseDatabaseUrl(value));
 
+/**
+ * One origin of CORS_ORIGINS: `http(s)://host[:port]`, nothing more (no path, not even `/`, no
+ * query, no user). Returned as a browser serializes it (lower-case host, no default port), which
+ * is what the `Origin` header is compared with.
+ */
+function parseOrigin(text: string): string {
+  const problem =
+    "must be an origin, scheme://host[:port] with http or https, e.g. https://app.example.com (no path, no trailing slash)";
+  if (!/^https?:\/\/[^/?#@\s]+$/i.test(text)) throw new EnvError(problem);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new EnvError(problem);
+  }
+  if (!url.hostname) throw new EnvError(problem);
+  return url.origin;
+}
+
+/** `*`, or comma-separated origins; a bad one is named by its place, as the replicas are. */
+const corsOrigins = makeExactValidator<"*" | string[]>((value) => {
+  if (value === "*") return "*";
+  const entries = value.split(/\s*,\s*/).filter((entry) => entry !== "");
+  if (entries.includes("*")) {
+    throw new EnvError("* stands alone (any origin): give either * or a list of origins");
+  }
+  if (entries.length === 0) throw new EnvError("must be * or a comma-separated list of origins");
+  const problems: string[] = [];
+  const origins = entries.flatMap((entry, index) => {
+    try {
+      return [parseOrigin(entry)];
+    } catch (error) {
+      if (!(error instanceof EnvError)) throw error;
+      problems.push(`origin ${index + 1}: ${error.message}`);
+      return [];
+    }
+  });
+  if (problems.length > 0) throw new EnvError(problems.join("; "));
+  return [...new Set(origins)];
+});
+
 /** Comma-separated, each like DATABASE_URL; a bad one is named by its place, not its text. */
 const replicaUrls = makeExactValidator<MysqlEndpoint[]>((value) => {
   const problems: string[] = [];
@@ -368,6 +425,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       JWT_MAX_AGE_SECONDS: wholeNumber({ min: 60, max: 604_800, unit: "seconds" })({
         default: 3600,
       }),
+      JWT_ALLOW_PLATFORM_ROLE: flag({ default: false }),
       // Unset: the GraphQL defaults, some of which depend on NODE_ENV.
       GRAPHQL_INTROSPECTION: flag({ default: undefined }),
       GRAPHQL_SANDBOX: flag({ default: undefined }),
@@ -377,6 +435,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       GRAPHQL_MAX_TOKENS: wholeNumber({ min: 1, max: 1_000_000 })({ default: undefined }),
       GRAPHQL_MAX_COST: wholeNumber({ min: 1, max: 10_000_000 })({ default: undefined }),
       HTTP_BODY_LIMIT_KB: wholeNumber({ min: 1, max: 100 * 1024 })({ default: undefined }),
+      CORS_ORIGINS: corsOrigins({ default: "*" }),
     },
     {
       reporter: ({ errors }) => {
@@ -452,6 +511,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
               issuer: env.JWT_ISSUER,
               audience: env.JWT_AUDIENCE,
               maxAgeSeconds: env.JWT_MAX_AGE_SECONDS,
+              allowPlatformRole: env.JWT_ALLOW_PLATFORM_ROLE,
             }
           : undefined,
     },
@@ -471,6 +531,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAccounts: env.STATUS_CACHE_MAX_ACCOUNTS,
     },
     leads: { phoneRegion: env.PHONE_DEFAULT_REGION },
+    cors: { origins: env.CORS_ORIGINS },
   };
 }
 

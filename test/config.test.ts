@@ -48,6 +48,7 @@ describe("loadConfig defaults", () => {
       graphql: graphqlDefaults("development"),
       statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
       leads: { phoneRegion: undefined },
+      cors: { origins: "*" },
     });
   });
 
@@ -77,10 +78,12 @@ describe("loadConfig defaults", () => {
         STATUS_CACHE_MAX_ACCOUNTS: "50",
         JWT_ACCOUNT_CLAIM: "tenant",
         JWT_MAX_AGE_SECONDS: "900",
+        JWT_ALLOW_PLATFORM_ROLE: "true",
         HTTP_HEADERS_TIMEOUT_SECONDS: "5",
         HTTP_REQUEST_TIMEOUT_SECONDS: "20",
         HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: "75",
         PHONE_DEFAULT_REGION: "de",
+        CORS_ORIGINS: "https://app.example.com",
       }),
     ).toEqual({
       port: 8080,
@@ -101,11 +104,13 @@ describe("loadConfig defaults", () => {
           issuer: "https://auth.example.com/",
           audience: "statuses",
           maxAgeSeconds: 900,
+          allowPlatformRole: true,
         },
       },
       graphql: { ...graphqlDefaults("production"), introspection: false, sandbox: false },
       statusCache: { enabled: false, refreshMs: 250, maxAccounts: 50 },
       leads: { phoneRegion: "DE" },
+      cors: { origins: ["https://app.example.com"] },
     });
   });
 });
@@ -451,6 +456,55 @@ describe("authentication settings", () => {
     const line = onlyLine(env, variable);
     expect(line).toMatch(pattern);
     expect(line).not.toContain("short");
+  });
+});
+
+describe("CORS_ORIGINS", () => {
+  it.each([{}, { CORS_ORIGINS: "" }, { CORS_ORIGINS: "*" }, { CORS_ORIGINS: " * " }])(
+    "allows any origin for %j",
+    (env) => {
+      expect(loadConfig(env).cors).toEqual({ origins: "*" });
+    },
+  );
+
+  it("reads a comma-separated list, as browsers write origins, once each", () => {
+    expect(
+      loadConfig({
+        CORS_ORIGINS:
+          " https://app.example.com , http://localhost:5173,HTTPS://Admin.Example.COM:443, http://[::1]:3000, https://app.example.com,",
+      }).cors,
+    ).toEqual({
+      origins: [
+        "https://app.example.com",
+        "http://localhost:5173",
+        "https://admin.example.com",
+        "http://[::1]:3000",
+      ],
+    });
+  });
+
+  it.each([
+    ["no scheme", "app.example.com"],
+    ["a trailing slash", "https://app.example.com/"],
+    ["a path", "https://app.example.com/ui"],
+    ["a query", "https://app.example.com?x=1"],
+    ["a fragment", "https://app.example.com#x"],
+    ["a user", "https://user@app.example.com"],
+    ["another scheme", "ftp://app.example.com"],
+    ["no host", "https://"],
+    ["a bad port", "https://app.example.com:99999"],
+    ["a space inside", "https://app example.com"],
+    ["null", "null"],
+  ])("refuses an origin with %s, naming its place", (_what, origin) => {
+    const line = onlyLine({ CORS_ORIGINS: `https://ok.example.com,${origin}` }, "CORS_ORIGINS");
+    expect(line).toMatch(/^CORS_ORIGINS: origin 2: must be an origin, scheme:\/\/host\[:port\]/);
+  });
+
+  it.each([
+    ["* with origins", "*,https://app.example.com", /\* stands alone/],
+    ["only commas", ",,", /must be \* or a comma-separated list of origins/],
+  ])("refuses %s", (_what, value, problem) => {
+    expect(onlyLine({ CORS_ORIGINS: value }, "CORS_ORIGINS")).toMatch(problem);
   });
 });
 

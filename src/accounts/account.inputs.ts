@@ -1,11 +1,6 @@
 import { Field, InputType } from "type-graphql";
 import { IsBoolean } from "class-validator";
-import {
-  IsOptionalCode,
-  IsReadableText,
-  NotNullWhenGiven,
-  TrimmedLength,
-} from "../common/validation";
+import { IsOptionalCode, IsTitle, NotNullWhenGiven } from "../common/validation";
 import type { CreateAccountParams, UpdateAccountParams } from "./account.service";
 
 @InputType({ description: "A new account (one call centre)." })
@@ -18,18 +13,18 @@ export class CreateAccountInput implements CreateAccountParams {
   @IsOptionalCode()
   code?: string | null;
 
-  @Field({ description: "Display name, 1–255 characters." })
-  @TrimmedLength(1, 255)
-  @IsReadableText()
+  @Field({ description: "Display name, 1–255 characters, at least one of them visible." })
+  @IsTitle()
   name!: string;
 }
 
 @InputType({ description: "Changes to an account. Fields left out stay unchanged." })
 export class UpdateAccountInput implements UpdateAccountParams {
-  @Field(() => String, { nullable: true, description: "New display name, 1–255 characters." })
-  @NotNullWhenGiven()
-  @TrimmedLength(1, 255)
-  @IsReadableText()
+  @Field(() => String, {
+    nullable: true,
+    description: "New display name, 1–255 characters, at least one of them visible.",
+  })
+  @IsTitle()
   name?: string;
 
   @Field(() => Boolean, {

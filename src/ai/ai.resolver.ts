@@ -126,7 +126,8 @@ class RecordAiCallResultInput implements RecordAiCallResultParams {
 
   @Field(() => String, {
     nullable: true,
-    description: "As in `recordCallResult`: makes retries safe (1–255 characters).",
+    description:
+      "As in `recordCallResult`: makes retries safe (1–255 characters, not blank; leave it out for none).",
   })
   // Checked by CallService, as for `recordCallResult`.
   @IsOptional()

@@ -1,16 +1,16 @@
 import { Field, InputType } from "type-graphql";
 import { IsEnum } from "class-validator";
-import { IsOptionalCode, IsReadableText, TrimmedLength } from "../common/validation";
+import { IsOptionalCode, IsTitle } from "../common/validation";
 import type { CreateApiKeyParams } from "./api-key.service";
 import { Role } from "../access/principal";
 
 @InputType({ description: "A new API key." })
 export class CreateApiKeyInput implements CreateApiKeyParams {
   @Field({
-    description: 'What the key is for, 1–255 characters, e.g. "settings UI" or "dialer eu-1".',
+    description:
+      'What the key is for, 1–255 characters, at least one of them visible, e.g. "settings UI" or "dialer eu-1".',
   })
-  @TrimmedLength(1, 255)
-  @IsReadableText()
+  @IsTitle()
   name!: string;
 
   @Field(() => Role, { description: "What callers using the key may see and do." })

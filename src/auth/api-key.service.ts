@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { IsNull, type DataSource } from "typeorm";
-import { parseId } from "../common/ids";
+import { idValue, parseId } from "../common/ids";
 import { currentTimestamp, sqlDateTime } from "../common/time";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
@@ -150,13 +150,13 @@ export class ApiKeyService {
     if (actor.via !== "cli") {
       throw new AppError("FORBIDDEN", "Only the operator's command-line tool revokes any key.");
     }
+    // An id as GraphQL takes it (canonical digits); anything else is a prefix.
+    const id = idValue(idOrPrefix);
     const key = await acrossAccountsRepository(
       this.dataSource,
       ApiKey,
       "the operator's tool revokes any key, PLATFORM keys included",
-    ).findOne({
-      where: /^[0-9]+$/.test(idOrPrefix) ? { id: Number(idOrPrefix) } : { prefix: idOrPrefix },
-    });
+    ).findOne({ where: id !== undefined ? { id } : { prefix: idOrPrefix } });
     if (!key) return null;
     const revoke = () => this.markRevoked(key, actor);
     return key.accountId === null

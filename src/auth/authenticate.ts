@@ -8,6 +8,14 @@ import { Role, type Principal } from "../access/principal";
 export const MISSING_CREDENTIAL_MESSAGE =
   "Authentication required: send an API key in the X-Api-Key header (or Authorization: Bearer <key>).";
 
+export const CONFLICTING_CREDENTIALS_MESSAGE =
+  "X-Api-Key and Authorization carry different credentials: send one credential (X-Api-Key, or Authorization: Bearer <key or token>).";
+
+/** The credential of `Authorization: Bearer <credential>`; undefined for any other value. */
+function bearerOf(authorization: string): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+}
+
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
@@ -15,7 +23,9 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 /**
  * Establishes who is calling from the request headers: `X-Api-Key: <key>` (the platform's
- * convention) or `Authorization: Bearer <key or JWT>`. Throws UNAUTHENTICATED otherwise.
+ * convention) or `Authorization: Bearer <key or JWT>`. Throws UNAUTHENTICATED otherwise, and when
+ * both headers are sent with different credentials (only `Bearer` and the same key may be sent
+ * along with `X-Api-Key`): which one a request means is never guessed.
  */
 export class Authenticator {
   constructor(
@@ -26,11 +36,14 @@ export class Authenticator {
 
   async authenticate(headers: IncomingHttpHeaders): Promise<Principal> {
     const apiKey = header(headers, "x-api-key");
+    const authorization = header(headers, "authorization");
+    if (apiKey && authorization && bearerOf(authorization) !== apiKey) {
+      throw new AppError("UNAUTHENTICATED", CONFLICTING_CREDENTIALS_MESSAGE);
+    }
     if (apiKey) return this.apiKeys.verify(apiKey);
 
-    const authorization = header(headers, "authorization");
     if (!authorization) throw new AppError("UNAUTHENTICATED", MISSING_CREDENTIAL_MESSAGE);
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    const bearer = bearerOf(authorization);
     if (!bearer) {
       throw new AppError(
         "UNAUTHENTICATED",

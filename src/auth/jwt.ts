@@ -50,13 +50,19 @@ function identifierProblem(subject: string): string | undefined {
  * key — so unsigned (`alg: none`) and algorithm-confusion tokens are refused. `exp`, `iat` and a
  * `sub` that can identify an actor (see `identifierProblem`) are required; `iat` may not be in
  * the future (beyond a small clock skew) and `exp` may be at most JWT_MAX_AGE_SECONDS after it;
- * `nbf`, `iss` and `aud` are checked when present/configured.
+ * `nbf`, `iss` and `aud` are checked when present/configured. The PLATFORM role is refused unless
+ * JWT_ALLOW_PLATFORM_ROLE is on.
  */
 export class JwtVerifier {
   private readonly key: Uint8Array | KeyObject;
   private readonly algorithm: "HS256" | "RS256" | "ES256";
+  /** The roles a token may carry: PLATFORM only when JWT_ALLOW_PLATFORM_ROLE is on. */
+  private readonly roles: Role[];
 
   constructor(private readonly config: JwtConfig) {
+    this.roles = Object.values(Role).filter(
+      (role) => role !== Role.PLATFORM || config.allowPlatformRole === true,
+    );
     if (config.secret) {
       this.key = new TextEncoder().encode(config.secret);
       this.algorithm = "HS256";
@@ -116,10 +122,17 @@ export class JwtVerifier {
     // ASCII case only: toUpperCase() would also map "adm\u0131n" (dotless i) to ADMIN.
     const role =
       typeof claim === "string" ? claim.replace(/[a-z]/g, (c) => c.toUpperCase()) : undefined;
-    if (!role || !Object.values(Role).includes(role as Role)) {
+    if (role === Role.PLATFORM && !this.roles.includes(Role.PLATFORM)) {
+      // The operator's role reaches every account: a token may carry it only when allowed.
       throw new AppError(
         "UNAUTHENTICATED",
-        `The token's "${this.config.roleClaim}" claim must be one of ${Object.values(Role).join(", ")}.`,
+        "Tokens with the PLATFORM role are not accepted (JWT_ALLOW_PLATFORM_ROLE is off): the platform operator uses a PLATFORM API key.",
+      );
+    }
+    if (!role || !this.roles.includes(role as Role)) {
+      throw new AppError(
+        "UNAUTHENTICATED",
+        `The token's "${this.config.roleClaim}" claim must be one of ${this.roles.join(", ")}.`,
       );
     }
     if (typeof payload.sub !== "string" || payload.sub.trim() === "") {

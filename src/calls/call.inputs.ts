@@ -39,7 +39,7 @@ export class RecordCallResultInput implements RecordCallResultParams {
 
   @Field(() => String, {
     nullable: true,
-    description: `Any unique string (1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters, e.g. a UUID) to make retries safe: the same key with the same input returns the original result and writes nothing; with other input it is refused with CONFLICT.`,
+    description: `Any unique string (1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters, not blank, e.g. a UUID) to make retries safe: the same key with the same input returns the original result and writes nothing; with other input it is refused with CONFLICT. Leave it out (or null) to record without one; empty or blank is refused with BAD_USER_INPUT.`,
   })
   // Checked by CallService, the same for every way of recording.
   @IsOptional()

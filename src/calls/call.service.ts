@@ -5,8 +5,15 @@ import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
 import { writeAudit } from "../audit/audit.service";
 import { AuditAction, AuditEntityType } from "../audit/audit-entry.entity";
-import { AppError, badUserInput, conflict, notFound, type FieldError } from "../common/errors";
-import { filterText } from "../common/filters";
+import {
+  AppError,
+  badUserInput,
+  conflict,
+  invalidInput,
+  notFound,
+  type FieldError,
+} from "../common/errors";
+import { blankMessage, filterText, isBlank } from "../common/filters";
 import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { currentTimestamp, isWithinStorableRange } from "../common/time";
@@ -81,6 +88,10 @@ function commentProblem(comment: string): string | undefined {
 /** Why the idempotency key may not be used; undefined when it may. */
 function idempotencyKeyProblem(key: string): string | undefined {
   if (!isWellFormed(key)) return `idempotencyKey ${NOT_WELL_FORMED}`;
+  // Blank is not "no key": a client that meant to send one would lose its retry safety unseen.
+  if (isBlank(key)) {
+    return blankMessage("idempotencyKey", "leave it out or send null to record without one");
+  }
   const length = characterLength(key);
   if (length < 1 || length > IDEMPOTENCY_KEY_MAX_LENGTH) {
     return `idempotencyKey must be 1–${IDEMPOTENCY_KEY_MAX_LENGTH} characters long`;
@@ -113,13 +124,7 @@ function normalizeRequest(input: RecordCallResultParams, actor: Principal): Norm
   const key = input.idempotencyKey ?? null;
   const keyIssue = key === null ? undefined : idempotencyKeyProblem(key);
   if (keyIssue) problems.push({ field: "idempotencyKey", message: keyIssue });
-  if (problems.length > 0) {
-    const message =
-      problems.length === 1
-        ? problems[0].message
-        : `Invalid input: ${problems.map((p) => p.message).join("; ")}`;
-    throw new AppError("BAD_USER_INPUT", message, problems);
-  }
+  if (problems.length > 0) throw invalidInput(problems);
   const afterCallTransfer = input.afterCallTransfer === true;
   // Stored in whole seconds, like every timestamp here (MySQL would round, MariaDB truncate).
   const nextCallAt = input.nextCallAt

@@ -41,6 +41,15 @@ export function badUserInput(field: string | string[], message: string): AppErro
   return new AppError("BAD_USER_INPUT", message, fields);
 }
 
+/** Bad input concerning several fields, each with its own message (at least one). */
+export function invalidInput(problems: FieldError[]): AppError {
+  const message =
+    problems.length === 1
+      ? problems[0].message
+      : `Invalid input: ${problems.map((p) => p.message).join("; ")}`;
+  return new AppError("BAD_USER_INPUT", message, problems);
+}
+
 export function notFound(message: string): AppError {
   return new AppError("NOT_FOUND", message);
 }

@@ -34,3 +34,26 @@ export const NOT_WELL_FORMED = "is not well-formed Unicode (it contains a lone s
 export function isWellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
+
+/**
+ * Matches a code point that shows something: any but those that show nothing by themselves —
+ * white space, control and format characters (U+200B zero-width space, U+2060 word joiner,
+ * U+FEFF, U+00AD soft hyphen, the bidirectional marks), every default-ignorable code point
+ * (U+3164 and the other Hangul fillers, variation selectors, tags), combining marks (they show
+ * only on a base character), lone surrogates, and U+2800 Braille blank (a character of its own
+ * that shows as a blank). Private-use characters (icon fonts) count as visible.
+ */
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Cs}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+/** What is wrong with a title or a name that shows nothing, as every check words it. */
+export const NOTHING_VISIBLE =
+  "must contain a visible character (not only spaces, invisible characters or combining marks)";
+
+/**
+ * True when `text` has at least one character that shows (see `VISIBLE`): a title or a name made
+ * only of blanks, zero-width characters or fillers would look empty, and two of them could not be
+ * told apart.
+ */
+export function hasVisibleCharacter(text: string): boolean {
+  return VISIBLE.test(text);
+}

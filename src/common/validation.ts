@@ -14,7 +14,7 @@ import {
   type ValidationOptions,
 } from "class-validator";
 import { CODE_PATTERN, CODE_RULE_TEXT } from "./codes";
-import { unreadableTextProblem } from "./text";
+import { hasVisibleCharacter, NOTHING_VISIBLE, unreadableTextProblem } from "./text";
 
 export const TITLE_MAX_LENGTH = 255;
 export const DESCRIPTION_MAX_LENGTH = 1000;
@@ -80,9 +80,28 @@ export function IsReadableText(options: { multiline?: boolean } = {}) {
   });
 }
 
-/** A required-when-given title: one readable line of 1–255 characters after trimming. */
+/** Text that shows something (see `hasVisibleCharacter`); other types are left to other checks. */
+export function HasVisibleCharacter() {
+  return ValidateBy({
+    name: "hasVisibleCharacter",
+    validator: {
+      validate: (value: unknown) => typeof value !== "string" || hasVisibleCharacter(value),
+      defaultMessage: () => `$property ${NOTHING_VISIBLE}`,
+    },
+  });
+}
+
+/**
+ * A required-when-given title or display name (of call and lead statuses, accounts, API keys):
+ * one readable line of 1–255 characters after trimming, with a visible character in it.
+ */
 export function IsTitle(): PropertyDecorator {
-  return compose(NotNullWhenGiven(), TrimmedLength(1, TITLE_MAX_LENGTH), IsReadableText());
+  return compose(
+    NotNullWhenGiven(),
+    TrimmedLength(1, TITLE_MAX_LENGTH),
+    IsReadableText(),
+    HasVisibleCharacter(),
+  );
 }
 
 /** An optional, nullable free text of at most `max` characters after trimming (line breaks allowed). */

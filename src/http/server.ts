@@ -41,6 +41,8 @@ export interface HttpServerOptions {
   timeouts: HttpTimeouts;
   /** Largest request body accepted, in bytes (larger: 413). */
   bodyLimitBytes: number;
+  /** The origins that get CORS headers: `*` for any, or exactly these (CORS_ORIGINS). */
+  corsOrigins: "*" | readonly string[];
   /** For GET /readyz: whether the service can serve requests now. */
   readiness: () => Promise<{ ready: boolean; reason?: string }>;
 }
@@ -189,7 +191,8 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
 
 /**
  * The HTTP server (Fastify) without any route of a feature: request ids (a sane client
- * `X-Request-Id` is kept, else one is generated, and it is echoed on every response), CORS, a
+ * `X-Request-Id` is kept, else one is generated, and it is echoed on every response), CORS (any
+ * origin, or only those of CORS_ORIGINS), a
  * bounded UTF-8 JSON body, `/healthz` and `/readyz`, a JSON 404, and JSON errors for requests that
  * cannot be taken in — never a 500 or a stack trace for a malformed request. The GraphQL route is
  * registered on it by `graphql/route.ts`.
@@ -247,10 +250,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     }
   });
 
+  const { corsOrigins } = options;
   await app.register(cors, {
     methods: ["GET", "HEAD", "POST"],
     // Every OPTIONS request is answered as a preflight (204), as browsers expect of an API.
     strictPreflight: false,
+    // A list: an origin on it gets its own name back (with Vary: Origin); any other origin, or
+    // none, gets no CORS header at all, so a browser neither sends nor shows its requests.
+    origin:
+      corsOrigins === "*"
+        ? "*"
+        : (origin: string | undefined, callback: (error: null, allow: boolean) => void) =>
+            callback(null, origin !== undefined && corsOrigins.includes(origin)),
   });
 
   // Only UTF-8 JSON is parsed; any other body is read (within the limit) and handed on empty, so
@@ -285,9 +296,13 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(errorBody("Not found. GraphQL is served at /graphql.", "NOT_FOUND", request.id)),
+    // A preflight the CORS plugin did not answer (its origin is not allowed) is still a
+    // preflight: 204 as for any other, without the headers that would allow the request.
+    request.method === "OPTIONS"
+      ? reply.code(204).send()
+      : reply
+          .code(404)
+          .send(errorBody("Not found. GraphQL is served at /graphql.", "NOT_FOUND", request.id)),
   );
 
   // Health checks: no credentials, no GraphQL.

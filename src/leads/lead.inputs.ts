@@ -4,7 +4,10 @@ import { IsReadableText } from "../common/validation";
 import { LeadStatusCategory } from "../statuses/status.enums";
 import type { CreateLeadParams, LeadFilterParams } from "./lead.service";
 
-@InputType({ description: "A new lead." })
+@InputType({
+  description:
+    "A new lead. Each field may be left out (or null) for none; a field given empty or blank is refused with BAD_USER_INPUT naming it.",
+})
 export class CreateLeadInput implements CreateLeadParams {
   @Field(() => String, {
     nullable: true,
@@ -20,7 +23,8 @@ export class CreateLeadInput implements CreateLeadParams {
     description: "Phone number: digits, spaces and + - ( ) . only, up to 32 characters.",
   })
   @IsOptional()
-  @Matches(/^[0-9+\-(). ]{1,32}$/, {
+  // Empty or blank is refused by LeadService, with every other optional field of a lead.
+  @Matches(/^[0-9+\-(). ]{0,32}$/, {
     message: "$property must be up to 32 digits, spaces and + - ( ) .",
   })
   phone?: string | null;

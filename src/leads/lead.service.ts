@@ -6,7 +6,7 @@ import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { toE164 } from "../common/phone";
 import { fullTextDocument, fullTextWords, SEARCH_INDEX_MIN_WORD } from "../common/search";
-import { filterText } from "../common/filters";
+import { filterText, optionalTexts } from "../common/filters";
 import { currentTimestamp } from "../common/time";
 import { uniqueViolationColumn } from "../db/errors";
 import { runTransaction } from "../db/writes";
@@ -39,11 +39,6 @@ export const DEFAULT_LEAD_STATUS_CODE = "new";
 /** Words a name search may have at most (each one is a condition). */
 export const MAX_SEARCH_WORDS = 8;
 
-function blankToNull(value: string | null | undefined): string | null {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : null;
-}
-
 /** Every rule about leads (recording calls, which moves them, is in CallService). */
 export class LeadService {
   constructor(
@@ -55,11 +50,18 @@ export class LeadService {
 
   /**
    * Creates a lead. It starts in an IN_PROGRESS-category status (default `new`); a duplicate
-   * `externalId` is CONFLICT.
+   * `externalId` is CONFLICT; a field given empty or blank is BAD_USER_INPUT (left out: none).
    */
   async create(input: CreateLeadParams, actor: Principal): Promise<Lead> {
     assertAllowed(actor, Permission.CreateLeads);
-    const statusCode = blankToNull(input.statusCode) ?? DEFAULT_LEAD_STATUS_CODE;
+    // Every field may be left out; none may be given blank.
+    const { externalId, phone, name, ...given } = optionalTexts(input, [
+      "externalId",
+      "phone",
+      "name",
+      "statusCode",
+    ]);
+    const statusCode = given.statusCode ?? DEFAULT_LEAD_STATUS_CODE;
     const status = await this.leadStatuses.byCodeFromDatabase(statusCode, "statusCode");
     if (status.category !== LeadStatusCategory.IN_PROGRESS) {
       throw badUserInput(
@@ -67,9 +69,6 @@ export class LeadService {
         `statusCode: a new lead must start in an IN_PROGRESS status; "${statusCode}" is ${status.category}`,
       );
     }
-    const externalId = blankToNull(input.externalId);
-    const phone = blankToNull(input.phone);
-    const name = blankToNull(input.name);
     const now = currentTimestamp();
     try {
       // A transaction, not a lone INSERT: see `runWrite` (a Galera node retrying a lone INSERT

@@ -25,7 +25,8 @@ export function NewStatusFields(kind: string) {
     code?: string | null;
 
     @Field({
-      description: "Display name, 1–255 characters (leading and trailing spaces removed).",
+      description:
+        "Display name, 1–255 characters (leading and trailing spaces removed), at least one of them visible.",
     })
     @IsTitle()
     title!: string;
@@ -45,7 +46,8 @@ export function NewStatusFields(kind: string) {
 export abstract class StatusChangeFields implements StatusChangeParams {
   @Field(() => String, {
     nullable: true,
-    description: "New display name, 1–255 characters (leading and trailing spaces removed).",
+    description:
+      "New display name, 1–255 characters (leading and trailing spaces removed), at least one of them visible.",
   })
   @IsTitle()
   title?: string;

@@ -45,6 +45,8 @@ describeEachDatabaseKind("accounts", (kind) => {
           roleClaim: "role",
           accountClaim: "account",
           maxAgeSeconds: 3600,
+          // The token test below signs PLATFORM tokens: refused unless this is on.
+          allowPlatformRole: true,
         },
       },
     });
@@ -210,6 +212,7 @@ describeEachDatabaseKind("accounts", (kind) => {
       role: "PLATFORM",
       account: null,
     });
+    expect((await viewerOf({ role: "platform" })).data?.viewer.role).toBe("PLATFORM");
   });
 });
 

@@ -222,6 +222,11 @@ describe("apikey CLI list and revoke (SQLite)", () => {
     expect((await viewer(url, byId)).status).toBe(200);
 
     const id = (await listKeys(cwd, env)).find((k) => k.prefix === byId.slice(0, 12))!.id;
+    // An id in another spelling than its canonical one names no key (as in GraphQL).
+    const otherSpelling = await runApiKeyCli(cwd, ["revoke", `0${id}`], env);
+    expect(otherSpelling.code).not.toBe(0);
+    expect(otherSpelling.stderr).toContain(`No API key with id or prefix "0${id}"`);
+    expect((await viewer(url, byId)).status).toBe(200);
     const revokeId = await runApiKeyCli(cwd, ["revoke", id], env);
     expect(revokeId.code).toBe(0);
     expect(revokeId.stdout).toContain(byId.slice(0, 12));

@@ -111,6 +111,40 @@ describeEachDatabase("access control", (server) => {
       );
     });
 
+    // Which of two credentials would win is not the client's to guess: with X-Api-Key and a
+    // different Authorization, neither is used.
+    it.each([
+      ["another key as a bearer", () => `Bearer ${keys.AGENT}`],
+      ["an unknown key as a bearer", () => `Bearer csk_00000000_${"A".repeat(43)}`],
+      ["another scheme with the same key", () => `Basic ${keys.ADMIN}`],
+      ["the same key without a scheme", () => keys.ADMIN],
+    ])(
+      "refuses X-Api-Key together with an Authorization header carrying %s, writing nothing",
+      async (what, authorization) => {
+        const title = `Two credentials: ${what}`;
+        const response = await server.gql(
+          `mutation($title: String!) { createCallStatus(input: { title: $title }) { id } }`,
+          { title },
+          { "x-api-key": keys.ADMIN, authorization: authorization() },
+        );
+        expectUnauthenticated(response, /one credential/);
+        const { callStatuses } = await server.ok<{ callStatuses: Array<{ title: string }> }>(
+          `{ callStatuses { title } }`,
+        );
+        expect(callStatuses.map((s) => s.title)).not.toContain(title);
+      },
+    );
+
+    it("takes X-Api-Key together with Authorization: Bearer and the same key (any case of Bearer)", async () => {
+      for (const scheme of ["Bearer", "bearer"]) {
+        const response = await server.gql(`{ viewer { role } }`, undefined, {
+          "x-api-key": keys.AGENT,
+          authorization: `${scheme} ${keys.AGENT}`,
+        });
+        expect(response.data).toEqual({ viewer: { role: "AGENT" } });
+      }
+    });
+
     it("tells each caller who it is", async () => {
       for (const role of ROLES) {
         const response = await as(role, `{ viewer { role actorId keyPrefix } }`);
@@ -573,6 +607,17 @@ describeEachDatabaseKind("JWT", (kind) => {
       });
     });
 
+    it("refuses a token sent together with an X-Api-Key", async () => {
+      const t = await token(claims("AGENT"));
+      expectUnauthenticated(
+        await server.gql(`{ viewer { role } }`, undefined, {
+          "x-api-key": server.adminKey,
+          ...bearer(t),
+        }),
+        /one credential/,
+      );
+    });
+
     it("still accepts API keys", async () => {
       expect((await server.gql(`{ viewer { role } }`)).data).toEqual({ viewer: { role: "ADMIN" } });
     });
@@ -601,6 +646,21 @@ describeEachDatabaseKind("JWT", (kind) => {
       expect(created.errors).toBeUndefined();
       expect(created.data!.createCallStatus.history[0].actorId).toBe(`jwt:${sub}`);
     });
+
+    // The platform operator's role acts across accounts: a token carrying it is refused unless
+    // the operator turned JWT_ALLOW_PLATFORM_ROLE on (test/accounts/accounts.test.ts does).
+    it.each(["PLATFORM", "platform"])(
+      "refuses a token whose role is %s with 401 while JWT_ALLOW_PLATFORM_ROLE is off",
+      async (role) => {
+        const t = await token(claims(role));
+        const response = await server.gql(
+          `{ viewer { role } accounts { id } }`,
+          undefined,
+          bearer(t),
+        );
+        expectUnauthenticated(response, /PLATFORM.*JWT_ALLOW_PLATFORM_ROLE/);
+      },
+    );
 
     it("applies the role's permissions to a token", async () => {
       const t = await token(claims("SYSTEM"));

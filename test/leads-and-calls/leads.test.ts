@@ -206,6 +206,66 @@ describeEachDatabase("createLead and lead", (server) => {
     expectError(await server.gql(CREATE_LEAD, { input }), "BAD_USER_INPUT", field);
   });
 
+  describe("optional fields given empty or blank", () => {
+    const leadCount = async () => (await leadsPage(server, { first: 1 })).data!.leads.totalCount;
+
+    // Leaving a field out (or null) says "none"; blank text is refused rather than read as
+    // none, so a client's bug (an emptied form field, a missing CRM id) never creates a lead
+    // without the identifier it meant to give.
+    it.each([
+      ["externalId", ""],
+      ["externalId", "   "],
+      ["externalId", " \t "],
+      ["externalId", "\u00A0\u3000"],
+      ["phone", ""],
+      ["phone", "   "],
+      ["name", ""],
+      ["name", "   "],
+      ["statusCode", ""],
+      ["statusCode", "  "],
+    ])("refuses %s: %j as BAD_USER_INPUT naming it, writing nothing", async (field, value) => {
+      const before = await leadCount();
+      const response = await server.gql(CREATE_LEAD, {
+        input: { name: "Blank fields", [field]: value },
+      });
+      expect(response.status).toBe(200);
+      const error = expectError(response, "BAD_USER_INPUT", field);
+      expect(error.message).toMatch(new RegExp(`^${field} must not be empty or blank`));
+      expect(await leadCount()).toBe(before);
+    });
+
+    it("names every blank field at once", async () => {
+      const response = await server.gql(CREATE_LEAD, {
+        input: { externalId: " ", phone: " ", name: " ", statusCode: " " },
+      });
+      const error = expectError(response, "BAD_USER_INPUT");
+      expect(error.extensions?.fields?.map((f) => f.field)).toEqual([
+        "externalId",
+        "phone",
+        "name",
+        "statusCode",
+      ]);
+    });
+
+    it("still takes every field left out or null, and trims what is given", async () => {
+      const lead = await createLead(server, {
+        externalId: null,
+        phone: null,
+        name: null,
+        statusCode: null,
+      });
+      expect(lead).toMatchObject({ externalId: null, phone: null, name: null });
+      expect(lead.status.code).toBe("new");
+      const trimmed = await createLead(server, {
+        externalId: " trimmed-ext ",
+        name: " Trimmed ",
+        statusCode: " in_progress ",
+      });
+      expect(trimmed).toMatchObject({ externalId: "trimmed-ext", name: "Trimmed" });
+      expect(trimmed.status.code).toBe("in_progress");
+    });
+  });
+
   it("reads one lead by id: null when there is none, BAD_USER_INPUT when malformed", async () => {
     const query = `query($id: ID!) { lead(id: $id) { id } }`;
     expect(await server.ok(query, { id: "2147483000" })).toEqual({ lead: null });

@@ -57,6 +57,8 @@ describeEachDatabase("recording through either path", (server) => {
   const badKeys: Array<[string, string]> = [
     ["longer than 255 characters", "k".repeat(256)],
     ["empty", ""],
+    ["blank", "   "],
+    ["of white space only", " \t\u00A0 "],
     ["with a control character", "retry\u0007-1"],
     ["with a line break", "retry\n1"],
     ["with a bidirectional override", "\u202Eretry-1"],

@@ -171,6 +171,27 @@ describe("service start-up (npm start, SQLite)", () => {
     expect(running.stdout()).not.toContain("GraphQL API ready");
     expect(fs.existsSync(path.join(cwd, "data"))).toBe(false);
   }, 60_000);
+
+  it("refuses a malformed CORS_ORIGINS entry at start with exit code 1, naming its place", async () => {
+    const cwd = tempDir("cls-startup-");
+    const port = await freePort();
+    const running = startService(cwd, {
+      PORT: String(port),
+      LOG_LEVEL: "info",
+      DATABASE_URL: "sqlite::memory:",
+      CORS_ORIGINS: "https://app.example.com,https://settings.example.com/",
+    });
+
+    const exit = await withTimeout(running.exited, 20_000, "exit on a bad CORS_ORIGINS");
+    expect(exit).toEqual({ code: 1, signal: null });
+    const lines = running
+      .stderr()
+      .split("\n")
+      .filter((line) => line.includes("CORS_ORIGINS"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("CORS_ORIGINS: origin 2: must be an origin");
+    expect(running.stdout()).not.toContain("GraphQL API ready");
+  }, 60_000);
 });
 
 const describeMysql = testDatabases().includes("mariadb") ? describe : describe.skip;

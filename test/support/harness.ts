@@ -108,6 +108,7 @@ export function testConfig(
     graphql: { ...graphqlDefaults("test"), maxAliases: 1000, maxTokens: 100_000 },
     statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
     leads: {},
+    cors: { origins: "*" },
     ...overrides,
   };
 }

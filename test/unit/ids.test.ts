@@ -1,4 +1,7 @@
-/** GraphQL ids (src/common/ids.ts): positive whole numbers a JavaScript number holds exactly. */
+/**
+ * GraphQL ids (src/common/ids.ts): positive whole numbers a JavaScript number holds exactly, in
+ * their one canonical spelling.
+ */
 import { AppError } from "../../src/common/errors";
 import { parseId } from "../../src/common/ids";
 
@@ -15,8 +18,8 @@ function refusal(raw: string | number, field?: string): AppError {
 describe("parseId", () => {
   it.each([
     ["1", 1],
-    [" 42 ", 42],
-    ["007", 7],
+    ["42", 42],
+    ["1000", 1000],
     [17, 17],
     [String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
   ])("reads %p as %p", (raw, id) => {
@@ -41,6 +44,17 @@ describe("parseId", () => {
     ["NaN", NaN],
     ["Arabic-Indic digits", "١٢"],
     ["a digit with a combining mark", "1\u0301"],
+    ["a leading zero", "01"],
+    ["leading zeros", "007"],
+    ["only zeros", "00"],
+    ["a space before it", " 1"],
+    ["spaces around it", " 42 "],
+    ["a line break after it", "1\n"],
+    ["a tab before it", "\t1"],
+    ["a no-break space before it", "\u00A01"],
+    ["a negative number value", -1],
+    ["zero as a number value", 0],
+    ["a number value beyond 2^53", 2 ** 53],
   ])("refuses %s as BAD_USER_INPUT naming the field", (_what, raw) => {
     const error = refusal(raw);
     expect(error.code).toBe("BAD_USER_INPUT");
