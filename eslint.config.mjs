@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 /** The infrastructure: folders and files under src/ that know no feature. */
-const INFRASTRUCTURE = ["common", "db", "http", "graphql", "config", "logger"];
+const INFRASTRUCTURE = ["common", "db", "http", "graphql", "events", "config", "logger"];
 
 /**
  * The features, lowest first: each may import the infrastructure and the features before it,
@@ -15,6 +15,7 @@ const FEATURE_CHAIN = [
   "access",
   "tenancy",
   "audit",
+  "changes",
   "statuses",
   "leads",
   "calls",
@@ -100,6 +101,7 @@ export default tseslint.config(
   onlyImports(["db"], ["common", "config", "logger"], INFRA_WHY),
   onlyImports(["http"], ["common", "config", "logger"], INFRA_WHY),
   onlyImports(["graphql"], ["common", "db", "http", "config", "logger"], INFRA_WHY),
+  onlyImports(["events"], ["common", "config", "logger"], INFRA_WHY),
   ...FEATURE_CHAIN.map((feature, index) =>
     onlyImports(
       [feature],

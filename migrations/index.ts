@@ -12,6 +12,7 @@ import { ExactKeys1764100000006 } from "./1764100000006-ExactKeys";
 import { Accounts1764100000007 } from "./1764100000007-Accounts";
 import { LeadsAndCallsAtVolume1764100000008 } from "./1764100000008-LeadsAndCallsAtVolume";
 import { NameWordsByAccount1764100000009 } from "./1764100000009-NameWordsByAccount";
+import { ChangeLog1764100000010 } from "./1764100000010-ChangeLog";
 
 export const MIGRATIONS = [
   CreateStatusTables1764100000000,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   Accounts1764100000007,
   LeadsAndCallsAtVolume1764100000008,
   NameWordsByAccount1764100000009,
+  ChangeLog1764100000010,
 ];

@@ -20,6 +20,8 @@ import { ApiKeyService } from "./auth/api-key.service";
 import { authModule } from "./auth/auth.module";
 import { Authenticator } from "./auth/authenticate";
 import { callsModule } from "./calls/calls.module";
+import { ChangeLog } from "./changes/change-log";
+import { changesModule } from "./changes/changes.module";
 import { Container } from "./common/container";
 import { StartupError } from "./common/errors";
 import type { FeatureModule } from "./common/feature-module";
@@ -39,6 +41,7 @@ import { authenticationFailure } from "./graphql/errors";
 import { ResponseCache } from "./graphql/response-cache";
 import { GRAPHQL_PATH, registerGraphQLRoute } from "./graphql/route";
 import { buildGraphQLSchema } from "./graphql/schema";
+import { EVENT_BUS, InProcessBus, type EventBus } from "./events/event-bus";
 import { createHttpServer } from "./http/server";
 import { leadsModule } from "./leads/leads.module";
 import { createLogger, LOGGER, type Logger } from "./logger";
@@ -52,6 +55,7 @@ import { statusesModule } from "./statuses/statuses.module";
 export const FEATURES: readonly FeatureModule[] = [
   accessModule,
   auditModule,
+  changesModule,
   statusesModule,
   leadsModule,
   callsModule,
@@ -97,11 +101,13 @@ export function createContainer(
   config: AppConfig,
   logger: Logger,
   dataSource: DataSource,
+  bus: EventBus = new InProcessBus(),
 ): Container {
   const container = new Container()
     .value(APP_CONFIG, config)
     .value(LOGGER, logger)
-    .value(DataSource, dataSource);
+    .value(DataSource, dataSource)
+    .value(EVENT_BUS, bus);
   for (const feature of FEATURES) {
     for (const provider of feature.providers ?? []) container.register(provider);
   }
@@ -179,6 +185,39 @@ async function connect(config: AppConfig, options: AppOptions, logger: Logger) {
   return dataSource;
 }
 
+/** How often each instance deletes the change log entries past `CHANGE_LOG_RETENTION_DAYS`. */
+export const CHANGE_LOG_PRUNE_INTERVAL_MS = 3600_000;
+
+/**
+ * The change log is bounded by age: about once an hour (the first time a minute after start),
+ * every instance deletes the entries older than the retention, in short batches. Several
+ * instances doing it at once only find less to delete.
+ */
+function pruneChangeLogRegularly(
+  changes: ChangeLog,
+  config: AppConfig,
+  logger: Logger,
+): () => void {
+  const prune = () => {
+    const cutoff = new Date(Date.now() - config.changes.retentionDays * 86_400_000);
+    changes.pruneBefore(cutoff).then(
+      (deleted) => {
+        if (deleted > 0) logger.info({ deleted, cutoff }, "change log: old entries deleted");
+      },
+      (error: unknown) =>
+        logger.warn({ err: error }, "change log: pruning failed, tried again later"),
+    );
+  };
+  const first = setTimeout(prune, 60_000);
+  first.unref();
+  const timer = setInterval(prune, CHANGE_LOG_PRUNE_INTERVAL_MS);
+  timer.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
+}
+
 /** Builds the whole service — database, schema, GraphQL server, HTTP server — without listening. */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
@@ -235,6 +274,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     responses: new ResponseCache(container.get(StatusCatalogs)),
   });
   await http.ready();
+  const stopPruning = pruneChangeLogRegularly(container.get(ChangeLog), config, logger);
 
   let closing: Promise<void> | undefined;
   return {
@@ -253,6 +293,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     },
     close() {
       closing ??= (async () => {
+        stopPruning();
         // Apollo drains the HTTP server (see graphql/apollo.ts), then stops.
         await apollo.stop();
         if (dataSource.isInitialized) await dataSource.destroy();

@@ -76,6 +76,13 @@ export interface AppConfig {
   statusCache: StatusCacheConfig;
   leads: LeadsConfig;
   cors: CorsConfig;
+  changes: ChangesConfig;
+}
+
+/** The account change log (src/changes). */
+export interface ChangesConfig {
+  /** How long entries are kept: older ones are deleted about once an hour. */
+  retentionDays: number;
 }
 
 /** Which web pages may call the API from a browser (CORS). */
@@ -436,6 +443,9 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       GRAPHQL_MAX_COST: wholeNumber({ min: 1, max: 10_000_000 })({ default: undefined }),
       HTTP_BODY_LIMIT_KB: wholeNumber({ min: 1, max: 100 * 1024 })({ default: undefined }),
       CORS_ORIGINS: corsOrigins({ default: "*" }),
+      CHANGE_LOG_RETENTION_DAYS: wholeNumber({ min: 1, max: 3650, unit: "days" })({
+        default: 7,
+      }),
     },
     {
       reporter: ({ errors }) => {
@@ -532,6 +542,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     leads: { phoneRegion: env.PHONE_DEFAULT_REGION },
     cors: { origins: env.CORS_ORIGINS },
+    changes: { retentionDays: env.CHANGE_LOG_RETENTION_DAYS },
   };
 }
 

@@ -49,6 +49,7 @@ describe("loadConfig defaults", () => {
       statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
       leads: { phoneRegion: undefined },
       cors: { origins: "*" },
+      changes: { retentionDays: 7 },
     });
   });
 
@@ -84,6 +85,7 @@ describe("loadConfig defaults", () => {
         HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: "75",
         PHONE_DEFAULT_REGION: "de",
         CORS_ORIGINS: "https://app.example.com",
+        CHANGE_LOG_RETENTION_DAYS: "30",
       }),
     ).toEqual({
       port: 8080,
@@ -111,6 +113,7 @@ describe("loadConfig defaults", () => {
       statusCache: { enabled: false, refreshMs: 250, maxAccounts: 50 },
       leads: { phoneRegion: "DE" },
       cors: { origins: ["https://app.example.com"] },
+      changes: { retentionDays: 30 },
     });
   });
 });

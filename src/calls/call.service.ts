@@ -21,6 +21,8 @@ import { currentAccountId } from "../db/account-scope";
 import { uniqueViolationColumn } from "../db/errors";
 import { runTransaction } from "../db/writes";
 import type { Transaction } from "../db/transaction";
+import { ChangeType } from "../changes/change.entity";
+import type { ChangeLog } from "../changes/change-log";
 import type { Lead } from "../leads/lead.entity";
 import type { LeadRepository } from "../leads/lead.repository";
 import type { CallStatus } from "../statuses/call-status.entity";
@@ -155,6 +157,7 @@ export class CallService {
     private readonly calls: CallRepository,
     private readonly leads: LeadRepository,
     private readonly callStatuses: CallStatusService,
+    private readonly changes: ChangeLog,
   ) {}
 
   /**
@@ -256,6 +259,18 @@ export class CallService {
       createdAt: now,
     };
     const id = await this.calls.insert(tx, row);
+    await this.changes.append(tx, {
+      type: ChangeType.CALL_RECORDED,
+      entityId: id,
+      leadId: lead.id,
+    });
+    if (leadStatusChanged) {
+      await this.changes.append(tx, {
+        type: ChangeType.LEAD_UPDATED,
+        entityId: lead.id,
+        leadId: lead.id,
+      });
+    }
     // The result is exactly what was written (every value is set here, in whole seconds), so it
     // is not read back.
     const call = this.calls.written(row, id, lead.accountId);

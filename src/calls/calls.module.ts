@@ -1,6 +1,7 @@
 import { DataSource } from "typeorm";
 import { provide } from "../common/container";
 import { defineModule } from "../common/feature-module";
+import { ChangeLog } from "../changes/change-log";
 import { LeadRepository } from "../leads/lead.repository";
 import { CallStatusService } from "../statuses/call-status.service";
 import { Call } from "./call.entity";
@@ -24,6 +25,7 @@ export const callsModule = defineModule({
           c.get(CallRepository),
           c.get(LeadRepository),
           c.get(CallStatusService),
+          c.get(ChangeLog),
         ),
     ),
     provide(CallLoaders, (c) => new CallLoaders(c.get(CallService))),

@@ -24,3 +24,25 @@ export function asTransaction(manager: EntityManager): Transaction {
 export function runnerOf(source: Source): DataSource | EntityManager {
   return source as unknown as DataSource | EntityManager;
 }
+
+/** What runs once the transaction `tx` has committed (see `afterCommit`). */
+const commitHooks = new WeakMap<object, Array<() => void>>();
+
+/**
+ * Runs `hook` once the transaction `tx` has committed — never for a try that is rolled back
+ * (`runTransaction` may run its work more than once), and not at all when the transaction
+ * fails. Hooks run in the order registered, after `runTransaction`'s commit and before it
+ * resolves; a hook must not throw (what it starts is its own business, e.g. a notification).
+ */
+export function afterCommit(tx: Transaction, hook: () => void): void {
+  const hooks = commitHooks.get(tx);
+  if (!hooks) throw new Error("afterCommit outside a transaction of runTransaction");
+  hooks.push(hook);
+}
+
+/** For `runTransaction`: a fresh list of hooks for one try of `tx`. */
+export function beginCommitHooks(tx: Transaction): Array<() => void> {
+  const hooks: Array<() => void> = [];
+  commitHooks.set(tx, hooks);
+  return hooks;
+}

@@ -2,7 +2,7 @@ import { Mutex } from "async-mutex";
 import type { DataSource } from "typeorm";
 import { isLockConflict } from "./errors";
 import { forgetRequestValues } from "./request-scope";
-import { asTransaction, type Transaction } from "./transaction";
+import { asTransaction, beginCommitHooks, type Transaction } from "./transaction";
 import { DEFAULT_TRANSACTION_ATTEMPTS } from "../config";
 
 /**
@@ -85,8 +85,8 @@ function backoff(attempt: number): Promise<void> {
  * start, on a fresh transaction, up to the data source's `transactionAttempts` in all (see
  * `setTransactionAttempts`), with a short jittered backoff in between. The last failure is thrown
  * as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than
- * once: it must do nothing outside the database — whatever must happen once (a cache
- * invalidation, say) belongs after `runTransaction` settles.
+ * once: it must do nothing outside the database — whatever must happen once belongs after
+ * `runTransaction` settles, or in an `afterCommit` hook (which runs for the try that committed).
  */
 export async function runTransaction<T>(
   dataSource: DataSource,
@@ -96,9 +96,17 @@ export async function runTransaction<T>(
   for (let attempt = 1; ; attempt += 1) {
     try {
       // The gate (SQLite) is held for one try at a time, never during the backoff.
-      return await runWrite(dataSource, () =>
-        dataSource.transaction((manager) => work(asTransaction(manager))),
+      let hooks: Array<() => void> = [];
+      const result = await runWrite(dataSource, () =>
+        dataSource.transaction((manager) => {
+          const tx = asTransaction(manager);
+          hooks = beginCommitHooks(tx);
+          return work(tx);
+        }),
       );
+      // Committed: what waited for it (`afterCommit`) runs now, once.
+      for (const hook of hooks) hook();
+      return result;
     } catch (error) {
       if (attempt >= attempts || !isLockConflict(error)) throw error;
       await backoff(attempt);

@@ -10,6 +10,8 @@ import { filterText, optionalTexts } from "../common/filters";
 import { currentTimestamp } from "../common/time";
 import { uniqueViolationColumn } from "../db/errors";
 import { runTransaction } from "../db/writes";
+import { ChangeType } from "../changes/change.entity";
+import type { ChangeLog } from "../changes/change-log";
 import type { LeadStatusService } from "../statuses/lead-status.service";
 import { LeadStatusCategory } from "../statuses/status.enums";
 import type { Lead } from "./lead.entity";
@@ -45,6 +47,7 @@ export class LeadService {
     private readonly dataSource: DataSource,
     private readonly leads: LeadRepository,
     private readonly leadStatuses: LeadStatusService,
+    private readonly changes: ChangeLog,
     private readonly options: LeadServiceOptions = {},
   ) {}
 
@@ -73,8 +76,8 @@ export class LeadService {
     try {
       // A transaction, not a lone INSERT: see `runWrite` (a Galera node retrying a lone INSERT
       // after a conflict would hand back the id of the failed try).
-      const id = await runTransaction(this.dataSource, (tx) =>
-        this.leads.insert(tx, {
+      const id = await runTransaction(this.dataSource, async (tx) => {
+        const leadId = await this.leads.insert(tx, {
           externalId,
           phone,
           phoneE164: toE164(phone, this.options.phoneRegion),
@@ -83,8 +86,14 @@ export class LeadService {
           statusId: status.id,
           createdAt: now,
           updatedAt: now,
-        }),
-      );
+        });
+        await this.changes.append(tx, {
+          type: ChangeType.LEAD_CREATED,
+          entityId: leadId,
+          leadId,
+        });
+        return leadId;
+      });
       return this.leads.byIdOrFail(id);
     } catch (error) {
       if (uniqueViolationColumn(error) !== undefined) {

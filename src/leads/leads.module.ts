@@ -1,6 +1,7 @@
 import { DataSource } from "typeorm";
 import { provide } from "../common/container";
 import { defineModule } from "../common/feature-module";
+import { ChangeLog } from "../changes/change-log";
 import { APP_CONFIG } from "../config";
 import { LeadStatusService } from "../statuses/lead-status.service";
 import { Lead } from "./lead.entity";
@@ -24,6 +25,7 @@ export const leadsModule = defineModule({
           c.get(DataSource),
           c.get(LeadRepository),
           c.get(LeadStatusService),
+          c.get(ChangeLog),
           c.get(APP_CONFIG).leads,
         ),
     ),

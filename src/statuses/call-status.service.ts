@@ -14,6 +14,7 @@ import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
 import type { LeadStatusService } from "./lead-status.service";
+import { ChangeType } from "../changes/change.entity";
 import type { StatusCatalogs } from "./status-catalog";
 import { CallStatus } from "./call-status.entity";
 import {
@@ -66,6 +67,10 @@ export class CallStatusService {
       label: "call status",
       entityType: AuditEntityType.CALL_STATUS,
       catalog,
+      changeTypes: {
+        created: ChangeType.CALL_STATUS_CREATED,
+        updated: ChangeType.CALL_STATUS_UPDATED,
+      },
       relations: { leadStatus: true },
     };
   }

@@ -14,6 +14,7 @@ import { AuditEntityType } from "../audit/audit-entry.entity";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
 import { badUserInput } from "../common/errors";
+import { ChangeType } from "../changes/change.entity";
 import type { StatusCatalogs } from "./status-catalog";
 import { LeadStatus } from "./lead-status.entity";
 
@@ -49,6 +50,10 @@ export class LeadStatusService {
       label: "lead status",
       entityType: AuditEntityType.LEAD_STATUS,
       catalog,
+      changeTypes: {
+        created: ChangeType.LEAD_STATUS_CREATED,
+        updated: ChangeType.LEAD_STATUS_UPDATED,
+      },
     };
   }
 

@@ -1,5 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { DataSource } from "typeorm";
+import type { ChangeType } from "../changes/change.entity";
+import type { ChangeLog } from "../changes/change-log";
 import { CallStatus } from "./call-status.entity";
 import { currentAccountId, inAccount, scoped } from "../db/account-scope";
 import { onPrimary, perRequest } from "../db/request-scope";
@@ -57,6 +59,7 @@ export class StatusCatalogs {
   constructor(
     private readonly dataSource: DataSource,
     private readonly options: StatusCatalogOptions,
+    private readonly changes: ChangeLog,
   ) {
     this.accounts = new LRUCache({ max: options.maxAccounts });
   }
@@ -75,9 +78,16 @@ export class StatusCatalogs {
     return this.of(currentAccountId()).current();
   }
 
-  /** Inside a settings change's transaction: bump the current account's revision. */
-  recordChange(tx: Transaction): Promise<void> {
-    return this.of(currentAccountId()).recordChange(tx);
+  /**
+   * Inside a settings change's transaction: bumps the current account's revision and writes the
+   * change into the account change log with it (announced once the transaction commits).
+   */
+  async recordChange(
+    tx: Transaction,
+    change: { type: ChangeType; entityId: number },
+  ): Promise<void> {
+    const revision = await this.of(currentAccountId()).recordChange(tx);
+    await this.changes.append(tx, { ...change, revision });
   }
 
   /** After a settings change of the current account (committed or not). */
@@ -176,11 +186,14 @@ export class StatusCatalog {
     return `${this.serial}:${this.generation}:${this.snapshot?.revision ?? "-"}`;
   }
 
-  /** Inside a settings change's transaction: bump the revision other instances look at. */
-  async recordChange(tx: Transaction): Promise<void> {
-    await inAccount(this.accountId, () =>
-      scoped(tx, StatusRevision).update({}, { revision: () => "revision + 1" }),
-    );
+  /** Inside a settings change's transaction: bumps the revision other instances look at. */
+  async recordChange(tx: Transaction): Promise<number> {
+    return inAccount(this.accountId, async () => {
+      const revisions = scoped(tx, StatusRevision);
+      await revisions.update({}, { revision: () => "revision + 1" });
+      // The row is locked by the update until the transaction ends: this is our own increment.
+      return (await revisions.findOneOrFail({})).revision;
+    });
   }
 
   /** After a settings change (committed or not): the next read loads the lists anew. */

@@ -10,6 +10,7 @@ import { writeAudit } from "../audit/audit.service";
 import type { Principal } from "../access/principal";
 import { scoped, type AccountOwnedRow } from "../db/account-scope";
 import { runTransaction } from "../db/writes";
+import type { ChangeType } from "../changes/change.entity";
 import type { StatusCatalogs } from "./status-catalog";
 import { badUserInput, conflict, notFound } from "../common/errors";
 import { insertWithCode } from "../db/coded-insert";
@@ -68,6 +69,8 @@ export interface StatusTable<T extends StatusRow> {
   label: string;
   entityType: AuditEntityType;
   catalog: StatusCatalogs;
+  /** What the change log calls a new row of this kind, and a change of one. */
+  changeTypes: { created: ChangeType; updated: ChangeType };
   relations?: FindOptionsRelations<T>;
 }
 
@@ -157,7 +160,7 @@ export async function insertStatus<T extends StatusRow>(
           entityId: newId,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
-        await catalog.recordChange(tx);
+        await catalog.recordChange(tx, { type: table.changeTypes.created, entityId: newId });
         return newId;
       }).finally(() => catalog.invalidate());
     },
@@ -223,7 +226,7 @@ export async function updateStatus<T extends StatusRow>(
         entityId: id,
         changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
       });
-      await catalog.recordChange(tx);
+      await catalog.recordChange(tx, { type: table.changeTypes.updated, entityId: id });
       return true;
     }).finally(() => catalog.invalidate());
     if (applied) return stored(table, id);

@@ -1,6 +1,7 @@
 import { DataSource } from "typeorm";
 import { provide } from "../common/container";
 import { defineModule } from "../common/feature-module";
+import { ChangeLog } from "../changes/change-log";
 import { APP_CONFIG } from "../config";
 import { CallStatus } from "./call-status.entity";
 import { CallStatusResolver } from "./call-status.resolver";
@@ -26,7 +27,7 @@ export const statusesModule = defineModule({
   providers: [
     provide(
       StatusCatalogs,
-      (c) => new StatusCatalogs(c.get(DataSource), c.get(APP_CONFIG).statusCache),
+      (c) => new StatusCatalogs(c.get(DataSource), c.get(APP_CONFIG).statusCache, c.get(ChangeLog)),
     ),
     provide(
       LeadStatusService,

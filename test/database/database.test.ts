@@ -129,6 +129,7 @@ describeEachDatabase("database", (server) => {
         expect(await runner.hasTable("calls")).toBe(false);
         expect(await runner.hasTable("leads")).toBe(false);
         expect(await runner.hasTable("lead_name_words")).toBe(false);
+        expect(await runner.hasTable("change_log")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
         expect(await runner.hasTable("lead_statuses")).toBe(false);
       } finally {
@@ -148,6 +149,7 @@ describeEachDatabase("database", (server) => {
         "Accounts1764100000007",
         "LeadsAndCallsAtVolume1764100000008",
         "NameWordsByAccount1764100000009",
+        "ChangeLog1764100000010",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

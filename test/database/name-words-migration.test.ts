@@ -19,6 +19,11 @@ const MIGRATIONS = DATABASE_MODEL.migrations;
 const PREVIOUS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(LeadsAndCallsAtVolume1764100000008) + 1);
 const UP_TO_THIS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(NameWordsByAccount1764100000009) + 1);
 
+/** What the entities still expect after 009: only the later migrations' tables (010: the change log). */
+async function pendingBeforeNextMigration(ds: DataSource): Promise<string[]> {
+  return (await pendingSchemaChanges(ds)).filter((query) => !/change_log/.test(query));
+}
+
 describeEachDatabaseKind("migration 009 on a database of the previous release", (kind) => {
   let database: TestDatabase;
   let ds: DataSource;
@@ -112,7 +117,7 @@ describeEachDatabaseKind("migration 009 on a database of the previous release", 
     ]);
     expect(await words()).toEqual(EXPECTED);
     expect(await fullTextIndexExists()).toBe(false);
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingBeforeNextMigration(ds)).toEqual([]);
   });
 
   it("completes the index when run again after a run cut short", async () => {
@@ -127,7 +132,7 @@ describeEachDatabaseKind("migration 009 on a database of the previous release", 
       await runner.release();
     }
     expect(await words()).toEqual(EXPECTED);
-    expect(await pendingSchemaChanges(ds)).toEqual([]);
+    expect(await pendingBeforeNextMigration(ds)).toEqual([]);
   });
 
   it("reverts (the word index goes, the full-text index comes back) and applies again", async () => {

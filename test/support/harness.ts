@@ -109,6 +109,7 @@ export function testConfig(
     statusCache: { enabled: true, refreshMs: 1000, maxAccounts: 1000 },
     leads: {},
     cors: { origins: "*" },
+    changes: { retentionDays: 7 },
     ...overrides,
   };
 }

@@ -1,0 +1,137 @@
+/**
+ * The account change log (`change_log`): every committed change of an account's statuses, leads
+ * and calls, one row each, written inside the change's own transaction, so that a change and its
+ * entry commit together or not at all. Once the transaction has committed, its entries are
+ * announced on the event bus (`changes:<account id>`, one message per transaction), where live
+ * subscriptions of every instance hear them; entries are never announced for a transaction that
+ * rolled back. The announcement carries ids only: each instance reads and renders the current
+ * state for its own subscribers, scoped to each.
+ */
+import { In, type DataSource } from "typeorm";
+import { acrossAccountsRepository, currentAccountId, scoped } from "../db/account-scope";
+import { runWrite } from "../db/writes";
+import { afterCommit, type Transaction } from "../db/transaction";
+import type { EventBus } from "../events/event-bus";
+import type { Logger } from "../logger";
+import { ChangeLogEntry, ChangeType } from "./change.entity";
+
+/** One change as it is announced (and as subscribers see it). */
+export interface ChangeNotice {
+  /** The change log entry's id. */
+  id: number;
+  type: ChangeType;
+  entityId: number;
+  leadId: number | null;
+  revision: number | null;
+}
+
+/** The changes of one committed transaction of one account. */
+export interface ChangeEvent {
+  accountId: number;
+  changes: ChangeNotice[];
+}
+
+export type NewChange = Omit<ChangeNotice, "id" | "leadId" | "revision"> &
+  Partial<Pick<ChangeNotice, "leadId" | "revision">>;
+
+const STATUS_TYPES = new Set<ChangeType>([
+  ChangeType.CALL_STATUS_CREATED,
+  ChangeType.CALL_STATUS_UPDATED,
+  ChangeType.LEAD_STATUS_CREATED,
+  ChangeType.LEAD_STATUS_UPDATED,
+]);
+
+/** True for a change of the account's status settings (either list). */
+export function isStatusChange(notice: ChangeNotice): boolean {
+  return STATUS_TYPES.has(notice.type);
+}
+
+export class ChangeLog {
+  /** The entries of each transaction in progress, announced together once it commits. */
+  private readonly pending = new WeakMap<Transaction, ChangeNotice[]>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Writes the entry of a change of the current account, inside the change's transaction. */
+  async append(tx: Transaction, change: NewChange): Promise<void> {
+    const accountId = currentAccountId();
+    const notice: ChangeNotice = { leadId: null, revision: null, ...change, id: 0 };
+    notice.id = await scoped(tx, ChangeLogEntry).insert({
+      type: notice.type,
+      entityId: notice.entityId,
+      leadId: notice.leadId,
+      revision: notice.revision,
+    });
+    let notices = this.pending.get(tx);
+    if (!notices) {
+      const collected: ChangeNotice[] = [];
+      notices = collected;
+      this.pending.set(tx, collected);
+      afterCommit(tx, () => this.announce({ accountId, changes: collected }));
+    }
+    notices.push(notice);
+  }
+
+  /** Calls `listener` with each committed change event of the account, on any instance. */
+  subscribe(accountId: number, listener: (event: ChangeEvent) => void): () => void {
+    return this.bus.subscribe(this.channel(accountId), (message) => {
+      let event: ChangeEvent;
+      try {
+        event = JSON.parse(message) as ChangeEvent;
+      } catch {
+        this.logger.warn({ accountId }, "change event: not JSON, ignored");
+        return;
+      }
+      if (event.accountId !== accountId || !Array.isArray(event.changes)) return;
+      listener(event);
+    });
+  }
+
+  /** Calls `listener` whenever announcements may have been missed (the bus was down). */
+  onResume(listener: () => void): () => void {
+    return this.bus.onResume(listener);
+  }
+
+  /** The one place a channel is named: nothing is announced without its account. */
+  private channel(accountId: number): string {
+    return `changes:${accountId}`;
+  }
+
+  private announce(event: ChangeEvent): void {
+    this.bus.publish(this.channel(event.accountId), JSON.stringify(event));
+  }
+
+  /**
+   * Deletes the entries of every account written before `cutoff`, oldest first, in batches of
+   * `batchSize` (each its own short statement, so that writers are not held up); answers how
+   * many went. The log is bounded by age: see `CHANGE_LOG_RETENTION_DAYS`.
+   */
+  async pruneBefore(cutoff: Date, batchSize = PRUNE_BATCH): Promise<number> {
+    const reason = "retention of the change log applies to every account alike";
+    let deleted = 0;
+    for (;;) {
+      const rows = await acrossAccountsRepository(this.dataSource, ChangeLogEntry, reason)
+        .createQueryBuilder("entry")
+        .select("entry.id", "id")
+        .where("entry.created_at < :cutoff", { cutoff })
+        .orderBy("entry.created_at", "ASC")
+        .addOrderBy("entry.id", "ASC")
+        .limit(batchSize)
+        .getRawMany<{ id: number | string }>();
+      if (rows.length === 0) return deleted;
+      const ids = rows.map((row) => Number(row.id));
+      await runWrite(this.dataSource, () =>
+        acrossAccountsRepository(this.dataSource, ChangeLogEntry, reason).delete({ id: In(ids) }),
+      );
+      deleted += ids.length;
+      if (ids.length < batchSize) return deleted;
+    }
+  }
+}
+
+/** Entries deleted per statement when the log is pruned. */
+export const PRUNE_BATCH = 1000;
