@@ -29,13 +29,15 @@ export function stealSeconds(): number {
 /**
  * After a bulk load InnoDB writes its dirty pages back for minutes, on the same two cores as
  * the measurement. Flushes them at full speed (`innodb_max_dirty_pages_pct = 0` for the while)
- * and waits until few are left (at most 5 minutes): the look-ups are to measure a settled
- * server, as production's would be. Answers the seconds it waited.
+ * and waits until few are left (at most `maxSeconds`): the look-ups are to measure a settled
+ * server, as production's would be. The count is the whole server's: other clients' writes keep
+ * it up. Answers the seconds it waited.
  */
 export async function settle(
   server: MysqlServer,
   progress: (line: string) => void,
   label: string,
+  maxSeconds = 300,
 ): Promise<number> {
   const connection = await connect(server);
   try {
@@ -50,7 +52,7 @@ export async function settle(
         );
         const dirty = Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
         const waited = (performance.now() - started) / 1000;
-        if (dirty < 1000 || waited > 300) {
+        if (dirty < 1000 || waited > maxSeconds) {
           progress(
             `${label}: InnoDB settled in ${waited.toFixed(0)} s (${dirty} dirty pages left)`,
           );
