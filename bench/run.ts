@@ -13,10 +13,10 @@
  *
  * In this order: c and d at each size of BENCH_SIZES on SQLite, the RSS of a sustained c, a, b
  * and b' (scenarios/reads.ts); c, d, e and f on MariaDB (scenarios/mariadb.ts); the accounts
- * scenario (scenarios/accounts.ts); the volume scenario (scenarios/volume.ts); last the cluster
- * (scenarios/cluster.ts). This file reads the options, picks the scenarios and prints the
- * report. Every server runs in its own child process; this process runs autocannon. Settings:
- * see bench/README.md.
+ * scenario (scenarios/accounts.ts); the volume scenario (scenarios/volume.ts); the search
+ * scenario (scenarios/search.ts); last the cluster (scenarios/cluster.ts). This file reads the
+ * options, picks the scenarios and prints the report. Every server runs in its own child
+ * process; this process runs autocannon. Settings: see bench/README.md.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -30,12 +30,13 @@ import { parseServer, serverVersion } from "./lib/mysql";
 import { readOptions } from "./lib/options";
 import { out, progress } from "./lib/output";
 import { printReport, writeReport } from "./lib/report";
-import { VOLUME_MAX_GROWTH, VOLUME_TARGET_MS } from "./lib/results";
+import { SEARCH_MAX_GROWTH, VOLUME_MAX_GROWTH, VOLUME_TARGET_MS } from "./lib/results";
 import { buildReport } from "./lib/summary";
 import { accountsScenario } from "./scenarios/accounts";
 import { recordOnCluster } from "./scenarios/cluster";
 import { mariadbScenarios } from "./scenarios/mariadb";
 import { readScenarios } from "./scenarios/reads";
+import { searchScenario } from "./scenarios/search";
 import { volumeScenario } from "./scenarios/volume";
 
 let aborting = false;
@@ -84,7 +85,18 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cls-bench-"));
   addCleanup(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  const only = options.accountsOnly || options.volumeOnly;
+  // BENCH_ACCOUNTS_ONLY, BENCH_VOLUME_ONLY, BENCH_SEARCH_ONLY: only the scenarios asked for.
+  const onlyAsked = (
+    [
+      ["accounts", options.accountsOnly],
+      ["volume", options.volumeOnly],
+      ["search", options.searchOnly],
+    ] as const
+  )
+    .filter(([, asked]) => asked)
+    .map(([name]) => name);
+  const only = onlyAsked.length > 0;
+  const wanted = (name: (typeof onlyAsked)[number]) => !only || onlyAsked.includes(name);
   // One account: c and d on SQLite at every size, RSS, a, b, b', MariaDB, e and f.
   if (!only) {
     await readScenarios(bench, tmp);
@@ -95,13 +107,16 @@ async function main(): Promise<void> {
         "MariaDB was not reachable (or BENCH_SKIP_MYSQL=1): d, c, e, f on MariaDB were not measured",
       );
     }
-  } else if (options.accountsOnly) {
-    bench.notes.push("BENCH_ACCOUNTS_ONLY=1: only the accounts scenario was run");
-  } else bench.notes.push("BENCH_VOLUME_ONLY=1: only the volume scenario was run");
+  } else {
+    bench.notes.push(
+      onlyAsked.map((name) => `BENCH_${name.toUpperCase()}_ONLY=1`).join(", ") +
+        `: only the ${onlyAsked.join(" and ")} scenario${onlyAsked.length > 1 ? "s were" : " was"} run`,
+    );
+  }
 
   // Many accounts on SQLite.
-  if (options.volumeOnly) {
-    // Only the volume scenario was asked for.
+  if (!wanted("accounts")) {
+    // Only other scenarios were asked for.
   } else if (options.accounts) {
     await accountsScenario(bench, tmp);
   } else {
@@ -109,8 +124,8 @@ async function main(): Promise<void> {
   }
 
   // Leads and calls at production volume on MariaDB.
-  if (options.accountsOnly) {
-    // Only the accounts scenario was asked for.
+  if (!wanted("volume")) {
+    // Only other scenarios were asked for.
   } else if (!options.volume) {
     bench.notes.push("BENCH_SKIP_VOLUME=1: the volume scenario was not run");
   } else if (!mariadb) {
@@ -126,10 +141,39 @@ async function main(): Promise<void> {
     }
   }
 
+  // One account's name search while another holds many matching names: MariaDB and SQLite.
+  if (!wanted("search")) {
+    // Only other scenarios were asked for.
+  } else if (!options.search) {
+    bench.notes.push("BENCH_SKIP_SEARCH=1: the search scenario was not run");
+  } else {
+    if (!mariadb) {
+      bench.notes.push(
+        "MariaDB was not reachable (or BENCH_SKIP_MYSQL=1): the search scenario ran on SQLite only",
+      );
+    }
+    bench.search = await searchScenario(
+      mariadb ? server : null,
+      tmp,
+      options.search,
+      progress,
+      addCleanup,
+    );
+    for (const db of bench.search.dbs) {
+      for (const lookup of db.lookups) {
+        bench.check(
+          `search (${db.db}): ${lookup.name}`,
+          lookup.pass,
+          `other account empty → ${db.largeLeads} leads: p50 ${lookup.empty.p50} → ${lookup.full.p50} ms (×${lookup.ratioP50}), p90 ${lookup.empty.p90} → ${lookup.full.p90} ms (×${lookup.ratioP90}) (each ≤ ×${SEARCH_MAX_GROWTH}); p99 ×${lookup.ratioP99}`,
+        );
+      }
+    }
+  }
+
   // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.
   const missing = missingClusterTools();
   if (only) {
-    // Only the accounts or the volume scenario was asked for.
+    // Only some scenarios were asked for.
   } else if (options.skipCluster || missing.length > 0) {
     bench.notes.push(
       options.skipCluster

@@ -24,6 +24,7 @@ import type {
   MemorySample,
   RssResult,
   ScenarioResult,
+  SearchResult,
   VolumeResult,
 } from "./results";
 
@@ -50,6 +51,7 @@ export class Bench {
   rss: RssResult | null = null;
   accounts: AccountsResult | null = null;
   volume: VolumeResult | null = null;
+  search: SearchResult | null = null;
   private readonly dbPid: number | null;
   private writeCounter = 0;
   private readonly runId = `${process.pid}-${Date.now().toString(36)}`;

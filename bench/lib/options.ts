@@ -32,6 +32,10 @@ export interface BenchOptions {
   volume: VolumeOptions | null;
   /** Only the volume scenario (BENCH_VOLUME_ONLY=1). */
   volumeOnly: boolean;
+  /** The search scenario (see bench/scenarios/search.ts); null: skipped (BENCH_SKIP_SEARCH=1). */
+  search: SearchOptions | null;
+  /** Only the search scenario (BENCH_SEARCH_ONLY=1). */
+  searchOnly: boolean;
 }
 
 export interface AccountsOptions {
@@ -58,6 +62,21 @@ export interface VolumeOptions {
   samples: number;
   /** Rounds of look-ups on one volume before switching to the other. */
   block: number;
+  /** innodb_buffer_pool_size is raised to at least this for the scenario, then restored. */
+  bufferPoolMiB: number;
+}
+
+export interface SearchOptions {
+  /** Leads of the large account, every one named so that the small account's search matches. */
+  leads: number;
+  /** Timed requests per request, database and phase (before, after the seeding). */
+  samples: number;
+  /** Timed requests of each of the large account's own searches. */
+  ownSamples: number;
+  /** Rounds of requests on one database before switching to the other. */
+  block: number;
+  /** At most this many seconds of waiting for InnoDB to write the seeded leads back. */
+  settleMaxSeconds: number;
   /** innodb_buffer_pool_size is raised to at least this for the scenario, then restored. */
   bufferPoolMiB: number;
 }
@@ -131,6 +150,17 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
           bufferPoolMiB: number("BENCH_VOLUME_BUFFER_POOL_MIB", 6144, 128, 1_048_576),
         };
   const volumeOnly = volume !== null && process.env.BENCH_VOLUME_ONLY === "1";
+  const search: SearchOptions | null =
+    process.env.BENCH_SKIP_SEARCH === "1"
+      ? null
+      : {
+          leads: number("BENCH_SEARCH_LEADS", quick ? 50_000 : 500_000, 1_000, 100_000_000),
+          samples: number("BENCH_SEARCH_SAMPLES", quick ? 50 : 300, 10, 100_000),
+          ownSamples: number("BENCH_SEARCH_OWN_SAMPLES", quick ? 10 : 30, 1, 10_000),
+          block: number("BENCH_SEARCH_BLOCK", 25, 1, 100_000),
+          settleMaxSeconds: number("BENCH_SEARCH_SETTLE_MAX", quick ? 10 : 120, 0, 3600),
+          bufferPoolMiB: number("BENCH_SEARCH_BUFFER_POOL_MIB", 1024, 128, 1_048_576),
+        };
   return {
     quick,
     warmupSeconds: number("BENCH_WARMUP", quick ? 0.5 : 2, 0, 60),
@@ -142,10 +172,13 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     skipMysql: process.env.BENCH_SKIP_MYSQL === "1",
     skipCluster: process.env.BENCH_SKIP_CLUSTER === "1",
     leads: number("BENCH_LEADS", 100, 1, 10_000),
-    // The volume scenario seeds 12 million rows (about 5 minutes here) before it measures.
+    // The volume scenario seeds 12 million rows (about 5 minutes here) before it measures; the
+    // search scenario half a million leads, twice.
     timeoutSeconds: number(
       "BENCH_TIMEOUT",
-      (quick ? 300 : 900) + (volume ? (quick ? 120 : 2700) : 0),
+      (quick ? 300 : 900) +
+        (volume ? (quick ? 120 : 2700) : 0) +
+        (search ? (quick ? 120 : 900) : 0),
       30,
       86_400,
     ),
@@ -154,5 +187,7 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     accountsOnly: accounts !== null && process.env.BENCH_ACCOUNTS_ONLY === "1",
     volume,
     volumeOnly,
+    search,
+    searchOnly: search !== null && process.env.BENCH_SEARCH_ONLY === "1",
   };
 }

@@ -5,12 +5,15 @@ import type { LatencySummary } from "./latency";
 import type { LoadResult } from "./load";
 import { out } from "./output";
 import {
+  SEARCH_MAX_GROWTH,
   VOLUME_MAX_GROWTH,
   VOLUME_TARGET_MS,
   type AccountsResult,
   type BenchReport,
   type MemorySample,
   type ScenarioResult,
+  type SearchPhase,
+  type SearchResult,
   type VolumeResult,
 } from "./results";
 
@@ -134,6 +137,7 @@ export function printReport(report: BenchReport): void {
 
   if (report.accounts) printAccounts(report.accounts);
   if (report.volume) printVolume(report.volume);
+  if (report.search) printSearch(report.search);
 
   out();
   out("Ratios (req/s) and targets:");
@@ -193,6 +197,86 @@ function printVolume(v: VolumeResult): void {
   );
   out(
     `  targets: p50 and p99 ≤ ${VOLUME_TARGET_MS} ms, and at most ${VOLUME_MAX_GROWTH}× those of a tenth of the volume`,
+  );
+}
+
+function printSearch(s: SearchResult): void {
+  out();
+  out(
+    `Search (single client, one request at a time): a small account's name search on two ` +
+      `databases set up alike, timed in turns; then the large account of one of them gets leads ` +
+      `whose first names all begin with "${s.namePrefix}"` +
+      (s.bufferPoolMiB
+        ? `; MariaDB innodb_buffer_pool_size ${s.bufferPoolMiB.during} MiB, was ${s.bufferPoolMiB.before}`
+        : ""),
+  );
+  const phase = (p: SearchPhase) =>
+    `load average ${fmt(p.loadAverage, 2)}, stolen ${fmt(p.stealPct, 1)} %, ${fmt(p.seconds, 0)} s`;
+  for (const db of s.dbs) {
+    out();
+    out(
+      `  ${db.db}: small account ${db.smallLeads} leads; large account empty, or ${db.largeLeads} ` +
+        `leads (seeded in ${fmt(db.seedSeconds, 1)} s` +
+        (db.settleSeconds === null ? "" : `, InnoDB settled in ${fmt(db.settleSeconds, 0)} s`) +
+        `); ${fmt(db.totalSeconds, 0)} s in all`,
+    );
+    out(
+      `    timed before the seeding: ${phase(db.phases.before)}; after: ${phase(db.phases.after)}`,
+    );
+    out(
+      table(
+        [
+          "small account (AGENT)",
+          "answer",
+          "empty p50",
+          "p99",
+          `${db.largeLeads} p50`,
+          "p99",
+          "×p50",
+          "×p99",
+          "",
+          "both empty ×p50",
+          "×p99",
+        ],
+        db.lookups.map((l) => [
+          l.name,
+          l.expected,
+          fmt(l.empty.p50, 2),
+          fmt(l.empty.p99, 2),
+          fmt(l.full.p50, 2),
+          fmt(l.full.p99, 2),
+          fmt(l.ratioP50, 2),
+          fmt(l.ratioP99, 2),
+          l.pass ? "PASS" : "FAIL",
+          fmt(l.beforeSeeding.ratioP50, 2),
+          fmt(l.beforeSeeding.ratioP99, 2),
+        ]),
+        [false, false, true, true, true, true, true, true, false, true, true],
+      )
+        .map((line) => `    ${line}`)
+        .join("\n"),
+    );
+    out(
+      table(
+        ["large account's own (AGENT)", "answer", "n", "p50 ms", "p99 ms", "max ms"],
+        db.own.map((o) => [
+          o.name,
+          o.expected,
+          String(o.latency.n),
+          fmt(o.latency.p50, 2),
+          fmt(o.latency.p99, 2),
+          fmt(o.latency.max, 2),
+        ]),
+        [false, false, true, true, true, true],
+      )
+        .map((line) => `    ${line}`)
+        .join("\n"),
+    );
+    out(`    timed: ${phase(db.phases.own)}`);
+  }
+  out(
+    `  ms, client-side. ×: full / empty, timed in the same stretch; "both empty": the same ` +
+      `ratio before the seeding (the noise). Target: p50 and p90 full at most ${SEARCH_MAX_GROWTH}× empty.`,
   );
 }
 

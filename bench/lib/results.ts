@@ -151,6 +151,7 @@ export interface BenchReport {
   rss: RssResult | null;
   accounts: AccountsResult | null;
   volume: VolumeResult | null;
+  search: SearchResult | null;
   checks: Check[];
   notes: string[];
 }
@@ -186,3 +187,62 @@ export interface VolumeResult {
 /** The volume look-ups' targets: p50 and p99 at the volume (ms), and their growth over a tenth. */
 export const VOLUME_TARGET_MS = 20;
 export const VOLUME_MAX_GROWTH = 2;
+
+/** One timed stretch of the search scenario: the machine meanwhile. */
+export interface SearchPhase {
+  /** 1-minute load average when it started. */
+  loadAverage: number;
+  /** CPU time the host took from this machine meanwhile, % of one core. */
+  stealPct: number;
+  seconds: number;
+}
+
+/** The search scenario on one database kind (two databases: a control and the seeded one). */
+export interface SearchDbResult {
+  db: "mariadb" | "sqlite";
+  smallLeads: number;
+  largeLeads: number;
+  seedSeconds: number;
+  /** MariaDB: how long InnoDB took to write the load back before the second timing. */
+  settleSeconds: number | null;
+  /** Both databases before the seeding, both after it, the large account's own searches. */
+  phases: { before: SearchPhase; after: SearchPhase; own: SearchPhase };
+  /** The small account's requests: single requests, one at a time, both databases in turn. */
+  lookups: Array<{
+    name: string;
+    /** What every answer was checked to be. */
+    expected: string;
+    /** After the seeding: the control (large account empty), and the seeded database (full). */
+    empty: LatencySummary;
+    full: LatencySummary;
+    /** full / empty, of p50, p90 and p99. */
+    ratioP50: number;
+    ratioP90: number;
+    ratioP99: number;
+    /** ratioP50 and ratioP90 within SEARCH_MAX_GROWTH. */
+    pass: boolean;
+    /** Before the seeding, both empty: how far apart two equal databases measure. */
+    beforeSeeding: {
+      control: LatencySummary;
+      seeded: LatencySummary;
+      /** seeded / control. */
+      ratioP50: number;
+      ratioP99: number;
+    };
+  }>;
+  /** The large account's own searches, full. */
+  own: Array<{ name: string; expected: string; latency: LatencySummary }>;
+  totalSeconds: number;
+}
+
+/** A small account's name search while another account holds many matching names. */
+export interface SearchResult {
+  /** Every first name of the large account begins with it (`seed:volume --name-prefix`). */
+  namePrefix: string;
+  /** MariaDB's innodb_buffer_pool_size before and during the scenario; null: not on MariaDB. */
+  bufferPoolMiB: { before: number; during: number } | null;
+  dbs: SearchDbResult[];
+}
+
+/** The small account's p50 and p90 with the large account full: at most this × those with it empty. */
+export const SEARCH_MAX_GROWTH = 2;

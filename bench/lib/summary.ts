@@ -133,6 +133,7 @@ export function buildReport(bench: Bench, machine: MachineInfo, startedAt: Date)
     rss: bench.rss,
     accounts: bench.accounts,
     volume: bench.volume,
+    search: bench.search,
     checks: bench.checks,
     notes: bench.notes,
   };

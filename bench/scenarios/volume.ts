@@ -10,37 +10,17 @@
  * target volume, and within 2× of the tenth — the cost of a page or a look-up must not grow
  * with the tables.
  */
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import mysql from "mysql2/promise";
 import { volumeLeadExternalId } from "../../src/cli/volume-seed";
-import { childEnv } from "../lib/children";
+import { APIKEY_CLI, printedKey, runCli, SEED_CLI } from "../lib/cli";
 import { request } from "../lib/graphql";
+import { raiseBufferPool, settle, stealSeconds } from "../lib/innodb";
 import { summarizeLatency, type LatencySummary } from "../lib/latency";
 import { createDatabase, dropDatabase, type MysqlServer } from "../lib/mysql";
-import { REPO_ROOT, type VolumeOptions } from "../lib/options";
+import type { VolumeOptions } from "../lib/options";
 import { VOLUME_MAX_GROWTH, VOLUME_TARGET_MS, type VolumeResult } from "../lib/results";
 import { startService } from "../lib/service";
 import { ACCOUNT_CODE, lookups, type Lookup } from "./volume-lookups";
-
-const SEED_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "seed-volume.js");
-const APIKEY_CLI = path.join(REPO_ROOT, "dist", "src", "cli", "apikey.js");
-
-function run(file: string, args: string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [file, ...args],
-      { cwd: REPO_ROOT, env: childEnv(env), timeout: 3 * 3600_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) =>
-        error
-          ? reject(new Error(`${path.basename(file)} failed: ${error.message}\n${stderr}`))
-          : resolve(stdout),
-    );
-  });
-}
 
 /** A deterministic spread of lead numbers over the account's leads. */
 function leadNumbers(count: number, leadsInAccount: number): number[] {
@@ -74,20 +54,19 @@ async function prepareLevel(
   const env = { DATABASE_URL: url, NODE_ENV: "production", LOG_LEVEL: "warn" };
   progress(`volume: seeding ${leads} leads and ${calls} calls in ${options.accounts} accounts`);
   const started = performance.now();
-  await run(
+  await runCli(
     SEED_CLI,
     ["--leads", String(leads), "--calls", String(calls), "--accounts", String(options.accounts)],
     env,
   );
   const seedSeconds = Math.round((performance.now() - started) / 100) / 10;
   progress(`volume: seeded in ${seedSeconds} s`);
-  const keyOutput = await run(
+  const keyOutput = await runCli(
     APIKEY_CLI,
     ["create", "--role", "ADMIN", "--name", "bench volume", "--account", ACCOUNT_CODE],
     env,
   );
-  const key = /csk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/.exec(keyOutput)?.[0];
-  if (!key) throw new Error("apikey CLI printed no key");
+  const key = printedKey(keyOutput);
   const service = await startService(`volume-${leads}`, url, true);
   const stop = async () => {
     await service.stop();
@@ -168,81 +147,6 @@ async function measureInterleaved(
   );
 }
 
-/** CPU time stolen from this machine by its host, in seconds so far (/proc/stat). */
-function stealSeconds(): number {
-  try {
-    const fields = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/);
-    return Number(fields[8]) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-/**
- * After a bulk load InnoDB writes its dirty pages back for minutes, on the same two cores as
- * the measurement. Flushes them at full speed (`innodb_max_dirty_pages_pct = 0` for the while)
- * and waits until few are left (at most 5 minutes): the look-ups are to measure a settled
- * server, as production's would be.
- */
-async function settle(server: MysqlServer, progress: (line: string) => void): Promise<void> {
-  const connection = await connect(server);
-  try {
-    const [before] = await connection.query("SELECT @@innodb_max_dirty_pages_pct AS pct");
-    const pct = Number((before as Array<{ pct: string }>)[0].pct);
-    const started = performance.now();
-    await connection.query("SET GLOBAL innodb_max_dirty_pages_pct = 0");
-    try {
-      for (;;) {
-        const [rows] = await connection.query(
-          "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'",
-        );
-        const dirty = Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
-        const waited = (performance.now() - started) / 1000;
-        if (dirty < 1000 || waited > 300) {
-          progress(`volume: InnoDB settled in ${waited.toFixed(0)} s (${dirty} dirty pages left)`);
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    } finally {
-      await connection.query(`SET GLOBAL innodb_max_dirty_pages_pct = ${pct}`);
-    }
-  } finally {
-    await connection.end();
-  }
-}
-
-function connect(server: MysqlServer): Promise<mysql.Connection> {
-  return mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-  });
-}
-
-async function bufferPool(server: MysqlServer, mib?: number): Promise<number> {
-  const connection = await connect(server);
-  try {
-    if (mib !== undefined) {
-      await connection.query(`SET GLOBAL innodb_buffer_pool_size = ${mib * 1024 * 1024}`);
-      // The resize runs in the background: wait until the server reports the new size.
-      for (let i = 0; i < 120; i += 1) {
-        const [rows] = await connection.query(
-          "SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'",
-        );
-        const status = String((rows as Array<{ Value: string }>)[0]?.Value ?? "");
-        if (status === "" || /completed/i.test(status)) break;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
-    const [rows] = await connection.query("SELECT @@innodb_buffer_pool_size AS size");
-    return Math.round(Number((rows as Array<{ size: string }>)[0].size) / 1024 / 1024);
-  } finally {
-    await connection.end();
-  }
-}
-
 /**
  * `onAbort` registers what must be undone should the run be cut short (the databases, the
  * buffer pool size); it may run after a normal end too, when it changes nothing.
@@ -253,12 +157,8 @@ export async function volumeScenario(
   progress: (line: string) => void,
   onAbort: (cleanup: () => Promise<void>) => void,
 ): Promise<VolumeResult> {
-  const before = await bufferPool(server);
-  // A production server holds its working set in memory; MariaDB's default pool (128 MiB)
-  // would make this a disk benchmark — and seeding 10 million rows take an hour.
-  const during =
-    before < options.bufferPoolMiB ? await bufferPool(server, options.bufferPoolMiB) : before;
-  if (during !== before) onAbort(async () => void (await bufferPool(server, before)));
+  // With MariaDB's default pool (128 MiB), seeding 10 million rows takes an hour.
+  const { before, during, restore } = await raiseBufferPool(server, options.bufferPoolMiB, onAbort);
   const levels: PreparedLevel[] = [];
   try {
     levels.push(
@@ -274,7 +174,7 @@ export async function volumeScenario(
     levels.push(
       await prepareLevel(server, options.leads, options.calls, options, progress, onAbort),
     );
-    await settle(server, progress);
+    await settle(server, progress, "volume");
     progress(`volume: timing ${options.samples} requests per look-up at both volumes, interleaved`);
     const stolenBefore = stealSeconds();
     const begin = performance.now();
@@ -323,6 +223,6 @@ export async function volumeScenario(
     };
   } finally {
     for (const prepared of levels) await prepared.stop();
-    if (during !== before) await bufferPool(server, before);
+    await restore();
   }
 }

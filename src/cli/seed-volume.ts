@@ -1,14 +1,16 @@
 /**
  * Fills the configured database with leads and calls at production volume (benchmarks, query
- * plans): `npm run seed:volume -- --leads 2000000 --calls 10000000 [--accounts 4]`. The rows go
- * to the accounts `volume_1` … (created when missing); running it again adds more.
+ * plans): `npm run seed:volume -- --leads 2000000 --calls 10000000 [--accounts 4]
+ * [--name-prefix car]`. The rows go to the accounts `volume_1` … (created when missing); running
+ * it again adds more. With `--name-prefix`, every lead's first name begins with it (so that one
+ * prefix matches all of them).
  */
 import { parseArgs } from "node:util";
 import { AccountService } from "../accounts/account.service";
 import { runTool, UsageError } from "./tool";
-import { seedVolume } from "./volume-seed";
+import { seedVolume, VOLUME_NAME_PREFIX } from "./volume-seed";
 
-const USAGE = "usage: seed:volume --leads N --calls M [--accounts K]";
+const USAGE = "usage: seed:volume --leads N --calls M [--accounts K] [--name-prefix PREFIX]";
 
 const { values } = (() => {
   try {
@@ -18,6 +20,7 @@ const { values } = (() => {
         leads: { type: "string" },
         calls: { type: "string" },
         accounts: { type: "string", default: "1" },
+        "name-prefix": { type: "string" },
       },
     });
   } catch (error) {
@@ -32,7 +35,7 @@ function count(name: string, value: string | undefined, min: number): number {
   return number;
 }
 
-let options: { leads: number; calls: number; accounts: number };
+let options: { leads: number; calls: number; accounts: number; namePrefix?: string };
 
 runTool(
   "seed:volume",
@@ -45,6 +48,13 @@ runTool(
     };
     if (options.accounts > options.leads) {
       throw new UsageError("--accounts must not exceed --leads (every account gets leads)");
+    }
+    const prefix = values["name-prefix"];
+    if (prefix !== undefined) {
+      if (!VOLUME_NAME_PREFIX.test(prefix)) {
+        throw new UsageError("--name-prefix must be 1 to 32 lower-case letters a-z or digits");
+      }
+      options.namePrefix = prefix;
     }
   },
   async ({ dataSource, container }) => {

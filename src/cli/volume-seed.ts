@@ -16,6 +16,11 @@ export interface VolumeOptions {
   calls: number;
   /** Accounts the rows are shared among (created as `volume_1` … when missing). */
   accounts: number;
+  /**
+   * Every lead's first name begins with this (`VOLUME_NAME_PREFIX` letters or digits, lower
+   * case): its words in the word index all start with it. Default: none (the names as always).
+   */
+  namePrefix?: string;
   /** Rows per INSERT statement (a power of ten wastes nothing: the sequence is made of digits). */
   chunk?: number;
   /** Progress lines (stderr in the CLI). */
@@ -61,9 +66,15 @@ for (const [words, size] of [
   if (words.length !== size || new Set(words).size !== size) throw new Error("syllable lists");
 }
 
-/** The generated name of the lead numbered `n` (0-based, per account), as the SQL builds it. */
-export function volumeLeadName(n: number): { first: string; last: string } {
-  const first = cap(FIRST_A[n % 20] + FIRST_B[Math.floor(n / 20) % 20]);
+/** What `namePrefix` may be: folded as `fullTextWords` folds (one word), ASCII, at most 32. */
+export const VOLUME_NAME_PREFIX = /^[a-z0-9]{1,32}$/;
+
+/**
+ * The generated name of the lead numbered `n` (0-based, per account), as the SQL builds it;
+ * `namePrefix` as given to `seedVolume`.
+ */
+export function volumeLeadName(n: number, namePrefix = ""): { first: string; last: string } {
+  const first = cap(namePrefix + FIRST_A[n % 20] + FIRST_B[Math.floor(n / 20) % 20]);
   const m = Math.floor(n / 7) * 7919 + n; // spreads surnames over the lead numbers
   const last = cap(
     LAST_A[m % 40] + LAST_B[Math.floor(m / 40) % 40] + LAST_C[Math.floor(m / 1600) % 40],
@@ -92,6 +103,10 @@ export async function seedVolume(
   options: VolumeOptions,
 ): Promise<VolumeAccount[]> {
   const chunk = options.chunk ?? 100_000;
+  const namePrefix = options.namePrefix ?? "";
+  if (namePrefix !== "" && !VOLUME_NAME_PREFIX.test(namePrefix)) {
+    throw new Error(`namePrefix must match ${String(VOLUME_NAME_PREFIX)}`);
+  }
   const progress = options.progress ?? (() => undefined);
   const accounts = await volumeAccounts(accountService, options.accounts);
   const sql = dialect(dataSource);
@@ -104,7 +119,7 @@ export async function seedVolume(
         const leads = share(options.leads, options.accounts, a);
         const calls = share(options.calls, options.accounts, a);
         const started = Date.now();
-        const firstLeadId = await seedLeads(runner, sql, account, a, leads, chunk);
+        const firstLeadId = await seedLeads(runner, sql, account, a, leads, chunk, namePrefix);
         await seedCalls(runner, sql, account.id, firstLeadId, leads, calls, chunk);
         seeded.push({ id: account.id, code: account.code, firstLeadId, leads, calls });
         progress(
@@ -230,6 +245,7 @@ async function seedLeads(
   accountIndex: number,
   leads: number,
   chunk: number,
+  namePrefix: string,
 ): Promise<number> {
   const status = await statusId(runner, "lead_statuses", account.id, "new");
   // Explicit ids, one after another: the calls below refer to the leads by arithmetic, and
@@ -248,7 +264,10 @@ async function seedLeads(
     const size = Math.min(chunk, leads - offset);
     const n = `(seq.n + ${offset})`;
     const m = `(${sql.div(n, 7)} * 7919 + ${n})`;
-    const first = sql.concat("fa.w", "fb.w");
+    // The prefix is a literal: VOLUME_NAME_PREFIX lets through letters and digits only.
+    const first = namePrefix
+      ? sql.concat(`'${namePrefix}'`, "fa.w", "fb.w")
+      : sql.concat("fa.w", "fb.w");
     const last = sql.concat("la.w", "lb.w", "lc.w");
     const phone = sql.concat("'+1'", `(${phoneBase} + ${n})`);
     await runner.query(
