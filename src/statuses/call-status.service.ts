@@ -16,6 +16,7 @@ import type { Principal } from "../access/principal";
 import type { LeadStatusService } from "./lead-status.service";
 import { ChangeType } from "../changes/change.entity";
 import type { StatusCatalogs } from "./status-catalog";
+import { revisionFor } from "./revision";
 import { CallStatus } from "./call-status.entity";
 import {
   AgentVisibility,
@@ -73,6 +74,15 @@ export class CallStatusService {
       },
       relations: { leadStatus: true },
     };
+  }
+
+  /**
+   * The revision of the status settings as the caller sees them (`revisionFor`): its own lists'
+   * revision, from the same in-memory lists the status queries answer from.
+   */
+  async statusesRevision(actor: Principal): Promise<string> {
+    const audience = scopeAudience(actor, {});
+    return revisionFor(await this.catalog.current(), audience);
   }
 
   /**

@@ -13,6 +13,7 @@ import { StatusCatalogs } from "./status-catalog";
 import { CallStatusHistoryResolver, LeadStatusHistoryResolver } from "./status-history.resolver";
 import { StatusRevision } from "./status-revision.entity";
 import { StatusLoaders } from "./status.loaders";
+import { StatusesRevisionResolver } from "./statuses-revision.resolver";
 
 /** Call statuses and lead statuses: the settings, their in-memory lists and their history. */
 export const statusesModule = defineModule({
@@ -23,6 +24,7 @@ export const statusesModule = defineModule({
     LeadStatusResolver,
     CallStatusHistoryResolver,
     LeadStatusHistoryResolver,
+    StatusesRevisionResolver,
   ],
   providers: [
     provide(
