@@ -13,6 +13,7 @@ import { DataSource } from "typeorm";
 import { MIGRATIONS } from "../migrations";
 import { accessModule } from "./access/access.module";
 import type { CallerContext } from "./access/caller";
+import type { Principal } from "./access/principal";
 import { accountsModule } from "./accounts/accounts.module";
 import { aiModule } from "./ai/ai.module";
 import { auditModule } from "./audit/audit.module";
@@ -36,7 +37,8 @@ import {
 import { readiness } from "./db/health";
 import { onPrimary } from "./db/request-scope";
 import { acrossAccounts, inAccount } from "./db/account-scope";
-import { createApolloServer } from "./graphql/apollo";
+import { createApolloServer, documentLimits } from "./graphql/apollo";
+import { subscriptionHandler } from "./graphql/subscriptions";
 import { authenticationFailure } from "./graphql/errors";
 import { ResponseCache } from "./graphql/response-cache";
 import { GRAPHQL_PATH, registerGraphQLRoute } from "./graphql/route";
@@ -245,8 +247,13 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     corsOrigins: config.cors.origins,
     readiness: () => readiness(dataSource),
   });
+  const schema = await buildAppSchema();
+  const runAs = <T>(principal: Principal | undefined, work: () => Promise<T>): Promise<T> =>
+    principal?.accountId
+      ? inAccount(principal.accountId, work)
+      : acrossAccounts("the platform operator, or an unauthenticated request", work);
   const apollo = await createApolloServer<CallerContext>({
-    schema: await buildAppSchema(),
+    schema,
     limits: config.graphql,
     logger,
     http,
@@ -260,10 +267,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     },
     // Everything a request reads or writes is limited to the caller's account (see
     // db/account-scope.ts); the platform operator acts in none.
-    runAs: (principal, work) =>
-      principal?.accountId
-        ? inAccount(principal.accountId, work)
-        : acrossAccounts("the platform operator, or an unauthenticated request", work),
+    runAs,
     context: async (base, caller) => {
       const principal = await caller.catch((error: unknown) => {
         throw authenticationFailure(error);
@@ -272,6 +276,28 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     },
     // Responses of queries that read only the status lists, reused until the lists change.
     responses: new ResponseCache(container.get(StatusCatalogs)),
+    subscriptions: subscriptionHandler<Principal, CallerContext>({
+      schema,
+      limits: {
+        maxPerConnection: config.subscriptions.maxPerConnection,
+        maxPerCaller: config.subscriptions.maxPerCredential,
+        connectionInitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
+        // As often as a revocation through another instance can reach this one.
+        recheckMs: Math.max(1, config.auth.apiKeyCacheSeconds) * 1000,
+      },
+      validationRules: documentLimits(config.graphql).validationRules,
+      maxTokens: config.graphql.maxTokens,
+      authenticate: (headers) => authenticator.authenticate(headers),
+      callerKey: (principal) => principal.actorId,
+      expiresAt: (principal) => principal.expiresAt,
+      context: (base, principal) => ({
+        ...base,
+        principal: { ...principal, requestId: base.requestId },
+        container,
+      }),
+      runAs,
+      logger,
+    }),
   });
   await http.ready();
   const stopPruning = pruneChangeLogRegularly(container.get(ChangeLog), config, logger);

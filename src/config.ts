@@ -77,6 +77,17 @@ export interface AppConfig {
   leads: LeadsConfig;
   cors: CorsConfig;
   changes: ChangesConfig;
+  subscriptions: SubscriptionsConfig;
+}
+
+/** Live subscriptions (GraphQL over WebSocket). */
+export interface SubscriptionsConfig {
+  /** Subscriptions one connection may hold at once. */
+  maxPerConnection: number;
+  /** Subscriptions one credential may hold at once on one instance. */
+  maxPerCredential: number;
+  /** How long a new connection may take to authenticate (`connection_init`), in ms. */
+  connectionInitTimeoutMs: number;
 }
 
 /** The account change log (src/changes). */
@@ -446,6 +457,13 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       CHANGE_LOG_RETENTION_DAYS: wholeNumber({ min: 1, max: 3650, unit: "days" })({
         default: 7,
       }),
+      SUBSCRIPTIONS_MAX_PER_CONNECTION: wholeNumber({ min: 1, max: 1000 })({ default: 20 }),
+      SUBSCRIPTIONS_MAX_PER_CREDENTIAL: wholeNumber({ min: 1, max: 1_000_000 })({
+        default: 200,
+      }),
+      WS_CONNECTION_INIT_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 300, unit: "seconds" })({
+        default: 10,
+      }),
     },
     {
       reporter: ({ errors }) => {
@@ -543,6 +561,11 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
     leads: { phoneRegion: env.PHONE_DEFAULT_REGION },
     cors: { origins: env.CORS_ORIGINS },
     changes: { retentionDays: env.CHANGE_LOG_RETENTION_DAYS },
+    subscriptions: {
+      maxPerConnection: env.SUBSCRIPTIONS_MAX_PER_CONNECTION,
+      maxPerCredential: env.SUBSCRIPTIONS_MAX_PER_CREDENTIAL,
+      connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_SECONDS * 1000,
+    },
   };
 }
 

@@ -50,6 +50,7 @@ describe("loadConfig defaults", () => {
       leads: { phoneRegion: undefined },
       cors: { origins: "*" },
       changes: { retentionDays: 7 },
+      subscriptions: { maxPerConnection: 20, maxPerCredential: 200, connectionInitTimeoutMs: 10_000 },
     });
   });
 
@@ -86,6 +87,9 @@ describe("loadConfig defaults", () => {
         PHONE_DEFAULT_REGION: "de",
         CORS_ORIGINS: "https://app.example.com",
         CHANGE_LOG_RETENTION_DAYS: "30",
+        SUBSCRIPTIONS_MAX_PER_CONNECTION: "5",
+        SUBSCRIPTIONS_MAX_PER_CREDENTIAL: "50",
+        WS_CONNECTION_INIT_TIMEOUT_SECONDS: "3",
       }),
     ).toEqual({
       port: 8080,
@@ -114,6 +118,7 @@ describe("loadConfig defaults", () => {
       leads: { phoneRegion: "DE" },
       cors: { origins: ["https://app.example.com"] },
       changes: { retentionDays: 30 },
+      subscriptions: { maxPerConnection: 5, maxPerCredential: 50, connectionInitTimeoutMs: 3000 },
     });
   });
 });

@@ -51,6 +51,8 @@ export interface Principal {
   accountId: number | null;
   /** That account's code; null for PLATFORM. */
   accountCode: string | null;
+  /** For JWTs: when the token expires (ms since the epoch); a long-lived subscription ends then. */
+  expiresAt?: number;
 }
 
 /**

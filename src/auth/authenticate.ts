@@ -60,17 +60,24 @@ export class Authenticator {
    * account is refused like a bad token.
    */
   private async fromToken(identity: JwtIdentity): Promise<Principal> {
-    const { role, actorId, accountCode } = identity;
+    const { role, actorId, accountCode, expiresAt } = identity;
     if (role === Role.PLATFORM) {
       if (accountCode !== null) {
         throw new AppError("UNAUTHENTICATED", "A PLATFORM token names no account.");
       }
-      return { role, actorId, via: "jwt", accountId: null, accountCode: null };
+      return { role, actorId, via: "jwt", accountId: null, accountCode: null, expiresAt };
     }
     const account = await this.accounts.byCode(accountCode ?? DEFAULT_ACCOUNT_CODE);
     if (!account || !account.active) {
       throw new AppError("UNAUTHENTICATED", "The token's account is unknown or inactive.");
     }
-    return { role, actorId, via: "jwt", accountId: account.id, accountCode: account.code };
+    return {
+      role,
+      actorId,
+      via: "jwt",
+      accountId: account.id,
+      accountCode: account.code,
+      expiresAt,
+    };
   }
 }

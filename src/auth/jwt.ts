@@ -12,6 +12,8 @@ export interface JwtIdentity {
   actorId: string;
   /** The account claim, when the token carries one. */
   accountCode: string | null;
+  /** When the token expires (`exp`), in milliseconds since the epoch. */
+  expiresAt: number;
 }
 
 type JwtConfig = NonNullable<AuthConfig["jwt"]>;
@@ -155,6 +157,7 @@ export class JwtVerifier {
       role: role as Role,
       actorId: `${JWT_ACTOR_PREFIX}${payload.sub}`,
       accountCode: account ?? null,
+      expiresAt: (payload.exp as number) * 1000,
     };
   }
 }

@@ -31,3 +31,16 @@ export class CallResult {
   })
   leadStatusChanged!: boolean;
 }
+
+@ObjectType({ description: "A lead after a committed change of it." })
+export class LeadChange {
+  @Field(() => Lead, { description: "The lead as it is now (its status after the change)." })
+  lead!: Lead;
+
+  @Field(() => Call, {
+    nullable: true,
+    description:
+      "The call whose recording changed the lead (the latest one, when several were recorded before this was sent); null for other changes, such as the lead's creation.",
+  })
+  call!: Call | null;
+}

@@ -112,12 +112,12 @@ function drainPlugin(http: FastifyInstance, timeoutMs: number, logger: Logger): 
   };
 }
 
-/** The schema has no subscriptions: say so during validation, not as a failure to execute. */
+/** Over HTTP, a subscription is refused during validation, not as a failure to execute. */
 const NoSubscriptions: ValidationRule = (context) => ({
   OperationDefinition(node) {
     if (node.operation === "subscription") {
       context.reportError(
-        new GraphQLError("Subscriptions are not supported: use a query or a mutation.", {
+        new GraphQLError("Subscriptions are served over WebSocket (protocol graphql-transport-ws) on this path, not over a plain HTTP request.", {
           nodes: [node],
         }),
       );
@@ -126,14 +126,12 @@ const NoSubscriptions: ValidationRule = (context) => ({
 });
 
 /**
- * The Apollo server: limits (depth, aliases, directives, cost, tokens), introspection and Sandbox
- * as configured, no batching, CSRF prevention, masked errors with stable codes.
+ * The document limits (depth, aliases, directives, cost; field suggestions blocked when
+ * introspection is off), for HTTP requests and subscriptions alike. Tokens are limited by
+ * graphql-js's own parser (`maxTokens`).
  */
-export async function createApolloServer<TContext extends RequestContext>(
-  options: ApolloOptions,
-): Promise<ApolloServer<TContext>> {
-  const { limits, schema, logger } = options;
-  const armor = new ApolloArmor({
+export function documentLimits(limits: GraphqlConfig) {
+  return new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
     maxAliases: { n: limits.maxAliases },
     maxDirectives: { n: limits.maxDirectives },
@@ -144,6 +142,17 @@ export async function createApolloServer<TContext extends RequestContext>(
     // Suggestions would reveal the schema that turning introspection off hides.
     blockFieldSuggestion: { enabled: !limits.introspection },
   }).protect();
+}
+
+/**
+ * The Apollo server: limits (depth, aliases, directives, cost, tokens), introspection and Sandbox
+ * as configured, no batching, CSRF prevention, masked errors with stable codes.
+ */
+export async function createApolloServer<TContext extends RequestContext>(
+  options: ApolloOptions,
+): Promise<ApolloServer<TContext>> {
+  const { limits, schema, logger } = options;
+  const armor = documentLimits(limits);
   const apollo = new ApolloServer<TContext>({
     schema,
     formatError: errorFormatter({ suggestions: limits.introspection }),

@@ -18,6 +18,8 @@ const REQUEST_ERROR_CODES = new Set([
   "OPERATION_RESOLUTION_FAILURE",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
+  // A subscription over the limits of its connection or credential (graphql/subscriptions.ts).
+  "TOO_MANY_SUBSCRIPTIONS",
 ]);
 
 /** Flattens class-validator's nested errors into one entry per failed field (first message). */

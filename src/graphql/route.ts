@@ -1,6 +1,7 @@
 import type { ApolloServer } from "@apollo/server";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { WebsocketHandler } from "@fastify/websocket";
+import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteOptions } from "fastify";
 import { withReadScope } from "../db/request-scope";
 import type { RequestContext } from "./context";
 import type { ResponseCache, ResponseCandidate } from "./response-cache";
@@ -31,6 +32,8 @@ export interface GraphQLRouteOptions<TCaller extends Caller, TContext extends Re
     caller: Promise<TCaller>,
     request: FastifyRequest,
   ) => Promise<TContext>;
+  /** Subscriptions over WebSocket on the same path (see `subscriptions.ts`). */
+  subscriptions?: WebsocketHandler;
   /** Stored answers of reusable queries, served before GraphQL runs. */
   responses?: ResponseCache;
   /**
@@ -95,8 +98,7 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
   });
   const responses = options.responses;
 
-  app.route({
-    method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+  const route = {
     url: GRAPHQL_PATH,
     preHandler: async (request, reply) => {
       const caller = options.authenticate(request);
@@ -140,5 +142,13 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
       }
       return reply.statusCode >= 400 ? withRequestId(payload, request.id) : payload;
     },
+  } satisfies Omit<RouteOptions, "method" | "handler"> & { handler: RouteHandlerMethod };
+  // GET serves Sandbox, GET queries and, on an upgrade, subscriptions over WebSocket
+  // (@fastify/websocket lets only a GET route have a WebSocket handler).
+  app.route({
+    ...route,
+    method: "GET",
+    ...(options.subscriptions ? { wsHandler: options.subscriptions } : {}),
   });
+  app.route({ ...route, method: ["POST", "PUT", "PATCH", "DELETE"] });
 }

@@ -6,6 +6,15 @@ import { projectRoot } from "../common/paths";
 import type { ResolverContext } from "./context";
 import { DateTimeScalar } from "./date-time";
 
+const NO_TOPICS = {
+  publish(): void {
+    throw new Error("subscriptions here use their own subscribe function, not topics");
+  },
+  subscribe(): AsyncIterable<unknown> {
+    throw new Error("subscriptions here use their own subscribe function, not topics");
+  },
+};
+
 /** Where the committed SDL lives (`npm run schema` writes it). */
 export const SCHEMA_FILE = path.join(projectRoot(), "schema.graphql");
 
@@ -30,6 +39,9 @@ export async function buildGraphQLSchema(definition: SchemaDefinition): Promise<
     validate: { skipMissingProperties: false, forbidUnknownValues: true },
     emitSchemaFile: false,
     container: ({ context }) => (context as ResolverContext).container,
+    // Every subscription of the schema brings its own `subscribe` (its feature's live feed over
+    // the change log); type-graphql's topics are not used, yet it insists on a PubSub.
+    pubSub: NO_TOPICS,
   });
   const query = schema.getQueryType();
   const mutation = schema.getMutationType();

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import cors from "@fastify/cors";
+import websocket from "@fastify/websocket";
 import { INTERNAL_ERROR_MESSAGE } from "../common/errors";
 import type { HttpTimeouts } from "../config";
 import type { Logger } from "../logger";
@@ -263,6 +264,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         : (origin: string | undefined, callback: (error: null, allow: boolean) => void) =>
             callback(null, origin !== undefined && corsOrigins.includes(origin)),
   });
+
+  // WebSocket upgrades (GraphQL subscriptions, see graphql/subscriptions.ts), with messages no
+  // larger than a request body.
+  await app.register(websocket, { options: { maxPayload: options.bodyLimitBytes } });
 
   // Only UTF-8 JSON is parsed; any other body is read (within the limit) and handed on empty, so
   // that GraphQL answers it with its own error (CSRF prevention, wrong content type).

@@ -90,6 +90,19 @@ export class StatusCatalogs {
     await this.changes.append(tx, { ...change, revision });
   }
 
+  /**
+   * The current account's lists, at least as new as `revision` (a change announced by another
+   * instance may be newer than the copy held here: then they are loaded again). With `reload`,
+   * loaded again in any case (changes may have been missed).
+   */
+  async atLeast(revision: number, reload = false): Promise<StatusSnapshot> {
+    if (reload) this.invalidate();
+    const snapshot = await this.current();
+    if (snapshot.revision >= revision) return snapshot;
+    this.invalidate();
+    return this.current();
+  }
+
   /** After a settings change of the current account (committed or not). */
   invalidate(): void {
     this.accounts.get(currentAccountId())?.invalidate();

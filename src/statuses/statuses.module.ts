@@ -14,6 +14,8 @@ import { CallStatusHistoryResolver, LeadStatusHistoryResolver } from "./status-h
 import { StatusRevision } from "./status-revision.entity";
 import { StatusLoaders } from "./status.loaders";
 import { StatusesRevisionResolver } from "./statuses-revision.resolver";
+import { StatusSubscriptionsResolver } from "./status-subscriptions.resolver";
+import { StatusWatch } from "./status-watch";
 
 /** Call statuses and lead statuses: the settings, their in-memory lists and their history. */
 export const statusesModule = defineModule({
@@ -25,6 +27,7 @@ export const statusesModule = defineModule({
     CallStatusHistoryResolver,
     LeadStatusHistoryResolver,
     StatusesRevisionResolver,
+    StatusSubscriptionsResolver,
   ],
   providers: [
     provide(
@@ -40,6 +43,7 @@ export const statusesModule = defineModule({
       (c) =>
         new CallStatusService(c.get(DataSource), c.get(LeadStatusService), c.get(StatusCatalogs)),
     ),
+    provide(StatusWatch, (c) => new StatusWatch(c.get(StatusCatalogs), c.get(ChangeLog))),
     provide(
       StatusLoaders,
       (c) => new StatusLoaders(c.get(LeadStatusService), c.get(CallStatusService)),

@@ -110,6 +110,7 @@ export function testConfig(
     leads: {},
     cors: { origins: "*" },
     changes: { retentionDays: 7 },
+    subscriptions: { maxPerConnection: 20, maxPerCredential: 200, connectionInitTimeoutMs: 10_000 },
     ...overrides,
   };
 }
