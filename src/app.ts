@@ -38,7 +38,7 @@ import { readiness } from "./db/health";
 import { onPrimary } from "./db/request-scope";
 import { acrossAccounts, inAccount } from "./db/account-scope";
 import { createApolloServer, documentLimits } from "./graphql/apollo";
-import { subscriptionHandler } from "./graphql/subscriptions";
+import { subscriptionTransports } from "./graphql/subscriptions";
 import { authenticationFailure } from "./graphql/errors";
 import { ResponseCache } from "./graphql/response-cache";
 import { GRAPHQL_PATH, registerGraphQLRoute } from "./graphql/route";
@@ -89,6 +89,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     resolvers: resolvers as [(typeof resolvers)[number], ...typeof resolvers],
     queryDescription:
       "Reading call statuses, lead statuses, leads, calls, API keys and the audit trail of the caller's account; accounts (PLATFORM).",
+    subscriptionDescription:
+      "Live changes of the caller's account, over WebSocket (graphql-transport-ws) or server-sent events on the GraphQL path: the status lists whole after each change that alters what the caller sees, and leads with the calls recorded for them.",
     mutationDescription:
       "Managing call statuses, lead statuses and API keys, creating leads and recording call results, in the caller's account; managing accounts (PLATFORM). Statuses are never deleted: hide a call status by turning its visibility off.",
   });
@@ -259,6 +261,28 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     http,
     drainTimeoutMs: config.shutdownTimeoutSeconds * 1000,
   });
+  const live = subscriptionTransports<Principal, CallerContext>({
+    schema,
+    limits: {
+      maxPerConnection: config.subscriptions.maxPerConnection,
+      maxPerCaller: config.subscriptions.maxPerCredential,
+      connectionInitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
+      // As often as a revocation through another instance can reach this one.
+      recheckMs: Math.max(1, config.auth.apiKeyCacheSeconds) * 1000,
+    },
+    validationRules: documentLimits(config.graphql).validationRules,
+    maxTokens: config.graphql.maxTokens,
+    authenticate: (headers) => authenticator.authenticate(headers),
+    callerKey: (principal) => principal.actorId,
+    expiresAt: (principal) => principal.expiresAt,
+    context: (base, principal) => ({
+      ...base,
+      principal: { ...principal, requestId: base.requestId },
+      container,
+    }),
+    runAs,
+    logger,
+  });
   registerGraphQLRoute(http, {
     apollo,
     authenticate: async (request) => {
@@ -276,28 +300,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     },
     // Responses of queries that read only the status lists, reused until the lists change.
     responses: new ResponseCache(container.get(StatusCatalogs)),
-    subscriptions: subscriptionHandler<Principal, CallerContext>({
-      schema,
-      limits: {
-        maxPerConnection: config.subscriptions.maxPerConnection,
-        maxPerCaller: config.subscriptions.maxPerCredential,
-        connectionInitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
-        // As often as a revocation through another instance can reach this one.
-        recheckMs: Math.max(1, config.auth.apiKeyCacheSeconds) * 1000,
-      },
-      validationRules: documentLimits(config.graphql).validationRules,
-      maxTokens: config.graphql.maxTokens,
-      authenticate: (headers) => authenticator.authenticate(headers),
-      callerKey: (principal) => principal.actorId,
-      expiresAt: (principal) => principal.expiresAt,
-      context: (base, principal) => ({
-        ...base,
-        principal: { ...principal, requestId: base.requestId },
-        container,
-      }),
-      runAs,
-      logger,
-    }),
+    subscriptions: live,
   });
   await http.ready();
   const stopPruning = pruneChangeLogRegularly(container.get(ChangeLog), config, logger);
@@ -320,6 +323,8 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     close() {
       closing ??= (async () => {
         stopPruning();
+        // Long-lived streams end first, so that draining the HTTP server need not wait for them.
+        live.endAll();
         // Apollo drains the HTTP server (see graphql/apollo.ts), then stops.
         await apollo.stop();
         if (dataSource.isInitialized) await dataSource.destroy();

@@ -117,9 +117,12 @@ const NoSubscriptions: ValidationRule = (context) => ({
   OperationDefinition(node) {
     if (node.operation === "subscription") {
       context.reportError(
-        new GraphQLError("Subscriptions are served over WebSocket (protocol graphql-transport-ws) on this path, not over a plain HTTP request.", {
-          nodes: [node],
-        }),
+        new GraphQLError(
+          "Subscriptions are served over WebSocket (protocol graphql-transport-ws), or as server-sent events to a request with Accept: text/event-stream, on this path.",
+          {
+            nodes: [node],
+          },
+        ),
       );
     }
   },

@@ -1,7 +1,13 @@
 import type { ApolloServer } from "@apollo/server";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { WebsocketHandler } from "@fastify/websocket";
-import type { FastifyInstance, FastifyRequest, RouteHandlerMethod, RouteOptions } from "fastify";
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RouteHandlerMethod,
+  RouteOptions,
+} from "fastify";
 import { withReadScope } from "../db/request-scope";
 import type { RequestContext } from "./context";
 import type { ResponseCache, ResponseCandidate } from "./response-cache";
@@ -32,8 +38,11 @@ export interface GraphQLRouteOptions<TCaller extends Caller, TContext extends Re
     caller: Promise<TCaller>,
     request: FastifyRequest,
   ) => Promise<TContext>;
-  /** Subscriptions over WebSocket on the same path (see `subscriptions.ts`). */
-  subscriptions?: WebsocketHandler;
+  /** Subscriptions on the same path, over WebSocket and server-sent events (`subscriptions.ts`). */
+  subscriptions?: {
+    webSocket: WebsocketHandler;
+    serverSentEvents: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  };
   /** Stored answers of reusable queries, served before GraphQL runs. */
   responses?: ResponseCache;
   /**
@@ -54,6 +63,11 @@ function isJsonPost(request: FastifyRequest): boolean {
     request.method === "POST" &&
     /^application\/json\s*(;|$)/i.test(request.headers["content-type"] ?? "")
   );
+}
+
+/** A request for server-sent events (GraphQL over SSE), by its Accept header. */
+function wantsEventStream(request: FastifyRequest): boolean {
+  return /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(request.headers.accept ?? "");
 }
 
 /**
@@ -126,6 +140,14 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
       return reply.code(200).send(stored.answer.body);
     },
     handler: async (request, reply) => {
+      // A subscription as server-sent events: graphql-sse answers it (its own authentication,
+      // the caller's scope, the stream), whatever Apollo would make of the request.
+      if (options.subscriptions && wantsEventStream(request)) {
+        // It writes the answer itself (the event stream), past Fastify's reply.
+        reply.hijack();
+        await options.subscriptions.serverSentEvents(request, reply);
+        return;
+      }
       const caller = await pending.get(request)?.caller.catch(() => undefined);
       const execute = async () => handler.call(app, request as never, reply as never);
       return withReadScope(() => (options.runAs ? options.runAs(caller, execute) : execute()));
@@ -148,7 +170,7 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
   app.route({
     ...route,
     method: "GET",
-    ...(options.subscriptions ? { wsHandler: options.subscriptions } : {}),
+    ...(options.subscriptions ? { wsHandler: options.subscriptions.webSocket } : {}),
   });
   app.route({ ...route, method: ["POST", "PUT", "PATCH", "DELETE"] });
 }

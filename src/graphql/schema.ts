@@ -24,6 +24,8 @@ export interface SchemaDefinition {
   resolvers: NonEmptyArray<Function>;
   /** Descriptions of the root types (type-graphql has no option for them). */
   queryDescription: string;
+  /** Described like the other root types. */
+  subscriptionDescription: string;
   mutationDescription: string;
 }
 
@@ -47,5 +49,7 @@ export async function buildGraphQLSchema(definition: SchemaDefinition): Promise<
   const mutation = schema.getMutationType();
   if (query) query.description = definition.queryDescription;
   if (mutation) mutation.description = definition.mutationDescription;
+  const subscription = schema.getSubscriptionType();
+  if (subscription) subscription.description = definition.subscriptionDescription;
   return schema;
 }

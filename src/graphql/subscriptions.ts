@@ -1,16 +1,20 @@
 /**
- * GraphQL subscriptions over WebSocket (`graphql-ws`, protocol `graphql-transport-ws`) on the
- * GraphQL path. A connection authenticates once, in `connection_init` — credentials in its
- * payload (`X-Api-Key` or `Authorization`, as browsers cannot set WebSocket headers) or in the
- * upgrade request's headers — and again for each subscription it starts and every
- * `recheckMs` while it is open: a revoked key or an inactive account closes it within that time,
- * an expired token at its expiry. Each subscription runs in the caller's scope (its account) like
- * a request, with the same document limits and error masking as HTTP. Queries and mutations are
- * served over HTTP only.
+ * GraphQL subscriptions on the GraphQL path, over two transports: WebSocket (`graphql-ws`,
+ * protocol `graphql-transport-ws`) and server-sent events (`graphql-sse`, its "distinct
+ * connections" mode: one POST or GET with `Accept: text/event-stream` per subscription).
+ *
+ * Both share one core (`LiveOperations`): a subscription is authenticated like a request — on
+ * WebSocket in `connection_init` (credentials in its payload, as browsers cannot set WebSocket
+ * headers, or in the upgrade's headers), on SSE from the request's headers — and checked again
+ * every `recheckMs` while it runs: a revoked key or an inactive account ends it within that
+ * time, an expired token at its expiry. It runs in the caller's scope (its account) like a
+ * request, each event in a read scope of its own, with the document limits and the error
+ * masking of HTTP. Only subscriptions are served this way: queries and mutations go over HTTP.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { randomUUID } from "node:crypto";
 import type { WebsocketHandler } from "@fastify/websocket";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import {
   GraphQLError,
   getOperationAST,
@@ -19,9 +23,11 @@ import {
   subscribe,
   validate,
   type ExecutionArgs,
+  type ExecutionResult,
   type GraphQLSchema,
   type ValidationRule,
 } from "graphql";
+import { createHandler as createSseHandler } from "graphql-sse/lib/use/fastify";
 import { CloseCode, type ConnectionInitMessage } from "graphql-ws";
 import { makeHandler } from "graphql-ws/use/@fastify/websocket";
 import type { Logger } from "../logger";
@@ -32,13 +38,13 @@ import { formatGraphQLError } from "./errors";
 
 /** Limits of live subscriptions. */
 export interface SubscriptionLimits {
-  /** Subscriptions one connection may hold at once. */
+  /** Subscriptions one WebSocket connection may hold at once. */
   maxPerConnection: number;
   /** Subscriptions one credential (key or token subject) may hold at once on one instance. */
   maxPerCaller: number;
-  /** How long a new connection may take to send `connection_init`. */
+  /** How long a new WebSocket connection may take to send `connection_init`. */
   connectionInitTimeoutMs: number;
-  /** How often an open connection's credential is checked again. */
+  /** How often a running subscription's credential is checked again. */
   recheckMs: number;
 }
 
@@ -62,8 +68,186 @@ export interface SubscriptionOptions<TCaller, TContext extends RequestContext> {
   logger: Logger;
 }
 
-/** Closed when the connection's credential no longer holds (revoked, expired, account off). */
+/** WebSocket close when the connection's credential no longer holds (revoked, expired, off). */
 export const CREDENTIAL_ENDED = { code: CloseCode.Forbidden, reason: "Credential no longer valid" };
+
+type Runner = <T>(work: () => Promise<T>) => Promise<T>;
+
+interface Operation {
+  run: Runner;
+  /** Ends the operation's event stream (its subscriber is then told it completed). */
+  end?: () => void;
+  stopWatching: () => void;
+  release: () => void;
+}
+
+interface OperationPayload {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+function requestError(message: string, code: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code } });
+}
+
+/** A parse or validation error with the code Apollo gives such errors over HTTP. */
+function withCode(error: unknown, code: string): GraphQLError {
+  if (!(error instanceof GraphQLError)) return requestError("Invalid document", code);
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { code },
+  });
+}
+
+export function formatErrors(errors: readonly GraphQLError[]) {
+  return errors.map((error) => formatGraphQLError(error.toJSON(), error));
+}
+
+/** What both transports do with a subscription: check it, run it as its caller, watch its credential. */
+class LiveOperations<TCaller, TContext extends RequestContext> {
+  private readonly perCaller = new Map<string, number>();
+  private readonly operations = new WeakMap<object, Operation>();
+  /** Those running now (for `endAll`). */
+  private readonly running = new Set<Operation>();
+
+  constructor(private readonly options: SubscriptionOptions<TCaller, TContext>) {}
+
+  /** Refusals before a document is read: the per-caller limit. */
+  overLimit(caller: TCaller): GraphQLError | undefined {
+    const max = this.options.limits.maxPerCaller;
+    if ((this.perCaller.get(this.options.callerKey(caller)) ?? 0) < max) return undefined;
+    return requestError(
+      `At most ${max} subscriptions per credential: complete one first.`,
+      "TOO_MANY_SUBSCRIPTIONS",
+    );
+  }
+
+  /**
+   * The execution of `payload` for `caller` — or why it is refused. `onCredentialEnd` is called
+   * when the credential (checked again from `headers`) no longer holds.
+   */
+  prepare(
+    payload: OperationPayload,
+    caller: TCaller,
+    headers: IncomingHttpHeaders,
+    method: string,
+    onCredentialEnd: () => void,
+  ): ExecutionArgs | readonly GraphQLError[] {
+    const { options } = this;
+    let document;
+    try {
+      document = parse(payload.query, { maxTokens: options.maxTokens });
+    } catch (error) {
+      return [withCode(error, "GRAPHQL_PARSE_FAILED")];
+    }
+    const problems = validate(options.schema, document, [
+      ...specifiedRules,
+      ...options.validationRules,
+    ]);
+    if (problems.length > 0) return problems.map((e) => withCode(e, "GRAPHQL_VALIDATION_FAILED"));
+    const operation = getOperationAST(document, payload.operationName ?? undefined);
+    if (operation?.operation !== "subscription") {
+      return [
+        requestError(
+          "Only subscriptions are served as a live stream: send queries and mutations as plain HTTP requests.",
+          "BAD_REQUEST",
+        ),
+      ];
+    }
+    const key = options.callerKey(caller);
+    this.perCaller.set(key, (this.perCaller.get(key) ?? 0) + 1);
+    const log: RequestLog = { method, path: "subscription", operation: operation.name?.value };
+    const contextValue = options.context({ requestId: randomUUID(), log }, caller);
+    let released = false;
+    const entry: Operation = {
+      run: (work) => options.runAs(caller, () => withReadScope(work)),
+      stopWatching: this.watchCredential(caller, headers, () => {
+        entry.end?.();
+        onCredentialEnd();
+      }),
+      release: () => {
+        if (released) return;
+        released = true;
+        this.running.delete(entry);
+        entry.stopWatching();
+        const count = (this.perCaller.get(key) ?? 1) - 1;
+        if (count > 0) this.perCaller.set(key, count);
+        else this.perCaller.delete(key);
+      },
+    };
+    this.operations.set(contextValue, entry);
+    this.running.add(entry);
+    return {
+      schema: options.schema,
+      document,
+      variableValues: payload.variables ?? undefined,
+      operationName: payload.operationName ?? undefined,
+      contextValue,
+    };
+  }
+
+  /** graphql-js `subscribe`, as the caller, each event pulled in the caller's scope. */
+  async subscribe(args: ExecutionArgs) {
+    const entry = this.operations.get(args.contextValue as object);
+    if (!entry) throw new Error("a subscription without its caller");
+    const result = await entry.run(async () => subscribe(args));
+    if (!(Symbol.asyncIterator in result)) return result;
+    const stream = result;
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      next: () => entry.run(() => stream.next()),
+      return: () => stream.return(undefined),
+      throw: (error: unknown) => stream.throw(error),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    entry.end = () => void stream.return(undefined);
+    return iterator;
+  }
+
+  /** Ends every running subscription (the service is shutting down). */
+  endAll(): void {
+    for (const entry of [...this.running]) {
+      entry.end?.();
+      entry.release();
+    }
+  }
+
+  /** After the operation ended, however it ended. */
+  completed(contextValue: unknown): void {
+    const entry = this.operations.get(contextValue as object);
+    entry?.release();
+  }
+
+  /** Checks the credential every `recheckMs` and at its expiry; answers how to stop. */
+  private watchCredential(caller: TCaller, headers: IncomingHttpHeaders, end: () => void) {
+    const { options } = this;
+    let ended = false;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      stop();
+      options.logger.info("live subscription ended: its credential no longer holds");
+      end();
+    };
+    const recheck = setInterval(() => {
+      options.authenticate(headers).then(() => undefined, finish);
+    }, options.limits.recheckMs);
+    const expiry = options.expiresAt(caller);
+    // Node's timers hold at most 2^31 - 1 ms; tokens live far shorter (JWT_MAX_AGE_SECONDS).
+    const expires =
+      expiry === undefined
+        ? undefined
+        : setTimeout(finish, Math.min(Math.max(expiry - Date.now(), 0), 2 ** 31 - 1));
+    const stop = () => {
+      clearInterval(recheck);
+      if (expires) clearTimeout(expires);
+    };
+    return stop;
+  }
+}
 
 /** The credential headers a `connection_init` payload carries, any case of their names. */
 function credentialHeaders(
@@ -84,187 +268,143 @@ function credentialHeaders(
 interface Connection<TCaller> {
   caller: TCaller;
   headers: IncomingHttpHeaders;
-  subscriptions: Set<string>;
-  timers: NodeJS.Timeout[];
+  /** The contexts of its running subscriptions, by operation id. */
+  subscriptions: Map<string, object>;
 }
 
-/** The WebSocket handler of the GraphQL route. */
-export function subscriptionHandler<TCaller, TContext extends RequestContext>(
+/** Both transports' handlers, for the GraphQL route. */
+export function subscriptionTransports<TCaller, TContext extends RequestContext>(
   options: SubscriptionOptions<TCaller, TContext>,
-): WebsocketHandler {
-  const { limits, logger } = options;
-  const connections = new WeakMap<object, Connection<TCaller>>();
-  const perCaller = new Map<string, number>();
-  /** How each subscription's work runs as its caller, by its context. */
-  const runners = new WeakMap<object, Runner>();
-
-  const release = (connection: Connection<TCaller>, id: string) => {
-    if (!connection.subscriptions.delete(id)) return;
-    const key = options.callerKey(connection.caller);
-    const count = (perCaller.get(key) ?? 1) - 1;
-    if (count > 0) perCaller.set(key, count);
-    else perCaller.delete(key);
+): {
+  webSocket: WebsocketHandler;
+  serverSentEvents: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Ends every running subscription, so that a shutdown need not wait for long-lived streams. */
+  endAll: () => void;
+} {
+  const live = new LiveOperations(options);
+  return {
+    webSocket: webSocketHandler(options, live),
+    serverSentEvents: sseHandler(options, live),
+    endAll: () => live.endAll(),
   };
+}
 
-  const format = (errors: readonly GraphQLError[]) =>
-    errors.map((error) => formatGraphQLError(error.toJSON(), error));
+function webSocketHandler<TCaller, TContext extends RequestContext>(
+  options: SubscriptionOptions<TCaller, TContext>,
+  live: LiveOperations<TCaller, TContext>,
+): WebsocketHandler {
+  const connections = new WeakMap<object, Connection<TCaller>>();
+  const endConnection = (socket: { close(code: number, reason: string): void }) =>
+    socket.close(CREDENTIAL_ENDED.code, CREDENTIAL_ENDED.reason);
 
-  return makeHandler<ConnectionInitMessage["payload"], { connection?: Connection<TCaller> }>({
+  return makeHandler<ConnectionInitMessage["payload"], Record<PropertyKey, never>>({
     schema: options.schema,
-    connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
+    connectionInitWaitTimeout: options.limits.connectionInitTimeoutMs,
     onConnect: async (ctx) => {
       const headers = credentialHeaders(ctx.connectionParams, ctx.extra.request.headers);
-      let caller: TCaller;
       try {
-        caller = await options.authenticate(headers);
+        const caller = await options.authenticate(headers);
+        connections.set(ctx, { caller, headers, subscriptions: new Map() });
+        return true;
       } catch {
         return false;
       }
-      const connection: Connection<TCaller> = {
-        caller,
-        headers,
-        subscriptions: new Set(),
-        timers: [],
-      };
-      connections.set(ctx, connection);
-      const socket = ctx.extra.socket;
-      const end = () => {
-        logger.info(
-          { requestId: ctx.extra.request.id },
-          "live connection closed: its credential no longer holds",
-        );
-        socket.close(CREDENTIAL_ENDED.code, CREDENTIAL_ENDED.reason);
-      };
-      const recheck = setInterval(() => {
-        options.authenticate(headers).then(
-          (current) => (connection.caller = current),
-          () => end(),
-        );
-      }, limits.recheckMs);
-      connection.timers.push(recheck);
-      const expiry = options.expiresAt(caller);
-      if (expiry !== undefined) {
-        // Node's timers hold at most 2^31 - 1 ms; tokens live far shorter (JWT_MAX_AGE_SECONDS).
-        connection.timers.push(
-          setTimeout(end, Math.min(Math.max(expiry - Date.now(), 0), 2 ** 31 - 1)),
-        );
-      }
-      return true;
     },
     onClose: (ctx) => {
-      const connection = connections.get(ctx);
-      if (!connection) return;
-      for (const timer of connection.timers) clearTimeout(timer);
-      for (const id of [...connection.subscriptions]) release(connection, id);
+      for (const contextValue of connections.get(ctx)?.subscriptions.values() ?? []) {
+        live.completed(contextValue);
+      }
     },
     onSubscribe: async (ctx, id, payload) => {
       const connection = connections.get(ctx);
-      if (!connection)
-        return [new GraphQLError("Not connected", { extensions: { code: "UNAUTHENTICATED" } })];
+      if (!connection) return [requestError("Not connected", "UNAUTHENTICATED")];
       // Checked again for every subscription: the credential may have been revoked since.
       try {
         connection.caller = await options.authenticate(connection.headers);
       } catch {
-        ctx.extra.socket.close(CREDENTIAL_ENDED.code, CREDENTIAL_ENDED.reason);
+        endConnection(ctx.extra.socket);
         return [];
       }
-      const refuse = (message: string, code = "BAD_REQUEST") => [
-        new GraphQLError(message, { extensions: { code } }),
-      ];
-      if (connection.subscriptions.size >= limits.maxPerConnection) {
-        return refuse(
-          `At most ${limits.maxPerConnection} subscriptions per connection: complete one first.`,
-          "TOO_MANY_SUBSCRIPTIONS",
-        );
+      if (connection.subscriptions.size >= options.limits.maxPerConnection) {
+        return [
+          requestError(
+            `At most ${options.limits.maxPerConnection} subscriptions per connection: complete one first.`,
+            "TOO_MANY_SUBSCRIPTIONS",
+          ),
+        ];
       }
-      const key = options.callerKey(connection.caller);
-      if ((perCaller.get(key) ?? 0) >= limits.maxPerCaller) {
-        return refuse(
-          `At most ${limits.maxPerCaller} subscriptions per credential: complete one first.`,
-          "TOO_MANY_SUBSCRIPTIONS",
-        );
+      const refused = live.overLimit(connection.caller);
+      if (refused) return [refused];
+      const prepared = live.prepare(payload, connection.caller, connection.headers, "WS", () =>
+        endConnection(ctx.extra.socket),
+      );
+      if (!Array.isArray(prepared)) {
+        connection.subscriptions.set(id, (prepared as ExecutionArgs).contextValue as object);
       }
-      return prepare(payload, connection, id, key);
+      return prepared;
     },
-    subscribe: async (args) => {
-      const run = runners.get(args.contextValue as object);
-      if (!run) throw new Error("a subscription without its caller");
-      const result = await run(async () => subscribe(args));
-      return Symbol.asyncIterator in result ? runEachPull(result, run) : result;
-    },
+    subscribe: (args) => live.subscribe(args),
     onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: format(result.errors) } : undefined,
-    onError: (_ctx, _id, _payload, errors) => format(errors),
+      result.errors ? { ...result, errors: formatErrors(result.errors) } : undefined,
+    onError: (_ctx, _id, _payload, errors) => formatErrors(errors),
     onComplete: (ctx, id) => {
       const connection = connections.get(ctx);
-      if (connection) release(connection, id);
+      const contextValue = connection?.subscriptions.get(id);
+      if (!connection || !contextValue) return;
+      connection.subscriptions.delete(id);
+      live.completed(contextValue);
     },
   });
-
-  function prepare(
-    payload: {
-      query: string;
-      variables?: Record<string, unknown> | null;
-      operationName?: string | null;
-    },
-    connection: Connection<TCaller>,
-    id: string,
-    key: string,
-  ): ExecutionArgs | readonly GraphQLError[] {
-    let document;
-    try {
-      document = parse(payload.query, { maxTokens: options.maxTokens });
-    } catch (error) {
-      return [error instanceof GraphQLError ? error : new GraphQLError("Syntax error")];
-    }
-    const problems = validate(options.schema, document, [
-      ...specifiedRules,
-      ...options.validationRules,
-    ]);
-    if (problems.length > 0) return problems;
-    const operation = getOperationAST(document, payload.operationName ?? undefined);
-    if (operation?.operation !== "subscription") {
-      return [
-        new GraphQLError(
-          "Only subscriptions are served over WebSocket: send queries and mutations over HTTP.",
-          { extensions: { code: "BAD_REQUEST" } },
-        ),
-      ];
-    }
-    connection.subscriptions.add(id);
-    perCaller.set(key, (perCaller.get(key) ?? 0) + 1);
-    const log: RequestLog = {
-      method: "WS",
-      path: "subscription",
-      operation: operation.name?.value,
-    };
-    const contextValue = options.context({ requestId: randomUUID(), log }, connection.caller);
-    runners.set(contextValue, (work) =>
-      options.runAs(connection.caller, () => withReadScope(work)),
-    );
-    return {
-      schema: options.schema,
-      document,
-      variableValues: payload.variables ?? undefined,
-      operationName: payload.operationName ?? undefined,
-      contextValue,
-    };
-  }
 }
 
-type Runner = <T>(work: () => Promise<T>) => Promise<T>;
+/** A JSON error answer (status and body) in the shape of every HTTP error. */
+function errorResponse(status: number, statusText: string, errors: readonly GraphQLError[]) {
+  return [
+    JSON.stringify({ errors: formatErrors(errors) }),
+    { status, statusText, headers: { "content-type": "application/json; charset=utf-8" } },
+  ] as [string, { status: number; statusText: string; headers: Record<string, string> }];
+}
 
-/**
- * The event stream of a subscription, each pull run by `run` (as the caller, in a read scope of
- * its own): the events of a long subscription are executed like requests, one after another.
- */
-function runEachPull<T>(stream: AsyncIterableIterator<T> | AsyncGenerator<T>, run: Runner) {
-  const iterator: AsyncIterableIterator<T> = {
-    next: () => run(() => stream.next()),
-    return: async () =>
-      stream.return ? stream.return(undefined) : { done: true as const, value: undefined },
-    throw: async (error: unknown) => (stream.throw ? stream.throw(error) : Promise.reject(error)),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+function sseHandler<TCaller, TContext extends RequestContext>(
+  options: SubscriptionOptions<TCaller, TContext>,
+  live: LiveOperations<TCaller, TContext>,
+) {
+  return createSseHandler<Record<PropertyKey, unknown>>({
+    schema: options.schema,
+    // "Distinct connections" only: each stream is one request with its own credentials.
+    authenticate: () => null,
+    onSubscribe: async (req, params) => {
+      const headers = (req.raw as FastifyRequest).headers;
+      let caller: TCaller;
+      try {
+        caller = await options.authenticate(headers);
+      } catch (error) {
+        const message =
+          error instanceof Error ? error.message : "Authentication required: send an API key.";
+        return errorResponse(401, "Unauthorized", [requestError(message, "UNAUTHENTICATED")]);
+      }
+      const refused = live.overLimit(caller);
+      if (refused) return errorResponse(429, "Too Many Requests", [refused]);
+      const prepared = live.prepare(
+        {
+          query: params.query as string,
+          variables: params.variables,
+          operationName: params.operationName,
+        },
+        caller,
+        headers,
+        "SSE",
+        () => undefined,
+      );
+      if (Array.isArray(prepared))
+        return errorResponse(400, "Bad Request", prepared as GraphQLError[]);
+      return prepared as ExecutionArgs as never;
+    },
+    subscribe: (args) => live.subscribe(args as ExecutionArgs),
+    onNext: (_ctx, _req, result) =>
+      "errors" in result && result.errors
+        ? ({ ...result, errors: formatErrors(result.errors) } as unknown as ExecutionResult)
+        : undefined,
+    onComplete: (ctx) => live.completed(ctx),
+  });
 }

@@ -65,7 +65,13 @@ describe("schema.graphql", () => {
       "leadStatus",
       "leadStatuses",
       "leads",
+      "statusesRevision",
       "viewer",
+    ]);
+    expect(Object.keys(schema.getSubscriptionType()!.getFields()).sort()).toEqual([
+      "callStatusesChanged",
+      "leadChanged",
+      "leadStatusesChanged",
     ]);
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual([
       "createAccount",

@@ -121,8 +121,9 @@ describeEachDatabaseKind("fuzzing over HTTP", (kind) => {
     ],
     // graphql-js 16 would refuse it only at execution, with an error without a code.
     [
+      // Valid, but subscriptions are served over WebSocket, not a plain POST.
       "a subscription",
-      { query: "subscription { callStatuses { code } }" },
+      { query: "subscription { leadStatusesChanged { revision } }" },
       "GRAPHQL_VALIDATION_FAILED",
     ],
     // The AI tool's error message used to JSON.stringify() the given value whatever it was.
