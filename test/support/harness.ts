@@ -110,6 +110,7 @@ export function testConfig(
     leads: {},
     cors: { origins: "*" },
     changes: { retentionDays: 7 },
+    events: {},
     ...overrides,
   };
 }
