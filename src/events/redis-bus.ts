@@ -22,7 +22,7 @@ export interface RedisBusOptions {
   heartbeatMs?: number;
   /**
    * How long connecting, and any command's answer, may take, in ms (default 2000); then the
-   * command fails and a connection that sent nothing back meanwhile is dropped and made again.
+   * command fails, and its connection, if it is still the current one, is dropped and made again.
    */
   timeoutMs?: number;
   /** The longest pause between two attempts to connect again, in ms (default 2000). */
@@ -52,8 +52,8 @@ export class RedisBus implements EventBus {
   private state: State = "starting";
   /** Whether the local listeners' channels are subscribed on the subscriber's current connection. */
   private subscribed = false;
-  /** Counts the subscriber's lost connections, so that a late answer of an old one is ignored. */
-  private subscriberEpoch = 0;
+  /** Lost connections of each, so that what an earlier connection left behind is told apart. */
+  private readonly epochs = new Map<Redis, number>();
   private inFlight = 0;
   private droppedCount = 0;
   private droppedSinceUp = 0;
@@ -97,8 +97,9 @@ export class RedisBus implements EventBus {
         autoResendUnfulfilledCommands: false,
         connectTimeout: timeoutMs,
         disconnectTimeout: timeoutMs,
+        // Not ioredis's socketTimeout: its timer outlives the connection that armed it and cuts
+        // the next one (see watch).
         commandTimeout: timeoutMs,
-        socketTimeout: timeoutMs,
         // Forever, 0.1 s more each time, at most maxRetryDelayMs apart.
         retryStrategy: (attempt: number) => Math.min(attempt * 100, maxRetryDelayMs),
       } satisfies RedisOptions);
@@ -106,6 +107,7 @@ export class RedisBus implements EventBus {
     this.publisher = connection("statuses-events-publish");
     this.subscriber = connection("statuses-events-subscribe");
     for (const redis of [this.publisher, this.subscriber]) {
+      this.epochs.set(redis, 0);
       // ioredis reports each failed attempt here; the state change is logged once, on close.
       redis.on("error", (error: Error) => (this.lastError = error.message));
       redis.on("close", () => this.lost(redis));
@@ -118,10 +120,10 @@ export class RedisBus implements EventBus {
       }
     });
 
-    // A link that went silent (no reset, no close) is noticed by the PING's socket timeout.
+    // A link that went silent (no reset, no close) is noticed by a PING left unanswered.
     this.heartbeat = setInterval(() => {
       for (const redis of [this.publisher, this.subscriber]) {
-        if (redis.status === "ready") redis.ping().catch((error: unknown) => this.failed(error));
+        if (redis.status === "ready") this.watch(redis, () => redis.ping()).catch(() => undefined);
       }
     }, options.heartbeatMs ?? 5000);
     this.heartbeat.unref();
@@ -155,22 +157,12 @@ export class RedisBus implements EventBus {
       return;
     }
     this.inFlight += 1;
-    let sent: Promise<number>;
-    try {
-      sent = this.publisher.publish(this.prefix + channel, message);
-    } catch (error) {
-      this.inFlight -= 1;
-      this.drop();
-      this.failed(error);
-      return;
-    }
-    // Settles within the command timeout even when the connection is lost meanwhile.
-    sent.then(
+    // Settles within the command timeout, even when the connection is lost meanwhile.
+    this.watch(this.publisher, () => this.publisher.publish(this.prefix + channel, message)).then(
       () => (this.inFlight -= 1),
-      (error: unknown) => {
+      () => {
         this.inFlight -= 1;
         this.drop();
-        this.failed(error);
       },
     );
   }
@@ -212,34 +204,33 @@ export class RedisBus implements EventBus {
   private send(command: "subscribe" | "unsubscribe", channel: string): void {
     if (this.closing || this.subscriber.status !== "ready") return;
     const name = this.prefix + channel;
-    const sent =
-      command === "subscribe" ? this.subscriber.subscribe(name) : this.subscriber.unsubscribe(name);
-    sent.catch((error: unknown) => this.failed(error));
+    const redis = this.subscriber;
+    this.watch(redis, () =>
+      command === "subscribe" ? redis.subscribe(name) : redis.unsubscribe(name),
+    ).catch(() => undefined);
   }
 
   /** On each new subscriber connection: the channels with listeners, then up (and resume). */
   private async resubscribe(): Promise<void> {
-    const epoch = this.subscriberEpoch;
+    const redis = this.subscriber;
+    const epoch = this.epochs.get(redis);
     const channels = this.listeners.channels.map((channel) => this.prefix + channel);
     try {
-      if (channels.length > 0) await this.subscriber.subscribe(...channels);
-    } catch (error) {
-      this.failed(error);
+      if (channels.length > 0) await this.watch(redis, () => redis.subscribe(...channels));
+    } catch {
       // Connected, and refused all the same (an ACL without these channels, say): not up.
-      if (epoch === this.subscriberEpoch && this.subscriber.status === "ready") this.enter("down");
+      if (epoch === this.epochs.get(redis) && redis.status === "ready") this.enter("down");
       return;
     }
-    if (epoch !== this.subscriberEpoch || this.closing) return;
+    if (epoch !== this.epochs.get(redis) || this.closing) return;
     this.subscribed = true;
     this.checkUp();
   }
 
   private lost(redis: Redis): void {
     if (this.closing) return;
-    if (redis === this.subscriber) {
-      this.subscribed = false;
-      this.subscriberEpoch += 1;
-    }
+    this.epochs.set(redis, (this.epochs.get(redis) ?? 0) + 1);
+    if (redis === this.subscriber) this.subscribed = false;
     this.enter("down");
   }
 
@@ -284,8 +275,28 @@ export class RedisBus implements EventBus {
     this.droppedSinceUp += 1;
   }
 
-  /** A command failed: the connection's own events say whether it is lost; keep the reason. */
-  private failed(error: unknown): void {
-    this.lastError = error instanceof Error ? error.message : String(error);
+  /**
+   * Sends a command and watches its answer. A failure is kept as the reason for the log. No
+   * answer within the timeout, on a connection still the current one and thought ready, means
+   * the link went silent: that connection is dropped, and ioredis makes a new one. (A timeout of
+   * a command sent on an earlier connection says nothing about the current one.)
+   */
+  private watch<T>(redis: Redis, send: () => Promise<T>): Promise<T> {
+    const epoch = this.epochs.get(redis);
+    let sent: Promise<T>;
+    try {
+      sent = send();
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.catch((error: unknown) => {
+      this.lastError = error instanceof Error ? error.message : String(error);
+      const silent = error instanceof Error && error.message === "Command timed out";
+      if (silent && !this.closing && epoch === this.epochs.get(redis) && redis.status === "ready") {
+        this.lastError = "no answer in time";
+        redis.disconnect(true);
+      }
+      throw error;
+    });
   }
 }

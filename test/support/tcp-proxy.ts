@@ -2,7 +2,7 @@ import net from "node:net";
 
 /**
  * A TCP proxy in front of a server, for outages: `cut()` closes every connection through it and
- * refuses new ones (the server "went away"); `blackhole()` keeps the connections and new ones
+ * closes new ones as soon as they send anything (the server "went away"); `blackhole()` keeps the connections and new ones
  * open but forwards nothing (a link gone silent); `restore()` ends either.
  */
 export class TcpProxy {
@@ -13,7 +13,13 @@ export class TcpProxy {
   accepted = 0;
   private readonly server = net.createServer((client) => {
     this.accepted += 1;
-    if (!this.up) return client.destroy();
+    if (!this.up) {
+      // Closed once the client has spoken (or soon): like a front whose server is gone.
+      client.on("error", () => undefined);
+      client.once("data", () => client.destroy());
+      setTimeout(() => client.destroy(), 50).unref();
+      return;
+    }
     const upstream = net.connect(this.target.port, this.target.host);
     for (const [from, to] of [
       [client, upstream],
