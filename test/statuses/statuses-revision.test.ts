@@ -15,7 +15,7 @@ describeEachDatabase("statusesRevision", (server) => {
   });
 
   async function revisionOf(role: string): Promise<string> {
-    const headers = role === "ADMIN" ? {} : { "x-api-key": keys[role] };
+    const headers: Record<string, string> = role === "ADMIN" ? {} : { "x-api-key": keys[role] };
     const data = await server.ok<{ statusesRevision: string }>(REVISION, {}, headers);
     expect(typeof data.statusesRevision).toBe("string");
     return data.statusesRevision;
