@@ -44,6 +44,7 @@ import { ResponseCache } from "./graphql/response-cache";
 import { GRAPHQL_PATH, registerGraphQLRoute } from "./graphql/route";
 import { buildGraphQLSchema } from "./graphql/schema";
 import { EVENT_BUS, InProcessBus, type EventBus } from "./events/event-bus";
+import { RedisBus } from "./events/redis-bus";
 import { createHttpServer } from "./http/server";
 import { leadsModule } from "./leads/leads.module";
 import { createLogger, LOGGER, type Logger } from "./logger";
@@ -138,7 +139,7 @@ export interface App {
   httpServer: Server;
   /** Starts listening; resolves to the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting, lets requests in flight finish (within the shutdown timeout), closes the database. */
+  /** Stops accepting, lets requests in flight finish (within the shutdown timeout), closes the event bus and the database. */
   close(): Promise<void>;
 }
 
@@ -222,20 +223,51 @@ function pruneChangeLogRegularly(
   };
 }
 
+/**
+ * The bus between the instances: Redis pub/sub with `REDIS_URL`, else this process only. An
+ * unreachable Redis does not stop the start: this waits for the first attempt to connect
+ * only, and the bus goes on trying (`/readyz` says so meanwhile).
+ */
+async function openEventBus(config: AppConfig, logger: Logger): Promise<EventBus> {
+  const { redisUrl, channelPrefix } = config.events;
+  if (!redisUrl) return new InProcessBus();
+  const bus = new RedisBus(redisUrl, logger, { channelPrefix });
+  await bus.started;
+  return bus;
+}
+
+/** Ready when the database is (see db/health.ts) and the event bus delivers. */
+async function serviceReadiness(
+  dataSource: DataSource,
+  bus: EventBus,
+): Promise<{ ready: boolean; reason?: string }> {
+  const database = await readiness(dataSource);
+  if (!database.ready || bus.healthy) return database;
+  return { ready: false, reason: bus.problem ?? "event bus unavailable" };
+}
+
 /** Builds the whole service — database, schema, GraphQL server, HTTP server — without listening. */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config);
   const dataSource = await connect(config, options, logger);
+  let bus: EventBus | undefined;
   try {
-    return await assemble(config, logger, dataSource);
+    bus = await openEventBus(config, logger);
+    return await assemble(config, logger, dataSource, bus);
   } catch (error) {
+    await bus?.close().catch(() => undefined);
     await dataSource.destroy().catch(() => undefined);
     throw error;
   }
 }
 
-async function assemble(config: AppConfig, logger: Logger, dataSource: DataSource): Promise<App> {
-  const container = createContainer(config, logger, dataSource);
+async function assemble(
+  config: AppConfig,
+  logger: Logger,
+  dataSource: DataSource,
+  bus: EventBus,
+): Promise<App> {
+  const container = createContainer(config, logger, dataSource, bus);
   const authenticator = container.get(Authenticator);
   const bootstrapKey =
     config.nodeEnv === "production"
@@ -247,7 +279,7 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
     bodyLimitBytes: config.graphql.bodyLimitBytes,
     timeouts: config.http,
     corsOrigins: config.cors.origins,
-    readiness: () => readiness(dataSource),
+    readiness: () => serviceReadiness(dataSource, bus),
   });
   const schema = await buildAppSchema();
   const runAs = <T>(principal: Principal | undefined, work: () => Promise<T>): Promise<T> =>
@@ -327,6 +359,8 @@ async function assemble(config: AppConfig, logger: Logger, dataSource: DataSourc
         live.endAll();
         // Apollo drains the HTTP server (see graphql/apollo.ts), then stops.
         await apollo.stop();
+        // Nothing publishes once the requests are done.
+        await bus.close();
         if (dataSource.isInitialized) await dataSource.destroy();
       })();
       return closing;

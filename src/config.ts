@@ -78,9 +78,38 @@ export interface AppConfig {
   cors: CorsConfig;
   changes: ChangesConfig;
   subscriptions: SubscriptionsConfig;
+  events: EventsConfig;
 }
 
-/** Live subscriptions (GraphQL over WebSocket). */
+/** How committed changes travel between the instances of the service (src/events). */
+export interface EventsConfig {
+  /**
+   * `REDIS_URL`: the Redis server whose pub/sub carries the announcements to every instance.
+   * Unset: the in-process bus (one instance only).
+   */
+  redisUrl?: string;
+  /**
+   * `REDIS_CHANNEL_PREFIX`: put before every channel name, so that deployments (or test runs)
+   * sharing one Redis server do not hear each other (pub/sub channels ignore the database
+   * number). Unset: none.
+   */
+  channelPrefix?: string;
+}
+
+/** Where one Redis server is and how to log in, parsed from `REDIS_URL`. */
+export interface RedisEndpoint {
+  host: string;
+  port: number;
+  /** A Redis 6 ACL user; absent: the default user. */
+  username?: string;
+  password?: string;
+  /** The database number (SELECT); pub/sub channels are the same in every database. */
+  db: number;
+  /** `rediss://`: TLS. */
+  tls: boolean;
+}
+
+/** Live subscriptions (GraphQL over WebSocket and server-sent events). */
 export interface SubscriptionsConfig {
   /** Subscriptions one connection may hold at once. */
   maxPerConnection: number;
@@ -267,6 +296,68 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
 }
 
 /**
+ * Parses `REDIS_URL`: `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS.
+ * Throws `EnvError` with a message that never quotes the value (it may hold a password).
+ */
+export function parseRedisUrl(value: string): RedisEndpoint {
+  // Only a scheme followed by "//" is named: in "host:6379" or "user:pw@host" the text before
+  // the colon is no scheme, and may be part of a password.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (scheme !== "redis" && scheme !== "rediss") {
+    throw new EnvError(
+      scheme
+        ? `unsupported scheme "${scheme}" — use redis:// or rediss:// (TLS), or leave unset for the in-process bus (one instance)`
+        : "not a URL — use redis://host:6379, redis://:password@host:6379/0, or leave unset for the in-process bus (one instance)",
+    );
+  }
+  const expected = `expected ${scheme}://[:password@]host[:6379][/db]`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new EnvError(`not a valid URL — ${expected}`);
+  }
+  if (!url.hostname) throw new EnvError(`missing host — ${expected}`);
+  if (url.search || url.hash) throw new EnvError(`no query or fragment allowed — ${expected}`);
+  const port = url.port ? Number(url.port) : 6379;
+  if (port < 1 || port > 65535) throw new EnvError(`the port must be 1–65535 — ${expected}`);
+  const dbText = url.pathname.replace(/^\//, "");
+  if (dbText !== "" && !/^[0-9]{1,5}$/.test(dbText)) {
+    throw new EnvError(`the database after the host must be a number, e.g. /0 — ${expected}`);
+  }
+  const decode = (text: string, what: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      throw new EnvError(
+        `the ${what} is not valid percent-encoding (write special characters as %XX)`,
+      );
+    }
+  };
+  const username = decode(url.username, "user name");
+  const password = decode(url.password, "password");
+  if (username && !password) {
+    throw new EnvError(
+      `a user name needs a password — write ${scheme}://user:password@host, or ${scheme}://:password@host for the default user`,
+    );
+  }
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port,
+    ...(username && { username }),
+    ...(password && { password }),
+    db: dbText === "" ? 0 : Number(dbText),
+    tls: scheme === "rediss",
+  };
+}
+
+/** A printable description of a Redis server, without credentials. */
+export function describeRedis(endpoint: RedisEndpoint): string {
+  const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
+  return `Redis ${host}:${endpoint.port}/${endpoint.db}${endpoint.tls ? " (TLS)" : ""}`;
+}
+
+/**
  * A validator whose one complaint, `problem`, says what a valid value is: envalid's own messages
  * quote the value, which may be a secret. `read` returns undefined, or throws, for a bad value.
  */
@@ -326,6 +417,17 @@ const pemPublicKey = rule(
 );
 
 const databaseUrl = makeExactValidator((value) => parseDatabaseUrl(value));
+
+/** Kept as written (the bus parses it again with `parseRedisUrl`), once it is known to be valid. */
+const redisUrl = makeExactValidator<string>((value) => {
+  parseRedisUrl(value);
+  return value;
+});
+
+const channelPrefix = rule(
+  "must be 1 to 64 letters, digits or . _ : - (e.g. prod: or statuses.eu:)",
+  (value) => (/^[A-Za-z0-9._:-]{1,64}$/.test(value) ? value : undefined),
+);
 
 /**
  * One origin of CORS_ORIGINS: `http(s)://host[:port]`, nothing more (no path, not even `/`, no
@@ -464,6 +566,8 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       WS_CONNECTION_INIT_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 300, unit: "seconds" })({
         default: 10,
       }),
+      REDIS_URL: redisUrl({ default: undefined }),
+      REDIS_CHANNEL_PREFIX: channelPrefix({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -566,6 +670,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       maxPerCredential: env.SUBSCRIPTIONS_MAX_PER_CREDENTIAL,
       connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_SECONDS * 1000,
     },
+    events: { redisUrl: env.REDIS_URL, channelPrefix: env.REDIS_CHANNEL_PREFIX },
   };
 }
 

@@ -1,6 +1,13 @@
 import path from "node:path";
 import * as envalid from "envalid";
-import { ConfigError, graphqlDefaults, loadConfig, parseDatabaseUrl } from "../src/config";
+import {
+  ConfigError,
+  describeRedis,
+  graphqlDefaults,
+  loadConfig,
+  parseDatabaseUrl,
+  parseRedisUrl,
+} from "../src/config";
 
 // The real envalid, with its cleanEnv watched: its second argument is the exact list of the
 // variables loadConfig reads, with their envalid defaults (docs/CONFIGURATION.md is checked
@@ -50,7 +57,12 @@ describe("loadConfig defaults", () => {
       leads: { phoneRegion: undefined },
       cors: { origins: "*" },
       changes: { retentionDays: 7 },
-      subscriptions: { maxPerConnection: 20, maxPerCredential: 200, connectionInitTimeoutMs: 10_000 },
+      subscriptions: {
+        maxPerConnection: 20,
+        maxPerCredential: 200,
+        connectionInitTimeoutMs: 10_000,
+      },
+      events: { redisUrl: undefined, channelPrefix: undefined },
     });
   });
 
@@ -90,6 +102,8 @@ describe("loadConfig defaults", () => {
         SUBSCRIPTIONS_MAX_PER_CONNECTION: "5",
         SUBSCRIPTIONS_MAX_PER_CREDENTIAL: "50",
         WS_CONNECTION_INIT_TIMEOUT_SECONDS: "3",
+        REDIS_URL: "redis://:s3cret@cache.example:6380/2",
+        REDIS_CHANNEL_PREFIX: "prod:",
       }),
     ).toEqual({
       port: 8080,
@@ -119,6 +133,7 @@ describe("loadConfig defaults", () => {
       cors: { origins: ["https://app.example.com"] },
       changes: { retentionDays: 30 },
       subscriptions: { maxPerConnection: 5, maxPerCredential: 50, connectionInitTimeoutMs: 3000 },
+      events: { redisUrl: "redis://:s3cret@cache.example:6380/2", channelPrefix: "prod:" },
     });
   });
 });
@@ -719,6 +734,86 @@ describe(".env.example", () => {
       expect(doc).toContain(`\`${name}\``);
     }
     expect(read.size).toBeGreaterThan(15);
+  });
+});
+
+describe("REDIS_URL and REDIS_CHANNEL_PREFIX", () => {
+  it("keeps a valid URL as written; unset, there is none (the in-process bus)", () => {
+    expect(loadConfig({}).events.redisUrl).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: " " }).events.redisUrl).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" }).events).toEqual({
+      redisUrl: "redis://127.0.0.1:6379",
+    });
+  });
+
+  it.each([
+    ["redis://cache.example", { host: "cache.example", port: 6379, db: 0, tls: false }],
+    ["redis://127.0.0.1:6380/", { host: "127.0.0.1", port: 6380, db: 0, tls: false }],
+    [
+      "redis://:p%40ss@cache.example/3",
+      { host: "cache.example", port: 6379, password: "p@ss", db: 3, tls: false },
+    ],
+    [
+      "rediss://app:secret@cache.example:6390/1",
+      { host: "cache.example", port: 6390, username: "app", password: "secret", db: 1, tls: true },
+    ],
+    ["REDIS://[::1]:7000", { host: "::1", port: 7000, db: 0, tls: false }],
+  ])("parses %s", (url, endpoint) => {
+    expect(parseRedisUrl(url)).toEqual(endpoint);
+  });
+
+  it("describes the server without its credentials", () => {
+    expect(describeRedis(parseRedisUrl("rediss://app:secret@cache.example:6390/1"))).toBe(
+      "Redis cache.example:6390/1 (TLS)",
+    );
+    expect(describeRedis(parseRedisUrl("redis://[::1]"))).toBe("Redis [::1]:6379/0");
+  });
+
+  it.each([
+    [
+      "another scheme",
+      "http://:Sup3rS3cretPw@cache.example",
+      /unsupported scheme "http" — use redis:\/\/ or rediss:\/\//,
+    ],
+    ["no scheme", "cache.example:6379", /not a URL — use redis:\/\/host:6379/],
+    ["no host", "redis://:Sup3rS3cretPw@:6379", /missing host|not a valid URL/],
+    ["a bad port", "redis://:Sup3rS3cretPw@cache.example:99999", /not a valid URL/],
+    ["port 0", "redis://:Sup3rS3cretPw@cache.example:0", /the port must be 1–65535/],
+    [
+      "a database that is not a number",
+      "redis://:Sup3rS3cretPw@cache.example/zero",
+      /must be a number, e\.g\. \/0/,
+    ],
+    ["a query", "redis://:Sup3rS3cretPw@cache.example?db=1", /no query or fragment/],
+    [
+      "a user without password",
+      "redis://Sup3rS3cretPw@cache.example",
+      /a user name needs a password/,
+    ],
+    [
+      "bad percent-encoding",
+      "redis://:Sup3rS3cretPw%zz@cache.example",
+      /the password is not valid percent-encoding/,
+    ],
+  ])("refuses %s with one line naming REDIS_URL, never its password", (_what, url, problem) => {
+    const error = configError({ REDIS_URL: url });
+    expect(error.lines).toHaveLength(1);
+    expect(error.lines[0]).toMatch(/^REDIS_URL: /);
+    expect(error.lines[0]).toMatch(problem);
+    for (const text of [error.message, String(error), ...error.lines]) {
+      expect(text).not.toContain("Sup3rS3cretPw");
+    }
+  });
+
+  it("reads a channel prefix of letters, digits and . _ : -, and refuses anything else", () => {
+    expect(loadConfig({ REDIS_CHANNEL_PREFIX: "statuses.eu-1:" }).events.channelPrefix).toBe(
+      "statuses.eu-1:",
+    );
+    for (const value of ["has space", "a/b", "é", "x".repeat(65)]) {
+      expect(onlyLine({ REDIS_CHANNEL_PREFIX: value }, "REDIS_CHANNEL_PREFIX")).toBe(
+        "REDIS_CHANNEL_PREFIX: must be 1 to 64 letters, digits or . _ : - (e.g. prod: or statuses.eu:)",
+      );
+    }
   });
 });
 

@@ -111,6 +111,7 @@ export function testConfig(
     cors: { origins: "*" },
     changes: { retentionDays: 7 },
     subscriptions: { maxPerConnection: 20, maxPerCredential: 200, connectionInitTimeoutMs: 10_000 },
+    events: {},
     ...overrides,
   };
 }
