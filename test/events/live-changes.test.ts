@@ -15,6 +15,7 @@ import {
 } from "../support/harness";
 import { REDIS_TEST_URL, redisAvailable, redisClient, uniqueChannelPrefix } from "../support/redis";
 import { TcpProxy } from "../support/tcp-proxy";
+import { liveClient } from "../live/ws-client";
 
 const describeBoth =
   testDatabases().includes("mariadb") && redisAvailable() ? describe : describe.skip;
@@ -120,6 +121,25 @@ describeBoth("changes across instances through Redis [mariadb]", () => {
     await eventually(() => heardCreation(onA, fromB), "A heard B's change", 1000);
     // Each instance hears its own changes through Redis as well.
     await eventually(() => heardCreation(onA, fromA) && heardCreation(onB, fromB), "own changes");
+  });
+
+  it("a WebSocket subscriber of B gets the new list as soon as a change commits through A", async () => {
+    const subscriber = liveClient(b.url, { "X-Api-Key": b.adminKey });
+    try {
+      const sub = subscriber.subscribe<{
+        callStatusesChanged: { revision: string; callStatuses: Array<{ title: string }> };
+      }>(`subscription { callStatusesChanged { revision callStatuses { title } } }`);
+      const [first] = await sub.waitFor(1);
+      await subscribed(1);
+      await createCallStatus(a, "Through A");
+      // B's own copy of the lists is older than the change: it must load them again, at once.
+      const [, second] = await sub.waitFor(2, 1000);
+      const change = second.data!.callStatusesChanged;
+      expect(change.callStatuses.map((s) => s.title)).toContain("Through A");
+      expect(Number(change.revision)).toBe(Number(first.data!.callStatusesChanged.revision) + 1);
+    } finally {
+      await subscriber.dispose();
+    }
   });
 
   it("while B's Redis is cut: /readyz 503 with the reason, queries and mutations answered; then ready again, and resumed", async () => {
