@@ -271,15 +271,6 @@ export function parseDatabaseUrl(raw: string, cwd = process.cwd()): DatabaseConf
   } catch {
     throw new EnvError(`not a valid URL — ${expected}`);
   }
-  const decode = (text: string, what: string) => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      throw new EnvError(
-        `the ${what} is not valid percent-encoding (write special characters as %XX)`,
-      );
-    }
-  };
   const database = decode(url.pathname.replace(/^\//, ""), "database name");
   if (!url.hostname) throw new EnvError(`missing host — ${expected}`);
   if (!database || database.includes("/"))
@@ -325,15 +316,6 @@ export function parseRedisUrl(value: string): RedisEndpoint {
   if (dbText !== "" && !/^[0-9]{1,5}$/.test(dbText)) {
     throw new EnvError(`the database after the host must be a number, e.g. /0 — ${expected}`);
   }
-  const decode = (text: string, what: string) => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      throw new EnvError(
-        `the ${what} is not valid percent-encoding (write special characters as %XX)`,
-      );
-    }
-  };
   const username = decode(url.username, "user name");
   const password = decode(url.password, "password");
   if (username && !password) {
@@ -397,6 +379,17 @@ const hostName = rule(
   "must be a host name or an IP address, e.g. 127.0.0.1 or 0.0.0.0",
   host()._parse,
 );
+
+/** A percent-encoded part of a URL (user, password, database), decoded; bad encoding is named. */
+function decode(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new EnvError(
+      `the ${what} is not valid percent-encoding (write special characters as %XX)`,
+    );
+  }
+}
 
 const databaseSeconds = wholeNumber({ min: 1, max: 3600, unit: "seconds" });
 const databaseTimeout = databaseSeconds({ default: DEFAULT_DATABASE_TIMEOUT_SECONDS });

@@ -143,10 +143,8 @@ export function registerGraphQLRoute<TCaller extends Caller, TContext extends Re
       // A subscription as server-sent events: graphql-sse answers it (its own authentication,
       // the caller's scope, the stream), whatever Apollo would make of the request.
       if (options.subscriptions && wantsEventStream(request)) {
-        // It writes the answer itself (the event stream), past Fastify's reply.
-        reply.hijack();
         await options.subscriptions.serverSentEvents(request, reply);
-        return;
+        return reply;
       }
       const caller = await pending.get(request)?.caller.catch(() => undefined);
       const execute = async () => handler.call(app, request as never, reply as never);

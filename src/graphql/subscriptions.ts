@@ -32,7 +32,7 @@ import { CloseCode, type ConnectionInitMessage } from "graphql-ws";
 import { makeHandler } from "graphql-ws/use/@fastify/websocket";
 import type { Logger } from "../logger";
 import { withReadScope } from "../db/request-scope";
-import type { RequestLog } from "../http/server";
+import { errorBody, type RequestLog } from "../http/server";
 import type { RequestContext } from "./context";
 import { formatGraphQLError } from "./errors";
 
@@ -282,9 +282,19 @@ export function subscriptionTransports<TCaller, TContext extends RequestContext>
   endAll: () => void;
 } {
   const live = new LiveOperations(options);
+  const sse = sseHandler(options, live);
   return {
     webSocket: webSocketHandler(options, live),
-    serverSentEvents: sseHandler(options, live),
+    serverSentEvents: async (request, reply) => {
+      const problem = eventStreamRequestProblem(request);
+      if (problem) {
+        await reply.code(400).send(errorBody(problem, "BAD_REQUEST", request.id));
+        return;
+      }
+      // graphql-sse writes the answer itself (the event stream), past Fastify's reply.
+      reply.hijack();
+      await sse(request, reply);
+    },
     endAll: () => live.endAll(),
   };
 }
@@ -357,10 +367,51 @@ function webSocketHandler<TCaller, TContext extends RequestContext>(
   });
 }
 
-/** A JSON error answer (status and body) in the shape of every HTTP error. */
-function errorResponse(status: number, statusText: string, errors: readonly GraphQLError[]) {
+/**
+ * Why a request for an event stream cannot be one, or undefined: a POST of a JSON object with a
+ * `query` (and optional `variables` and `operationName`), as for any GraphQL request. Checked
+ * before graphql-sse sees it, so that every refusal has the service's error shape.
+ */
+function eventStreamRequestProblem(request: FastifyRequest): string | undefined {
+  if (request.method !== "POST") return "An event stream is requested with a POST.";
+  const body = request.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    return "Send a JSON object with the subscription in `query`.";
+  }
+  if (typeof body.query !== "string" || body.query.trim() === "") {
+    return "`query` must hold the subscription.";
+  }
+  const { variables, operationName, extensions } = body;
+  if (variables != null && (typeof variables !== "object" || Array.isArray(variables))) {
+    return "`variables` must be an object.";
+  }
+  if (extensions != null && (typeof extensions !== "object" || Array.isArray(extensions))) {
+    return "`extensions` must be an object.";
+  }
+  if (operationName != null && typeof operationName !== "string") {
+    return "`operationName` must be a string.";
+  }
+  return undefined;
+}
+
+/**
+ * A JSON error answer (status and body) in the shape of every HTTP error, with the request's id
+ * (the event stream's answers are written past Fastify's reply, so its hook does not add it).
+ */
+function errorResponse(
+  request: FastifyRequest,
+  status: number,
+  statusText: string,
+  errors: readonly GraphQLError[],
+) {
+  const body = {
+    errors: formatErrors(errors).map((error) => ({
+      ...error,
+      extensions: { ...error.extensions, requestId: request.id },
+    })),
+  };
   return [
-    JSON.stringify({ errors: formatErrors(errors) }),
+    JSON.stringify(body),
     { status, statusText, headers: { "content-type": "application/json; charset=utf-8" } },
   ] as [string, { status: number; statusText: string; headers: Record<string, string> }];
 }
@@ -374,17 +425,20 @@ function sseHandler<TCaller, TContext extends RequestContext>(
     // "Distinct connections" only: each stream is one request with its own credentials.
     authenticate: () => null,
     onSubscribe: async (req, params) => {
-      const headers = (req.raw as FastifyRequest).headers;
+      const request = req.raw as FastifyRequest;
+      const headers = request.headers;
       let caller: TCaller;
       try {
         caller = await options.authenticate(headers);
       } catch (error) {
         const message =
           error instanceof Error ? error.message : "Authentication required: send an API key.";
-        return errorResponse(401, "Unauthorized", [requestError(message, "UNAUTHENTICATED")]);
+        return errorResponse(request, 401, "Unauthorized", [
+          requestError(message, "UNAUTHENTICATED"),
+        ]);
       }
       const refused = live.overLimit(caller);
-      if (refused) return errorResponse(429, "Too Many Requests", [refused]);
+      if (refused) return errorResponse(request, 429, "Too Many Requests", [refused]);
       const prepared = live.prepare(
         {
           query: params.query as string,
@@ -397,7 +451,7 @@ function sseHandler<TCaller, TContext extends RequestContext>(
         () => undefined,
       );
       if (Array.isArray(prepared))
-        return errorResponse(400, "Bad Request", prepared as GraphQLError[]);
+        return errorResponse(request, 400, "Bad Request", prepared as GraphQLError[]);
       return prepared as ExecutionArgs as never;
     },
     subscribe: (args) => live.subscribe(args as ExecutionArgs),

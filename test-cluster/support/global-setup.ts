@@ -68,6 +68,9 @@ async function startInstance(
       DATABASE_URL: `mariadb://root@127.0.0.1:${databasePort}/${database}`,
       // The key cache is what bounds how long a revocation takes to reach another instance.
       API_KEY_CACHE_SECONDS: "1",
+      // Live changes travel between the instances through Redis, on channels of this run's own.
+      REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_CHANNEL_PREFIX: `cls-cluster:${process.pid}:`,
       // The suite can be run with other retry or read settings (the defaults otherwise).
       ...Object.fromEntries(
         ["DATABASE_TRANSACTION_ATTEMPTS", "DATABASE_CAUSAL_READS"].flatMap((name) =>

@@ -1,4 +1,3 @@
-import net from "node:net";
 import { mysqlServer } from "../support/mysql";
 import {
   createTestDatabase,
@@ -7,64 +6,13 @@ import {
   TestServer,
   type TestDatabase,
 } from "../support/harness";
-
-/**
- * A TCP proxy in front of MariaDB that can cut every connection and refuse new ones, or
- * blackhole them: connections stay open but no byte gets through either way (a dead network).
- */
-class Proxy {
-  private readonly sockets = new Set<net.Socket>();
-  private up = true;
-  private blackholed = false;
-  private readonly server = net.createServer((client) => {
-    if (!this.up) return client.destroy();
-    const target = mysqlServer();
-    const upstream = net.connect(target.port, target.host);
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ]) {
-      this.sockets.add(from);
-      from.on("close", () => {
-        this.sockets.delete(from);
-        to.destroy();
-      });
-      from.on("error", () => from.destroy());
-      from.on("data", (chunk) => {
-        if (!this.blackholed) to.write(chunk);
-      });
-    }
-  });
-
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return (this.server.address() as net.AddressInfo).port;
-  }
-
-  cut(): void {
-    this.up = false;
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  blackhole(): void {
-    this.blackholed = true;
-  }
-
-  restore(): void {
-    this.up = true;
-    this.blackholed = false;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
+import { TcpProxy } from "../support/tcp-proxy";
 
 const describeMysql = testDatabases().includes("mariadb") ? describe : describe.skip;
 
 describeMysql("database outage [mariadb]", () => {
-  const proxy = new Proxy();
+  // In front of MariaDB: cut (connections closed, new ones refused) or blackholed (a dead network).
+  const proxy = new TcpProxy(mysqlServer());
   const server = new TestServer("mariadb");
   let database: TestDatabase;
 
