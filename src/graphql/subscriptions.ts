@@ -31,6 +31,7 @@ import { createHandler as createSseHandler } from "graphql-sse/lib/use/fastify";
 import { CloseCode, type ConnectionInitMessage } from "graphql-ws";
 import { makeHandler } from "graphql-ws/use/@fastify/websocket";
 import type { Logger } from "../logger";
+import { domainErrorOf } from "../db/errors";
 import { withReadScope } from "../db/request-scope";
 import { errorBody, type RequestLog } from "../http/server";
 import type { RequestContext } from "./context";
@@ -89,6 +90,11 @@ interface OperationPayload {
 
 function requestError(message: string, code: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
+}
+
+/** True when authentication refused the credential (rather than could not check it). */
+function isRefusal(error: unknown): boolean {
+  return domainErrorOf(error)?.code === "UNAUTHENTICATED";
 }
 
 /** A parse or validation error with the code Apollo gives such errors over HTTP. */
@@ -232,8 +238,13 @@ class LiveOperations<TCaller, TContext extends RequestContext> {
       options.logger.info("live subscription ended: its credential no longer holds");
       end();
     };
+    // Only a refused credential ends it: a check that could not be made (the database is
+    // unreachable for a moment) is made again at the next interval.
     const recheck = setInterval(() => {
-      options.authenticate(headers).then(() => undefined, finish);
+      options.authenticate(headers).then(
+        () => undefined,
+        (error: unknown) => isRefusal(error) && finish(),
+      );
     }, options.limits.recheckMs);
     const expiry = options.expiresAt(caller);
     // Node's timers hold at most 2^31 - 1 ms; tokens live far shorter (JWT_MAX_AGE_SECONDS).
@@ -316,8 +327,11 @@ function webSocketHandler<TCaller, TContext extends RequestContext>(
         const caller = await options.authenticate(headers);
         connections.set(ctx, { caller, headers, subscriptions: new Map() });
         return true;
-      } catch {
-        return false;
+      } catch (error) {
+        // Refused: closed 4403 Forbidden. Not checkable now (the database is unreachable):
+        // thrown, so closed 4500 — the client may try again.
+        if (isRefusal(error)) return false;
+        throw new Error("The credential cannot be checked now; try again shortly.");
       }
     },
     onClose: (ctx) => {
@@ -331,7 +345,15 @@ function webSocketHandler<TCaller, TContext extends RequestContext>(
       // Checked again for every subscription: the credential may have been revoked since.
       try {
         connection.caller = await options.authenticate(connection.headers);
-      } catch {
+      } catch (error) {
+        if (!isRefusal(error)) {
+          return [
+            requestError(
+              "The credential cannot be checked now; try again shortly.",
+              "SERVICE_UNAVAILABLE",
+            ),
+          ];
+        }
         endConnection(ctx.extra.socket);
         return [];
       }
@@ -403,6 +425,7 @@ function errorResponse(
   status: number,
   statusText: string,
   errors: readonly GraphQLError[],
+  headers: Record<string, string> = {},
 ) {
   const body = {
     errors: formatErrors(errors).map((error) => ({
@@ -412,7 +435,11 @@ function errorResponse(
   };
   return [
     JSON.stringify(body),
-    { status, statusText, headers: { "content-type": "application/json; charset=utf-8" } },
+    {
+      status,
+      statusText,
+      headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    },
   ] as [string, { status: number; statusText: string; headers: Record<string, string> }];
 }
 
@@ -431,11 +458,28 @@ function sseHandler<TCaller, TContext extends RequestContext>(
       try {
         caller = await options.authenticate(headers);
       } catch (error) {
-        const message =
-          error instanceof Error ? error.message : "Authentication required: send an API key.";
-        return errorResponse(request, 401, "Unauthorized", [
-          requestError(message, "UNAUTHENTICATED"),
-        ]);
+        if (!isRefusal(error)) {
+          return errorResponse(
+            request,
+            503,
+            "Service Unavailable",
+            [
+              requestError(
+                "The credential cannot be checked now; try again shortly.",
+                "SERVICE_UNAVAILABLE",
+              ),
+            ],
+            { "retry-after": "5" },
+          );
+        }
+        const message = domainErrorOf(error)?.message ?? "Authentication required.";
+        return errorResponse(
+          request,
+          401,
+          "Unauthorized",
+          [requestError(message, "UNAUTHENTICATED")],
+          { "www-authenticate": 'Bearer realm="graphql"' },
+        );
       }
       const refused = live.overLimit(caller);
       if (refused) return errorResponse(request, 429, "Too Many Requests", [refused]);

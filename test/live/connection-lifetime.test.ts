@@ -4,7 +4,15 @@
  */
 import { SignJWT } from "jose";
 import WebSocket from "ws";
-import { describeEachDatabaseKind, TestServer } from "../support/harness";
+import { mysqlServer } from "../support/mysql";
+import {
+  createTestDatabase,
+  describeEachDatabaseKind,
+  testDatabases,
+  TestServer,
+  type TestDatabase,
+} from "../support/harness";
+import { TcpProxy } from "../support/tcp-proxy";
 import { liveClient, type LiveClient } from "./ws-client";
 
 const SECRET = "live-connection-secret-".padEnd(40, "x");
@@ -80,4 +88,64 @@ describeEachDatabaseKind("the lifetime of a live connection", (kind) => {
     );
     expect((await client.closed).code).toBe(4403);
   });
+});
+
+const describeMysql = testDatabases().includes("mariadb") ? describe : describe.skip;
+
+describeMysql("a live connection while the database is away [mariadb]", () => {
+  const proxy = new TcpProxy(mysqlServer());
+  const server = new TestServer("mariadb");
+  let database: TestDatabase;
+  const clients: LiveClient[] = [];
+
+  beforeAll(async () => {
+    const port = await proxy.start();
+    database = await createTestDatabase("mariadb");
+    await server.start(
+      {
+        auth: { apiKeyCacheSeconds: 1 },
+        database: {
+          ...(database.config as Extract<TestDatabase["config"], { kind: "mysql" }>),
+          port,
+          connectTimeoutMs: 1000,
+          queryTimeoutMs: 1000,
+        },
+      },
+      { database },
+    );
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.dispose();
+    await server.stop();
+    await proxy.stop();
+    await database.drop();
+  });
+
+  it("stays open when its credential cannot be checked for a while, and goes on delivering", async () => {
+    const client = liveClient(server.url, { "X-Api-Key": server.adminKey });
+    clients.push(client);
+    const sub = client.subscribe<{
+      callStatusesChanged: { callStatuses: Array<{ title: string }> };
+    }>(`subscription { callStatusesChanged { callStatuses { title } } }`);
+    await sub.waitFor(1);
+    let closed = false;
+    void client.closed.then(() => (closed = true));
+    // Several re-checks (every second) fail to reach the database: not a refused credential.
+    proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    proxy.restore();
+    expect(closed).toBe(false);
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      const created = await server.gql(
+        `mutation { createCallStatus(input: { title: "After the outage" }) { id } }`,
+      );
+      if (!created.errors) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const [, change] = await sub.waitFor(2, 5000);
+    expect(change.data!.callStatusesChanged.callStatuses.map((s) => s.title)).toContain(
+      "After the outage",
+    );
+    expect(closed).toBe(false);
+  }, 30_000);
 });
