@@ -62,7 +62,12 @@ describeEachDatabaseKind("SQL statements per request", (kind) => {
   const server = new TestServer(kind);
   // A long refresh interval: no background revision check falls inside a measured request.
   beforeAll(() =>
-    server.start({ statusCache: { enabled: true, refreshMs: 60_000, maxAccounts: 1000 } }),
+    server.start({
+      statusCache: { enabled: true, refreshMs: 60_000, maxAccounts: 1000 },
+      // The verified key is remembered for the whole file: on a slow machine its expiry
+      // (5 s by default here) fell inside a counted request and added its look-up.
+      auth: { apiKeyCacheSeconds: 60 },
+    }),
   );
   afterAll(() => server.stop());
 
@@ -102,7 +107,12 @@ describeEachDatabaseKind("SQL statements per request", (kind) => {
 describeEachDatabaseKind("SQL statements per request without the status cache", (kind) => {
   const server = new TestServer(kind);
   beforeAll(() =>
-    server.start({ statusCache: { enabled: false, refreshMs: 1000, maxAccounts: 1000 } }),
+    server.start({
+      statusCache: { enabled: false, refreshMs: 1000, maxAccounts: 1000 },
+      // The verified key is remembered for the whole file: on a slow machine its expiry
+      // (5 s by default here) fell inside a counted request and added its look-up.
+      auth: { apiKeyCacheSeconds: 60 },
+    }),
   );
   afterAll(() => server.stop());
 
@@ -122,7 +132,12 @@ describeEachDatabaseKind("SQL statements per request without the status cache", 
 describeEachDatabaseKind("SQL statements per request once the cached lists expire", (kind) => {
   const server = new TestServer(kind);
   beforeAll(() =>
-    server.start({ statusCache: { enabled: true, refreshMs: 50, maxAccounts: 1000 } }),
+    server.start({
+      statusCache: { enabled: true, refreshMs: 50, maxAccounts: 1000 },
+      // The verified key is remembered for the whole file: on a slow machine its expiry
+      // (5 s by default here) fell inside a counted request and added its look-up.
+      auth: { apiKeyCacheSeconds: 60 },
+    }),
   );
   afterAll(() => server.stop());
 
