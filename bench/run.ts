@@ -14,7 +14,8 @@
  * In this order: c and d at each size of BENCH_SIZES on SQLite, the RSS of a sustained c, a, b
  * and b' (scenarios/reads.ts); c, d, e and f on MariaDB (scenarios/mariadb.ts); the accounts
  * scenario (scenarios/accounts.ts); the volume scenario (scenarios/volume.ts); the search
- * scenario (scenarios/search.ts); last the cluster (scenarios/cluster.ts). This file reads the
+ * scenario (scenarios/search.ts); the live scenario, idle WebSocket subscribers
+ * (scenarios/live.ts); last the cluster (scenarios/cluster.ts). This file reads the
  * options, picks the scenarios and prints the report. Every server runs in its own child
  * process; this process runs autocannon. Settings: see bench/README.md.
  */
@@ -28,12 +29,14 @@ import { missingClusterTools } from "./lib/cluster";
 import { machineInfo } from "./lib/machine";
 import { parseServer, serverVersion } from "./lib/mysql";
 import { readOptions } from "./lib/options";
+import { redisVersion } from "./lib/redis";
 import { out, progress } from "./lib/output";
 import { printReport, writeReport } from "./lib/report";
 import { SEARCH_MAX_GROWTH, VOLUME_MAX_GROWTH, VOLUME_TARGET_MS } from "./lib/results";
 import { buildReport } from "./lib/summary";
 import { accountsScenario } from "./scenarios/accounts";
 import { recordOnCluster } from "./scenarios/cluster";
+import { liveScenario } from "./scenarios/live";
 import { mariadbScenarios } from "./scenarios/mariadb";
 import { readScenarios } from "./scenarios/reads";
 import { searchScenario } from "./scenarios/search";
@@ -85,12 +88,14 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cls-bench-"));
   addCleanup(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  // BENCH_ACCOUNTS_ONLY, BENCH_VOLUME_ONLY, BENCH_SEARCH_ONLY: only the scenarios asked for.
+  // BENCH_ACCOUNTS_ONLY, BENCH_VOLUME_ONLY, BENCH_SEARCH_ONLY, BENCH_LIVE_ONLY: only the
+  // scenarios asked for.
   const onlyAsked = (
     [
       ["accounts", options.accountsOnly],
       ["volume", options.volumeOnly],
       ["search", options.searchOnly],
+      ["live", options.liveOnly],
     ] as const
   )
     .filter(([, asked]) => asked)
@@ -168,6 +173,28 @@ async function main(): Promise<void> {
         );
       }
     }
+  }
+
+  // Idle WebSocket subscribers: deliveries, memory, and their effect on (c) and (e).
+  if (!wanted("live")) {
+    // Only other scenarios were asked for.
+  } else if (!options.live) {
+    bench.notes.push("BENCH_SKIP_LIVE=1: the live scenario was not run");
+  } else {
+    const redis = options.live.redisUrl ? await redisVersion(options.live.redisUrl) : null;
+    if (!mariadb) {
+      bench.notes.push(
+        "MariaDB was not reachable (or BENCH_SKIP_MYSQL=1): the live scenario's MariaDB run (e beside subscribers) was not measured",
+      );
+    }
+    if (!redis) {
+      bench.notes.push(
+        options.live.redisUrl
+          ? `Redis did not answer at ${options.live.redisUrl.replace(/\/\/[^@/]*@/, "//")}: the live scenario's REDIS_URL run was not measured`
+          : "BENCH_SKIP_REDIS=1: the live scenario's REDIS_URL run was not measured",
+      );
+    }
+    bench.live = await liveScenario(bench, tmp, options.live, mariadb ? server : null, redis);
   }
 
   // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.

@@ -21,6 +21,7 @@ import { problems } from "./report";
 import type {
   AccountsResult,
   Check,
+  LiveResult,
   MemorySample,
   RssResult,
   ScenarioResult,
@@ -52,6 +53,7 @@ export class Bench {
   accounts: AccountsResult | null = null;
   volume: VolumeResult | null = null;
   search: SearchResult | null = null;
+  live: LiveResult | null = null;
   private readonly dbPid: number | null;
   private writeCounter = 0;
   private readonly runId = `${process.pid}-${Date.now().toString(36)}`;

@@ -162,7 +162,7 @@ export class Child {
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   const serviceVariable =
-    /^(PORT|HOST|NODE_ENV|LOG_LEVEL|DATABASE_URL|MIGRATIONS_RUN|API_KEY_CACHE_SECONDS|SHUTDOWN_TIMEOUT_SECONDS|STATUS_CACHE_.*|JWT_.*|GRAPHQL_.*|HTTP_BODY_LIMIT_KB)$/;
+    /^(PORT|HOST|NODE_ENV|LOG_LEVEL|DATABASE_.*|MIGRATIONS_RUN|API_KEY_CACHE_SECONDS|SHUTDOWN_TIMEOUT_SECONDS|STATUS_CACHE_.*|JWT_.*|GRAPHQL_.*|HTTP_.*|PHONE_DEFAULT_REGION|CORS_ORIGINS|CHANGE_LOG_.*|SUBSCRIPTIONS_.*|WS_.*|REDIS_.*)$/;
   for (const [key, value] of Object.entries(process.env)) {
     if (!serviceVariable.test(key)) env[key] = value;
   }

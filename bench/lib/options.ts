@@ -36,6 +36,25 @@ export interface BenchOptions {
   search: SearchOptions | null;
   /** Only the search scenario (BENCH_SEARCH_ONLY=1). */
   searchOnly: boolean;
+  /** The live scenario (see bench/scenarios/live.ts); null: skipped (BENCH_SKIP_LIVE=1). */
+  live: LiveOptions | null;
+  /** Only the live scenario (BENCH_LIVE_ONLY=1). */
+  liveOnly: boolean;
+}
+
+export interface LiveOptions {
+  /** Idle WebSocket subscribers, ascending; (c) and (e) run beside the largest number. */
+  subscribers: number[];
+  /** Changes timed at each number, one after another, each awaited by every subscriber. */
+  changes: number;
+  /** The same on the other instances (MariaDB, REDIS_URL), which are there for comparison. */
+  otherChanges: number;
+  /** Child processes holding the subscribers' connections. */
+  clientProcesses: number;
+  /** Seconds of quiet before memory and idle CPU are read (the floor of the samples). */
+  settleSeconds: number;
+  /** The Redis server of the run with REDIS_URL set; null: not run (BENCH_SKIP_REDIS=1). */
+  redisUrl: string | null;
 }
 
 export interface AccountsOptions {
@@ -161,6 +180,31 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
           settleMaxSeconds: number("BENCH_SEARCH_SETTLE_MAX", quick ? 10 : 120, 0, 3600),
           bufferPoolMiB: number("BENCH_SEARCH_BUFFER_POOL_MIB", 1024, 128, 1_048_576),
         };
+  const liveRaw = process.env.BENCH_LIVE_SUBSCRIBERS?.trim() || (quick ? "200,1000" : "1000,10000");
+  const live: LiveOptions | null =
+    process.env.BENCH_SKIP_LIVE === "1"
+      ? null
+      : {
+          subscribers: [
+            ...new Set(
+              liveRaw.split(",").map((part) => {
+                const n = Number(part.trim());
+                if (!Number.isInteger(n) || n < 1 || n > 100_000) {
+                  throw new Error("BENCH_LIVE_SUBSCRIBERS: each number must be from 1 to 100000");
+                }
+                return n;
+              }),
+            ),
+          ].sort((a, b) => a - b),
+          changes: number("BENCH_LIVE_CHANGES", quick ? 5 : 12, 1, 1000),
+          otherChanges: number("BENCH_LIVE_OTHER_CHANGES", quick ? 3 : 5, 1, 1000),
+          clientProcesses: number("BENCH_LIVE_CLIENTS", 2, 1, 16),
+          settleSeconds: number("BENCH_LIVE_SETTLE", quick ? 2 : 3, 0.5, 120),
+          redisUrl:
+            process.env.BENCH_SKIP_REDIS === "1"
+              ? null
+              : process.env.BENCH_REDIS_URL?.trim() || "redis://127.0.0.1:6379",
+        };
   return {
     quick,
     warmupSeconds: number("BENCH_WARMUP", quick ? 0.5 : 2, 0, 60),
@@ -173,12 +217,14 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     skipCluster: process.env.BENCH_SKIP_CLUSTER === "1",
     leads: number("BENCH_LEADS", 100, 1, 10_000),
     // The volume scenario seeds 12 million rows (about 5 minutes here) before it measures; the
-    // search scenario half a million leads, twice.
+    // search scenario half a million leads, twice; the live scenario connects its subscribers on
+    // up to three instances.
     timeoutSeconds: number(
       "BENCH_TIMEOUT",
       (quick ? 300 : 900) +
         (volume ? (quick ? 120 : 2700) : 0) +
-        (search ? (quick ? 120 : 900) : 0),
+        (search ? (quick ? 120 : 900) : 0) +
+        (live ? (quick ? 120 : 600) : 0),
       30,
       86_400,
     ),
@@ -189,5 +235,7 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     volumeOnly,
     search,
     searchOnly: search !== null && process.env.BENCH_SEARCH_ONLY === "1",
+    live,
+    liveOnly: live !== null && process.env.BENCH_LIVE_ONLY === "1",
   };
 }

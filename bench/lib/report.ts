@@ -10,6 +10,7 @@ import {
   VOLUME_TARGET_MS,
   type AccountsResult,
   type BenchReport,
+  type LiveResult,
   type MemorySample,
   type ScenarioResult,
   type SearchPhase,
@@ -138,6 +139,7 @@ export function printReport(report: BenchReport): void {
   if (report.accounts) printAccounts(report.accounts);
   if (report.volume) printVolume(report.volume);
   if (report.search) printSearch(report.search);
+  if (report.live) printLive(report.live);
 
   out();
   out("Ratios (req/s) and targets:");
@@ -278,6 +280,139 @@ function printSearch(s: SearchResult): void {
     `  ms, client-side. ×: full / empty, timed in the same stretch; "both empty": the same ` +
       `ratio before the seeding (the noise). Target: p50 and p90 full at most ${SEARCH_MAX_GROWTH}× empty.`,
   );
+}
+
+function printLive(l: LiveResult): void {
+  out();
+  out(
+    `Live changes: idle WebSocket subscribers of callStatusesChanged, one subscription per ` +
+      `connection, all on the default account's AGENT key, held by ${l.clientProcesses} client ` +
+      `process(es); SUBSCRIPTIONS_MAX_PER_CREDENTIAL ${l.maxPerCredential}; open files limit ` +
+      `${l.openFilesLimit}${l.redis ? `; Redis ${l.redis}` : ""}`,
+  );
+  out(`  subscription: ${l.query}`);
+  out(
+    `  ${l.changes} changes at each number (${l.otherChanges} on the other instances), one after another (an ADMIN updateCallStatus of ` +
+      "qualified's title), each awaited by every subscriber; ms from the mutation's response " +
+      "(negative: before it); p50 / p99 over the changes (p99 of so few is their max):",
+  );
+  const ms = (value: number) => fmt(value, 1);
+  out(
+    table(
+      [
+        "db",
+        "bus",
+        "subscribers",
+        "items",
+        "bytes",
+        "mutation p50",
+        "first p50",
+        "first p99",
+        "median p50",
+        "last p50",
+        "last p99",
+        "deliveries/s",
+        "stall p50",
+        "stall max",
+        "peak RSS MiB",
+        "right",
+        "missing/wrong/extra/stray/closed",
+      ],
+      l.runs.flatMap((run) =>
+        run.deliveries.map((d) => [
+          run.db,
+          run.bus,
+          String(d.subscribers),
+          String(run.items),
+          String(d.bytes),
+          ms(d.mutationMs.p50),
+          ms(d.firstMs.p50),
+          ms(d.firstMs.p99),
+          ms(d.medianMs.p50),
+          ms(d.lastMs.p50),
+          ms(d.lastMs.p99),
+          fmt(d.subscribers / (Math.max(0.001, d.lastMs.p50 - d.firstMs.p50) / 1000), 0),
+          ms(d.stallMs.p50),
+          ms(d.stallMs.max),
+          fmt(d.peakRssMiB, 0),
+          String(d.delivered),
+          `${d.missing}/${d.wrong}/${d.extra}/${d.strays}/${d.unexpectedCloses}`,
+        ]),
+      ),
+      [false, false, ...Array<boolean>(14).fill(true), false],
+    )
+      .map((line) => `  ${line}`)
+      .join("\n"),
+  );
+  out(
+    "  deliveries/s: subscribers / (last p50 − first p50). stall: the longest a GET /healthz " +
+      "(sent one after another from the mutation until every delivery arrived) took, per change.",
+  );
+  out();
+  out(
+    "  memory and idle CPU of the service after a quiet spell (RSS: the floor of its samples; " +
+      "after GC: forced through the bench's wrapper), per subscriber against none:",
+  );
+  out(
+    table(
+      [
+        "db",
+        "bus",
+        "subscribers",
+        "RSS floor MiB",
+        "after GC MiB",
+        "heap used MiB",
+        "RSS KiB/sub",
+        "after GC KiB/sub",
+        "heap KiB/sub",
+        "idle srv cpu%",
+        "fleet RSS MiB",
+      ],
+      l.runs.flatMap((run) =>
+        [...run.memory, ...(run.leave ? [{ ...run.leave.memory, left: true }] : [])].map((m) => [
+          run.db,
+          run.bus,
+          "left" in m
+            ? `0 (after ${run.memory[run.memory.length - 1].subscribers} left)`
+            : String(m.subscribers),
+          fmt(m.floorMiB, 1),
+          m.afterGc ? fmt(m.afterGc.rssMiB, 1) : "-",
+          m.afterGc ? fmt(m.afterGc.heapUsedMiB, 1) : "-",
+          m.perSubscriberKiB && !("left" in m) ? fmt(m.perSubscriberKiB.rss, 1) : "-",
+          m.perSubscriberKiB?.rssAfterGc != null && !("left" in m)
+            ? fmt(m.perSubscriberKiB.rssAfterGc, 1)
+            : "-",
+          m.perSubscriberKiB?.heapUsed != null && !("left" in m)
+            ? fmt(m.perSubscriberKiB.heapUsed, 1)
+            : "-",
+          fmt(m.idleCpuPct, 1),
+          fmt(m.fleetRssMiB, 1),
+        ]),
+      ),
+      [false, false, false, true, true, true, true, true, true, true, true],
+    )
+      .map((line) => `  ${line}`)
+      .join("\n"),
+  );
+  const loads = l.runs.flatMap((run) => run.loads);
+  if (loads.length > 0) {
+    out();
+    out("  (c) and (e) beside the subscribers, the main table's settings:");
+    for (const line of table(SCENARIO_HEADERS, loads.map(scenarioLine), SCENARIO_ALIGN))
+      out(`  ${line}`);
+  }
+  for (const run of l.runs) {
+    const connects = run.connects
+      .map(
+        (c) =>
+          `${c.from}→${c.to} in ${fmt(c.seconds, 1)} s (${fmt((c.to - c.from) / c.seconds, 0)}/s)`,
+      )
+      .join(", ");
+    out(
+      `  ${run.db}, ${run.bus} bus: connected ${connects}` +
+        (run.leave ? `; all left in ${fmt(run.leave.seconds, 1)} s` : ""),
+    );
+  }
 }
 
 function printAccounts(a: AccountsResult): void {

@@ -152,6 +152,7 @@ export interface BenchReport {
   accounts: AccountsResult | null;
   volume: VolumeResult | null;
   search: SearchResult | null;
+  live: LiveResult | null;
   checks: Check[];
   notes: string[];
 }
@@ -246,3 +247,91 @@ export interface SearchResult {
 
 /** The small account's p50 and p90 with the large account full: at most this × those with it empty. */
 export const SEARCH_MAX_GROWTH = 2;
+
+/** The service's memory at one number of idle subscribers, after a quiet spell. */
+export interface LiveMemory {
+  subscribers: number;
+  /** The lowest VmRSS of the samples taken during the quiet spell (MiB). */
+  floorMiB: number;
+  /** After a full collection forced through the bench's wrapper (null when that failed). */
+  afterGc: MemorySample["afterGc"];
+  /** The service's CPU during the quiet spell, % of one core (idle subscribers' cost). */
+  idleCpuPct: number;
+  /** The fleet processes' RSS together (MiB): what the client side holds. */
+  fleetRssMiB: number;
+  /** (this − with none) / subscribers, KiB; null for none. */
+  perSubscriberKiB: { rss: number; rssAfterGc: number | null; heapUsed: number | null } | null;
+}
+
+/** Changes timed at one number of subscribers. */
+export interface LiveDeliveries {
+  subscribers: number;
+  changes: number;
+  /** Size of one delivered message (bytes). */
+  bytes: number;
+  /** The mutation's round trip, as its client saw it (ms). */
+  mutationMs: LatencySummary;
+  /**
+   * From the mutation's response to the first subscriber's delivery, the median subscriber's
+   * and the last one's (ms; negative when it arrived before the response), over the changes.
+   */
+  firstMs: LatencySummary;
+  medianMs: LatencySummary;
+  lastMs: LatencySummary;
+  /**
+   * The longest a small request (GET /healthz, one after another from the mutation until every
+   * delivery arrived) waited during each change (ms): how long the fan-out holds up the
+   * instance's other requests.
+   */
+  stallMs: LatencySummary;
+  /** The service's highest VmRSS sampled (every 100 ms) during the changes (MiB). */
+  peakRssMiB: number;
+  /** Deliveries checked and found right, and the problems (all should be 0). */
+  delivered: number;
+  missing: number;
+  wrong: number;
+  extra: number;
+  strays: number;
+  unexpectedCloses: number;
+  wrongSamples: string[];
+}
+
+/** Connecting subscribers: from how many to how many, and how fast. */
+export interface LiveConnect {
+  from: number;
+  to: number;
+  seconds: number;
+  failed: number;
+  errors: string[];
+}
+
+/** One instance of the service with subscribers: its database, its bus, what was measured. */
+export interface LiveRun {
+  db: "sqlite" | "mariadb";
+  bus: "in-process" | "redis";
+  /** Statuses in each delivered list (the AGENT's). */
+  items: number;
+  connects: LiveConnect[];
+  memory: LiveMemory[];
+  deliveries: LiveDeliveries[];
+  /** (c) or (e) with none, with the most subscribers, and with none again after they left. */
+  loads: Array<ScenarioResult & { subscribers: number; phase: "before" | "with" | "after" }>;
+  /** Closing every subscriber's connection (s), and the memory afterwards. */
+  leave: { seconds: number; memory: LiveMemory } | null;
+}
+
+export interface LiveResult {
+  subscribers: number[];
+  changes: number;
+  otherChanges: number;
+  clientProcesses: number;
+  /** SUBSCRIPTIONS_MAX_PER_CREDENTIAL of the instances. */
+  maxPerCredential: number;
+  /** The soft limit of open files of the runner (the service and the fleet inherit it). */
+  openFilesLimit: number;
+  /** The subscription every subscriber holds. */
+  query: string;
+  /** The Redis server's version (the REDIS_URL run); null: not run. */
+  redis: string | null;
+  runs: LiveRun[];
+}

@@ -106,9 +106,11 @@ export function buildReport(bench: Bench, machine: MachineInfo, startedAt: Date)
       });
     }
   }
-  const unclean = [...s, ...(bench.accounts?.runs ?? [])].filter(
-    (x) => x.load.errors + x.load.non2xx + x.load.badBodies > 0,
-  );
+  const unclean = [
+    ...s,
+    ...(bench.accounts?.runs ?? []),
+    ...(bench.live?.runs.flatMap((run) => run.loads) ?? []),
+  ].filter((x) => x.load.errors + x.load.non2xx + x.load.badBodies > 0);
   bench.check(
     "no errors, non-2xx or bad bodies under load",
     unclean.length === 0 &&
@@ -134,6 +136,7 @@ export function buildReport(bench: Bench, machine: MachineInfo, startedAt: Date)
     accounts: bench.accounts,
     volume: bench.volume,
     search: bench.search,
+    live: bench.live,
     checks: bench.checks,
     notes: bench.notes,
   };

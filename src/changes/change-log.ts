@@ -27,8 +27,8 @@ export interface ChangeNotice {
 
 /** The changes of one committed transaction of one account. */
 export interface ChangeEvent {
-  accountId: number;
-  changes: ChangeNotice[];
+  readonly accountId: number;
+  readonly changes: ReadonlyArray<Readonly<ChangeNotice>>;
 }
 
 export type NewChange = Omit<ChangeNotice, "id" | "leadId" | "revision"> &
@@ -49,6 +49,8 @@ export function isStatusChange(notice: ChangeNotice): boolean {
 export class ChangeLog {
   /** The entries of each transaction in progress, announced together once it commits. */
   private readonly pending = new WeakMap<Transaction, ChangeNotice[]>();
+  /** The last announcement read, and the event it gave (see `read`). */
+  private lastRead: { message: string; event: ChangeEvent | undefined } | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -76,19 +78,34 @@ export class ChangeLog {
     notices.push(notice);
   }
 
-  /** Calls `listener` with each committed change event of the account, on any instance. */
+  /**
+   * Calls `listener` with each committed change event of the account, on any instance. The
+   * event is shared with the account's other listeners: read it, never change it (it is frozen).
+   */
   subscribe(accountId: number, listener: (event: ChangeEvent) => void): () => void {
     return this.bus.subscribe(this.channel(accountId), (message) => {
-      let event: ChangeEvent;
-      try {
-        event = JSON.parse(message) as ChangeEvent;
-      } catch {
-        this.logger.warn({ accountId }, "change event: not JSON, ignored");
-        return;
-      }
-      if (event.accountId !== accountId || !Array.isArray(event.changes)) return;
+      const event = this.read(message, accountId);
+      if (!event || event.accountId !== accountId || !Array.isArray(event.changes)) return;
       listener(event);
     });
+  }
+
+  /**
+   * An announcement as an event (undefined: not JSON), parsed once however many listeners hear
+   * it: the bus hands each listener of a channel the same text, one after another, and every
+   * live subscription of the account is one — with thousands of them, parsing each time cost
+   * milliseconds per committed write, even when none of them had anything to send.
+   */
+  private read(message: string, accountId: number): ChangeEvent | undefined {
+    if (this.lastRead?.message === message) return this.lastRead.event;
+    let event: ChangeEvent | undefined;
+    try {
+      event = freezeEvent(JSON.parse(message)) as ChangeEvent;
+    } catch {
+      this.logger.warn({ accountId }, "change event: not JSON, ignored");
+    }
+    this.lastRead = { message, event };
+    return event;
   }
 
   /** Calls `listener` whenever announcements may have been missed (the bus was down). */
@@ -131,6 +148,22 @@ export class ChangeLog {
       if (ids.length < batchSize) return deleted;
     }
   }
+}
+
+/**
+ * A parsed announcement with its event and each notice frozen: every listener of the account
+ * shares it. The array of notices is left as it is (its type is read-only): V8 filters a frozen
+ * array about three times slower, and every listener filters it.
+ */
+function freezeEvent(value: unknown): unknown {
+  if (value !== null && typeof value === "object") {
+    const changes = (value as { changes?: unknown }).changes;
+    if (Array.isArray(changes)) {
+      for (const notice of changes) if (notice && typeof notice === "object") Object.freeze(notice);
+    }
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Entries deleted per statement when the log is pruned. */
