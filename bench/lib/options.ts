@@ -196,10 +196,10 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
               }),
             ),
           ].sort((a, b) => a - b),
-          changes: number("BENCH_LIVE_CHANGES", quick ? 5 : 12, 1, 1000),
+          changes: number("BENCH_LIVE_CHANGES", quick ? 5 : 10, 1, 1000),
           otherChanges: number("BENCH_LIVE_OTHER_CHANGES", quick ? 3 : 5, 1, 1000),
           clientProcesses: number("BENCH_LIVE_CLIENTS", 2, 1, 16),
-          settleSeconds: number("BENCH_LIVE_SETTLE", quick ? 2 : 3, 0.5, 120),
+          settleSeconds: number("BENCH_LIVE_SETTLE", quick ? 1 : 3, 0.5, 120),
           redisUrl:
             process.env.BENCH_SKIP_REDIS === "1"
               ? null

@@ -305,6 +305,8 @@ export interface LiveConnect {
   errors: string[];
 }
 
+export type LiveLoadPhase = "none" | "idle" | "after changes" | "left";
+
 /** One instance of the service with subscribers: its database, its bus, what was measured. */
 export interface LiveRun {
   db: "sqlite" | "mariadb";
@@ -314,8 +316,11 @@ export interface LiveRun {
   connects: LiveConnect[];
   memory: LiveMemory[];
   deliveries: LiveDeliveries[];
-  /** (c) or (e) with none, with the most subscribers, and with none again after they left. */
-  loads: Array<ScenarioResult & { subscribers: number; phase: "before" | "with" | "after" }>;
+  /**
+   * (c) or (e): with none; with the most subscribers, idle (after a forced GC); with them right
+   * after the changes (the heap as the fan-outs left it); with none again once they left.
+   */
+  loads: Array<ScenarioResult & { subscribers: number; phase: LiveLoadPhase }>;
   /** Closing every subscriber's connection (s), and the memory afterwards. */
   leave: { seconds: number; memory: LiveMemory } | null;
 }

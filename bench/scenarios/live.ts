@@ -9,8 +9,9 @@
  * - changes, one after another: an ADMIN `updateCallStatus` of `qualified`'s title (seen by
  *   agents), each awaited by every subscriber; from the mutation's response to the first, the
  *   median and the last delivery, every delivered list checked for the new title;
- * - beside the most subscribers, a load of its own kind with none, with them, and with none
- *   again once they left: (c) on SQLite, (e) on MariaDB, same settings as the main table.
+ * - a load of its own kind with none, with the most subscribers idle, with them right after
+ *   the changes (as the fan-outs left the heap), and with none again once they left: (c) on
+ *   SQLite, (e) on MariaDB, the main table's settings.
  *
  * Instances: SQLite with the in-process bus (every number, and c); MariaDB (the most, and e);
  * SQLite with REDIS_URL set (every number), each when its server is reachable.
@@ -29,6 +30,7 @@ import { problems } from "../lib/report";
 import type {
   LiveConnect,
   LiveDeliveries,
+  LiveLoadPhase,
   LiveMemory,
   LiveResult,
   LiveRun,
@@ -102,9 +104,14 @@ class LiveBench {
       leave: null,
     };
     try {
-      // The load first: what its own first run leaves in memory (compiled code, caches) is then
-      // in the figures with none, and not counted as the subscribers'.
-      if (plan.load) result.loads.push(await this.load(plan, instance, 0, "before"));
+      // The load first, twice, the first run not kept: a new process answers faster for a
+      // while (code being optimised), which would flatter every later figure against the first;
+      // and what the load leaves in memory (compiled code, caches) is then in the figures with
+      // none, not counted as the subscribers'.
+      if (plan.load) {
+        await this.load(plan, instance, 0, "none", true);
+        result.loads.push(await this.load(plan, instance, 0, "none"));
+      }
       const none = await this.quiet(instance, 0);
       result.memory.push(none);
       for (const count of plan.counts) {
@@ -130,10 +137,16 @@ class LiveBench {
             (connect.errors.length ? `: ${connect.errors.join("; ")}` : ""),
         );
         result.memory.push(await this.quiet(instance, this.fleet.size, none));
+        const most = count === plan.counts[plan.counts.length - 1];
+        // Idle: right after the quiet spell (which ended with a forced GC), before any change.
+        if (plan.load && most) {
+          result.loads.push(await this.load(plan, instance, this.fleet.size, "idle"));
+        }
         result.deliveries.push(await this.changes(instance, label, plan.changes));
-      }
-      if (plan.load) {
-        result.loads.push(await this.load(plan, instance, this.fleet.size, "with"));
+        // And as the changes left the heap: nothing is forced in production.
+        if (plan.load && most) {
+          result.loads.push(await this.load(plan, instance, this.fleet.size, "after changes"));
+        }
       }
       const leaveSeconds = await this.fleet.closeAll();
       // The service notices the closes asynchronously: let it finish before the quiet spell.
@@ -141,7 +154,7 @@ class LiveBench {
       result.leave = { seconds: leaveSeconds, memory: await this.quiet(instance, 0, none) };
       const most = result.memory[result.memory.length - 1];
       this.checkReleased(label, none, most, result.leave.memory);
-      if (plan.load) result.loads.push(await this.load(plan, instance, 0, "after"));
+      if (plan.load) result.loads.push(await this.load(plan, instance, 0, "left"));
     } finally {
       await this.fleet.closeAll().catch(() => undefined);
       await instance.service.stop();
@@ -359,10 +372,19 @@ class LiveBench {
     plan: RunPlan,
     instance: Instance,
     subscribers: number,
-    phase: "before" | "with" | "after",
+    phase: LiveLoadPhase,
+    /** A run to warm the process up: printed, not kept. */
+    warming = false,
   ): Promise<LiveRun["loads"][number]> {
     const { bench } = this;
-    const label = `${subscribers} idle subscribers${phase === "after" ? " (after they left)" : ""}`;
+    const label = warming
+      ? "no subscribers (warming up, not kept)"
+      : {
+          none: "no subscribers",
+          idle: `${subscribers} idle subscribers`,
+          "after changes": `${subscribers} subscribers, after the changes`,
+          left: "no subscribers (after they left)",
+        }[phase];
     let result: ScenarioResult;
     if (plan.load === "c") {
       // The title changed meanwhile: the expected answer is read again.
@@ -386,7 +408,12 @@ class LiveBench {
       const leads = await this.leads(instance);
       await bench.probeRecord("e", instance.service.url, instance.systemKey, leads);
       result = await bench.measure(
-        bench.writeSpec(instance.service.url, instance.systemKey, leads, `live-${phase}`),
+        bench.writeSpec(
+          instance.service.url,
+          instance.systemKey,
+          leads,
+          `live-${warming ? "warm" : phase.replace(" ", "-")}`,
+        ),
         { kind: "e", label: `e beside ${label}`, db: plan.db, statuses: null, items: null },
         instance.service.child,
         plan.db === "mariadb",

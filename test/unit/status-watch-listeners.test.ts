@@ -1,0 +1,89 @@
+/**
+ * StatusWatch (statuses/status-watch.ts) with many subscribers of one account: one change log
+ * listener for all of them, so that a change that is not a status change (a recorded call, a
+ * lead) is told apart once, not once per subscriber; a status change still reaches every one;
+ * the listener goes with the account's last subscriber.
+ */
+import { Role, type Principal } from "../../src/access/principal";
+import type { ChangeEvent, ChangeLog } from "../../src/changes/change-log";
+import { ChangeType } from "../../src/changes/change.entity";
+import type { StatusCatalogs, StatusSnapshot } from "../../src/statuses/status-catalog";
+import { StatusWatch } from "../../src/statuses/status-watch";
+
+const admin: Principal = {
+  role: Role.ADMIN,
+  actorId: "key:1",
+  via: "api_key",
+  accountId: 1,
+  accountCode: "default",
+};
+
+/** Lists at `revision`: one call status whose version is the revision (so every list differs). */
+function snapshot(revision: number): StatusSnapshot {
+  return {
+    revision,
+    leadStatuses: [],
+    callStatuses: [{ id: 1, version: revision, leadStatus: null }],
+  } as unknown as StatusSnapshot;
+}
+
+function setUp() {
+  const listeners = new Set<(event: ChangeEvent) => void>();
+  const changes = {
+    subscribe: jest.fn((_accountId: number, listener: (event: ChangeEvent) => void) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    }),
+    onResume: () => () => undefined,
+  };
+  const catalog = { atLeast: jest.fn(async (revision: number) => snapshot(Math.max(revision, 1))) };
+  const watch = new StatusWatch(
+    catalog as unknown as StatusCatalogs,
+    changes as unknown as ChangeLog,
+  );
+  const announce = (type: ChangeType, revision: number | null) => {
+    const event: ChangeEvent = {
+      accountId: 1,
+      changes: [{ id: 1, type, entityId: 1, leadId: null, revision }],
+    };
+    for (const listener of [...listeners]) listener(event);
+  };
+  return { watch, changes, listeners, catalog, announce };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("StatusWatch listeners", () => {
+  it("listens once per account, renders nothing for other changes, and tells every subscriber of a status change", async () => {
+    const { watch, changes, listeners, catalog, announce } = setUp();
+    const feeds = Array.from({ length: 1000 }, () => watch.callStatusesChanged(admin, {}));
+    const firsts = await Promise.all(feeds.map((feed) => feed.next()));
+    expect(firsts.every((r) => r.value.revision === "1")).toBe(true);
+    expect(changes.subscribe).toHaveBeenCalledTimes(1);
+    expect(listeners.size).toBe(1);
+    const rendered = catalog.atLeast.mock.calls.length;
+
+    const seconds = feeds.map((feed) => feed.next());
+    announce(ChangeType.CALL_RECORDED, null);
+    announce(ChangeType.LEAD_UPDATED, null);
+    await tick();
+    expect(catalog.atLeast).toHaveBeenCalledTimes(rendered);
+
+    announce(ChangeType.CALL_STATUS_UPDATED, 5);
+    const next = await Promise.all(seconds);
+    expect(next.every((r) => !r.done && r.value.revision === "5")).toBe(true);
+
+    for (const feed of feeds.slice(1)) await feed.return!();
+    expect(listeners.size).toBe(1);
+    await feeds[0].return!();
+    expect(listeners.size).toBe(0);
+
+    // A new subscriber listens again.
+    const again = watch.callStatusesChanged(admin, {});
+    await again.next();
+    expect(changes.subscribe).toHaveBeenCalledTimes(2);
+    expect(listeners.size).toBe(1);
+    await again.return!();
+    expect(listeners.size).toBe(0);
+  });
+});
