@@ -4,15 +4,14 @@
  */
 import { SignJWT } from "jose";
 import WebSocket from "ws";
-import { mysqlServer } from "../support/mysql";
 import {
-  createTestDatabase,
   describeEachDatabaseKind,
   testDatabases,
   TestServer,
   type TestDatabase,
 } from "../support/harness";
-import { TcpProxy } from "../support/tcp-proxy";
+import { startBehindProxy } from "../support/database-proxy";
+import type { TcpProxy } from "../support/tcp-proxy";
 import { liveClient, type LiveClient } from "./ws-client";
 
 const SECRET = "live-connection-secret-".padEnd(40, "x");
@@ -93,26 +92,13 @@ describeEachDatabaseKind("the lifetime of a live connection", (kind) => {
 const describeMysql = testDatabases().includes("mariadb") ? describe : describe.skip;
 
 describeMysql("a live connection while the database is away [mariadb]", () => {
-  const proxy = new TcpProxy(mysqlServer());
+  let proxy: TcpProxy;
   const server = new TestServer("mariadb");
   let database: TestDatabase;
   const clients: LiveClient[] = [];
 
   beforeAll(async () => {
-    const port = await proxy.start();
-    database = await createTestDatabase("mariadb");
-    await server.start(
-      {
-        auth: { apiKeyCacheSeconds: 1 },
-        database: {
-          ...(database.config as Extract<TestDatabase["config"], { kind: "mysql" }>),
-          port,
-          connectTimeoutMs: 1000,
-          queryTimeoutMs: 1000,
-        },
-      },
-      { database },
-    );
+    ({ proxy, database } = await startBehindProxy(server, { auth: { apiKeyCacheSeconds: 1 } }));
   });
   afterAll(async () => {
     for (const client of clients) await client.dispose();

@@ -1,35 +1,17 @@
-import { mysqlServer } from "../support/mysql";
-import {
-  createTestDatabase,
-  expectError,
-  testDatabases,
-  TestServer,
-  type TestDatabase,
-} from "../support/harness";
-import { TcpProxy } from "../support/tcp-proxy";
+import { expectError, testDatabases, TestServer, type TestDatabase } from "../support/harness";
+import { startBehindProxy } from "../support/database-proxy";
+import type { TcpProxy } from "../support/tcp-proxy";
 
 const describeMysql = testDatabases().includes("mariadb") ? describe : describe.skip;
 
 describeMysql("database outage [mariadb]", () => {
   // In front of MariaDB: cut (connections closed, new ones refused) or blackholed (a dead network).
-  const proxy = new TcpProxy(mysqlServer());
+  let proxy: TcpProxy;
   const server = new TestServer("mariadb");
   let database: TestDatabase;
 
   beforeAll(async () => {
-    const port = await proxy.start();
-    database = await createTestDatabase("mariadb");
-    await server.start(
-      {
-        database: {
-          ...(database.config as Extract<TestDatabase["config"], { kind: "mysql" }>),
-          port,
-          connectTimeoutMs: 1000,
-          queryTimeoutMs: 1000,
-        },
-      },
-      { database },
-    );
+    ({ proxy, database } = await startBehindProxy(server));
   });
 
   afterAll(async () => {
