@@ -2,7 +2,8 @@
  * A node killed (SIGKILL) under load and brought back. Ten clients record call results through
  * the instance behind HAProxy, each retrying a request that failed with the same idempotency key
  * (as docs/API.md tells clients to); node 1 is killed after 3 s and restarted after 8 s. What must
- * hold: only SERVICE_UNAVAILABLE for the requests caught by the loss, never
+ * hold: only SERVICE_UNAVAILABLE for the requests caught by the loss (or by its donor leaving
+ * HAProxy while the node rejoins), never
  * INTERNAL_SERVER_ERROR; every acknowledged write present on all three nodes afterwards, and
  * none twice; the instance pinned to the killed node serves again once the node is back, without
  * a restart.
@@ -178,6 +179,7 @@ describe("a node lost under load", () => {
       writesLost: 0,
       firstFailureAfterKillMs: failures.length ? failures[0].at - killAt : null,
       lastFailureAfterKillMs: failures.length ? failures[failures.length - 1].at - killAt : null,
+      failedWhileRejoining: failures.filter((a) => a.startedAt >= restartAt).length,
       // The surviving nodes hold commits until they have excluded the lost one.
       longestSuccessfulRequestMs: Math.max(...successes.map((a) => a.ms)),
       // The first write sent after the kill was acknowledged this long after it.
@@ -187,10 +189,15 @@ describe("a node lost under load", () => {
       pinnedInstanceServedAgainAfterSyncMs: pinnedRecoveryMs,
     };
     report("node killed under load", figures);
-    // Only the requests in flight when the node went (or sent on a connection to it before the
-    // instance had seen it close) failed: none sent later than 1 s after the kill, at most one
-    // or two per client.
-    for (const failure of failures) expect(failure.startedAt - killAt).toBeLessThan(1000);
+    // Only requests caught at a COMMIT failed (a transaction whose connection went before its
+    // COMMIT is run again on another one): those in flight when the node went, sent at most 1 s
+    // after the kill, and — while the node rejoins — those committing on its donor when HAProxy
+    // took the donor out (a donor is Desynced while it feeds the joiner, and HAProxy shuts the
+    // sessions of a node that is not Synced). At most one or two per client.
+    const rejoining = (at: number) => at >= restartAt && at <= syncedAt + 1_500;
+    for (const failure of failures) {
+      if (!rejoining(failure.startedAt)) expect(failure.startedAt - killAt).toBeLessThan(1000);
+    }
     expect(failures.length).toBeLessThanOrEqual(2 * CLIENTS);
     // Rows beyond the acknowledged ones are requests whose answer was lost with the node but
     // whose COMMIT went through; their client retried with the same key and got this very row,

@@ -76,8 +76,10 @@ const UNAVAILABLE_CODES = new Set([
  *   committing ("Got error 6 … during COMMIT");
  * - 1158–1161: the server's side of a network read or write failed;
  * - 2006, 2013: the C client's "server has gone away" and "lost connection" numbers.
- * None of these is retried (a failed COMMIT may have been applied elsewhere): the request is
- * answered SERVICE_UNAVAILABLE, which a client may retry with the same idempotency key.
+ * A transaction that meets one of these before its COMMIT is run again once on another
+ * connection (`runTransaction`); at COMMIT it is not retried (a failed COMMIT may have been
+ * applied elsewhere): the request is answered SERVICE_UNAVAILABLE, which a client may retry
+ * with the same idempotency key.
  */
 const UNAVAILABLE_ERRNOS = new Set([1047, 1053, 1927, 1180, 1158, 1159, 1160, 1161, 2006, 2013]);
 

@@ -1,6 +1,6 @@
 import { Mutex } from "async-mutex";
 import type { DataSource } from "typeorm";
-import { isLockConflict } from "./errors";
+import { isDatabaseUnavailable, isLockConflict } from "./errors";
 import { forgetRequestValues } from "./request-scope";
 import { asTransaction, beginCommitHooks, type Transaction } from "./transaction";
 import { DEFAULT_TRANSACTION_ATTEMPTS } from "../config";
@@ -83,8 +83,10 @@ function backoff(attempt: number): Promise<void> {
  * cluster also a certification conflict, at COMMIT or — aborted by a conflicting write-set from
  * another node — at any statement) is rolled back whole and run again from the
  * start, on a fresh transaction, up to the data source's `transactionAttempts` in all (see
- * `setTransactionAttempts`), with a short jittered backoff in between. The last failure is thrown
- * as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than
+ * `setTransactionAttempts`), with a short jittered backoff in between. A transaction whose
+ * connection was lost (or whose node refused work) before its COMMIT was sent is run again once,
+ * on another connection; one that failed at COMMIT is not (it may have been applied). The last
+ * failure is thrown as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than
  * once: it must do nothing outside the database — whatever must happen once belongs after
  * `runTransaction` settles, or in an `afterCommit` hook (which runs for the try that committed).
  */
@@ -93,23 +95,42 @@ export async function runTransaction<T>(
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const attempts = attemptsOf(dataSource);
+  let reconnected = false;
   for (let attempt = 1; ; attempt += 1) {
+    // Set once `work` has resolved: what fails from then on failed at (or after) COMMIT.
+    let committing = false;
     try {
       // The gate (SQLite) is held for one try at a time, never during the backoff.
       let hooks: Array<() => void> = [];
       const result = await runWrite(dataSource, () =>
-        dataSource.transaction((manager) => {
+        dataSource.transaction(async (manager) => {
           const tx = asTransaction(manager);
           hooks = beginCommitHooks(tx);
-          return work(tx);
+          const value = await work(tx);
+          committing = true;
+          return value;
         }),
       );
       // Committed: what waited for it (`afterCommit`) runs now, once.
       for (const hook of hooks) hook();
       return result;
     } catch (error) {
-      if (attempt >= attempts || !isLockConflict(error)) throw error;
-      await backoff(attempt);
+      if (attempt < attempts && isLockConflict(error)) {
+        await backoff(attempt);
+        continue;
+      }
+      // The connection was lost (or its node refused work) before COMMIT was sent: the server
+      // rolled the transaction back, so it is safe to run it again — once, on another
+      // connection (a dead one is not handed out again; behind a balancer the new one reaches
+      // a node that is up). A failure at COMMIT is never retried: it may have been applied.
+      if (!committing && !reconnected && gateOf(dataSource) === undefined) {
+        if (isDatabaseUnavailable(error) && !isLockConflict(error)) {
+          reconnected = true;
+          await backoff(attempt);
+          continue;
+        }
+      }
+      throw error;
     }
   }
 }

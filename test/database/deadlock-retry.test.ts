@@ -124,6 +124,49 @@ async function updateThroughDeadlock(
   }
 }
 
+/**
+ * Sends `updateCallStatus` and kills its database connection while its transaction waits for a
+ * row lock the test holds (status_revision): before COMMIT, nothing of it is written. Then the
+ * test's transaction ends, which lets a retry of the app's go on.
+ */
+async function updateThroughKilledConnection(
+  server: TestServer,
+  id: string,
+  title: string,
+): Promise<GraphQLResponse<{ updateCallStatus: Status | null }>> {
+  const database = server.database.config as Extract<DatabaseConfig, { kind: "mysql" }>;
+  const connection: mysql.Connection = await adminConnection();
+  try {
+    await connection.query("START TRANSACTION");
+    await connection.query(
+      `SELECT revision FROM \`${database.database}\`.status_revision WHERE account_id = 1 FOR UPDATE`,
+    );
+    const response = server.gql<{ updateCallStatus: Status | null }>(UPDATE, {
+      id,
+      input: { title },
+    });
+    response.catch(() => undefined); // awaited below, unless the wait fails first
+    let thread = 0;
+    await waitFor("the app's transaction to wait for the status_revision row", async () => {
+      const [rows] = await connection.query(
+        `SELECT t.trx_mysql_thread_id AS thread
+           FROM information_schema.INNODB_TRX t
+           JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+          WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ? AND t.trx_query LIKE '%status_revision%'`,
+        [database.database],
+      );
+      thread = Number((rows as Array<{ thread: number }>)[0]?.thread ?? 0);
+      return thread > 0;
+    });
+    await connection.query(`KILL CONNECTION ${thread}`);
+    await connection.query("ROLLBACK");
+    return await response;
+  } finally {
+    await connection.query("ROLLBACK").catch(() => undefined);
+    await connection.end();
+  }
+}
+
 async function revision(server: TestServer): Promise<number> {
   const rows: Array<{ revision: number }> = await server.app.dataSource.query(
     "SELECT revision FROM status_revision WHERE account_id = 1",
@@ -231,6 +274,40 @@ describeEachDatabase("a transaction without lock conflicts", (server) => {
   });
 });
 
+describeMysql("a transaction whose connection is lost before COMMIT [mariadb]", () => {
+  let server: TestServer;
+  let database: TestDatabase;
+  beforeAll(async () => {
+    server = new TestServer("mariadb");
+    database = await createTestDatabase("mariadb");
+    await server.start({ database: database.config }, { database });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  it("is run again on another connection: the client sees no error, one change is written", async () => {
+    const before = await createStatus(server, "connection_lost");
+    const revisionBefore = await revision(server);
+    server.resetQueries();
+
+    const response = await updateThroughKilledConnection(server, before.id, "After reconnect");
+
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.updateCallStatus).toMatchObject({
+      title: "After reconnect",
+      version: before.version + 1,
+    });
+    // Two tries: the one whose connection was killed (never committed), the one committed.
+    expect(transactions(server)).toMatchObject({ begun: 2, committed: 1 });
+    const after = await statusById(server, before.id);
+    expect(after.title).toBe("After reconnect");
+    expect(after.history.map((entry) => entry.action)).toEqual(["CREATE", "UPDATE"]);
+    expect(await revision(server)).toBe(revisionBefore + 1);
+  });
+});
+
 describe("runTransaction's retries (no database)", () => {
   /** A stand-in data source whose transactions just run the callback. */
   function fakeDataSource(type: string): DataSource {
@@ -273,7 +350,7 @@ describe("runTransaction's retries (no database)", () => {
     },
   );
 
-  it.each([
+  const unavailable = [
     ["a Galera node not ready for clients", "ER_UNKNOWN_COM_ERROR", 1047],
     ["a killed connection (MariaDB)", "ER_CONNECTION_KILLED", 1927],
     [
@@ -283,19 +360,59 @@ describe("runTransaction's retries (no database)", () => {
     ],
     ["a server shutting down", "ER_SERVER_SHUTDOWN", 1053],
     ["a network read error on the server's side", "ER_NET_READ_ERROR", 1158],
-  ])("answers %s as SERVICE_UNAVAILABLE, without retrying it", async (_, code, errno) => {
-    const dataSource = fakeDataSource("mariadb");
-    let tries = 0;
-    const failing = runTransaction(dataSource, async () => {
-      tries += 1;
-      throw driverError(code, errno);
-    });
-    const error = await failing.catch((caught: unknown) => caught);
-    expect(tries).toBe(1);
-    expect(clientErrorCode(error)).toBe("SERVICE_UNAVAILABLE");
-    // By number alone, whatever name the driver gives it.
-    expect(clientErrorCode(driverError("SOMETHING_ELSE", errno))).toBe("SERVICE_UNAVAILABLE");
-  });
+    ["a connection lost (mysql2)", "PROTOCOL_CONNECTION_LOST", 0],
+  ] as const;
+
+  it.each(unavailable)(
+    "tries once more after %s before COMMIT, then answers SERVICE_UNAVAILABLE",
+    async (_, code, errno) => {
+      const dataSource = fakeDataSource("mariadb");
+      setTransactionAttempts(dataSource, 3);
+      let tries = 0;
+      const failing = runTransaction(dataSource, async () => {
+        tries += 1;
+        throw driverError(code, errno);
+      });
+      const error = await failing.catch((caught: unknown) => caught);
+      // Once more only, whatever transactionAttempts says: a database that is down for good
+      // is not asked again and again.
+      expect(tries).toBe(2);
+      expect(clientErrorCode(error)).toBe("SERVICE_UNAVAILABLE");
+      if (errno > 0) {
+        // By number alone, whatever name the driver gives it.
+        expect(clientErrorCode(driverError("SOMETHING_ELSE", errno))).toBe("SERVICE_UNAVAILABLE");
+      }
+
+      tries = 0;
+      const recovered = await runTransaction(dataSource, async () => {
+        tries += 1;
+        if (tries === 1) throw driverError(code, errno);
+        return "done";
+      });
+      expect(recovered).toBe("done");
+      expect(tries).toBe(2);
+    },
+  );
+
+  it.each(unavailable)(
+    "answers %s at COMMIT as SERVICE_UNAVAILABLE, without retrying it (it may have been applied)",
+    async (_, code, errno) => {
+      let tries = 0;
+      const dataSource = {
+        options: { type: "mariadb" },
+        // The work resolves; the COMMIT after it fails.
+        transaction: async (work: (manager: EntityManager) => Promise<unknown>) => {
+          await work({} as EntityManager);
+          throw driverError(code, errno);
+        },
+      } as unknown as DataSource;
+      const error = await runTransaction(dataSource, async () => {
+        tries += 1;
+      }).catch((caught: unknown) => caught);
+      expect(tries).toBe(1);
+      expect(clientErrorCode(error)).toBe("SERVICE_UNAVAILABLE");
+    },
+  );
 
   it("does not retry other errors, nor anything on SQLite", async () => {
     const mariadb = fakeDataSource("mariadb");
