@@ -306,6 +306,9 @@ async function assemble(
     maxTokens: config.graphql.maxTokens,
     authenticate: (headers) => authenticator.authenticate(headers),
     callerKey: (principal) => principal.actorId,
+    // As the response cache: `@Reusable()` fields answer alike within an account and a role.
+    shareScope: (principal) =>
+      principal.accountId === null ? undefined : `${principal.accountId}:${principal.role}`,
     expiresAt: (principal) => principal.expiresAt,
     context: (base, principal) => ({
       ...base,

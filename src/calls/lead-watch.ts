@@ -8,6 +8,7 @@
  */
 import { assertAllowed, Permission } from "../access/permissions";
 import { Role, type Principal } from "../access/principal";
+import { AccountFanout } from "../changes/account-fanout";
 import { ChangeType } from "../changes/change.entity";
 import type { ChangeLog, ChangeNotice } from "../changes/change-log";
 import { badUserInput, notFound } from "../common/errors";
@@ -35,12 +36,34 @@ export interface LeadChangeData {
   call: Call | null;
 }
 
+/** What a subscriber is told: the leads an event changed that it follows. */
+type LeadWatcher = (changed: Pending) => void;
+
 export class LeadWatch {
+  /**
+   * One change log listener per account, its subscribers found by the lead they follow (null:
+   * every lead): a call recorded for one lead is routed to that lead's few subscribers, not
+   * offered to each of the account's thousands.
+   */
+  private readonly fanout: AccountFanout<number | null, LeadWatcher>;
+
   constructor(
     private readonly leads: LeadRepository,
     private readonly calls: CallRepository,
-    private readonly changes: ChangeLog,
-  ) {}
+    changes: ChangeLog,
+  ) {
+    this.fanout = new AccountFanout(changes, (event, watchersOf) => {
+      const changed = changedLeads(event.changes);
+      if (changed.size === 0) return;
+      for (const watcher of watchersOf(null)) watcher(changed);
+      for (const [lead, call] of changed) {
+        const followers = watchersOf(lead);
+        if (followers.length === 0) continue;
+        const one: Pending = new Map([[lead, call]]);
+        for (const watcher of followers) watcher(one);
+      }
+    });
+  }
 
   async leadChanged(
     actor: Principal,
@@ -76,10 +99,7 @@ export class LeadWatch {
       render: (pending) => this.render(pending),
       onEnd: () => stop(),
     });
-    const stop = this.changes.subscribe(accountId, (event) => {
-      const changed = changedLeads(event.changes, leadId);
-      if (changed.size > 0) feed.push(changed);
-    });
+    const stop = this.fanout.add(accountId, leadId, (changed) => feed.push(changed));
     return feed;
   }
 
@@ -96,12 +116,14 @@ export class LeadWatch {
   }
 }
 
-/** The leads an event changed (only `leadId`'s, when given), each with the call recorded, if any. */
-function changedLeads(changes: readonly ChangeNotice[], leadId: number | null): Pending {
+/**
+ * The leads an event changed, each with the call recorded, if any. Shared by every subscriber
+ * told of it: read it, never change it (a subscriber's pending leads are a map of its own).
+ */
+function changedLeads(changes: readonly ChangeNotice[]): Pending {
   const changed: Pending = new Map();
   for (const change of changes) {
     if (!LEAD_CHANGES.has(change.type) || change.leadId === null) continue;
-    if (leadId !== null && change.leadId !== leadId) continue;
     const call = change.type === ChangeType.CALL_RECORDED ? change.entityId : null;
     changed.set(change.leadId, call ?? changed.get(change.leadId) ?? null);
   }

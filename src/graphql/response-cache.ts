@@ -53,6 +53,15 @@ export function isReusableOperation(
   operation: OperationDefinitionNode,
 ): boolean {
   if (operation.operation !== "query") return false;
+  return isReusableDocument(schema, document);
+}
+
+/**
+ * True when every field `document` selects (in any of its operations and fragments) is marked
+ * `@Reusable()`: executed for one root value, it answers the same to every caller of one
+ * account and role.
+ */
+export function isReusableDocument(schema: GraphQLSchema, document: DocumentNode): boolean {
   let known = verdicts.get(document);
   if (known === undefined) {
     known = everyFieldReusable(schema, document);

@@ -17,11 +17,13 @@ import type { WebsocketHandler } from "@fastify/websocket";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import {
   GraphQLError,
+  createSourceEventStream,
+  execute,
   getOperationAST,
   parse,
   specifiedRules,
-  subscribe,
   validate,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
@@ -36,6 +38,7 @@ import { withReadScope } from "../db/request-scope";
 import { errorBody, type RequestLog } from "../http/server";
 import type { RequestContext } from "./context";
 import { formatGraphQLError } from "./errors";
+import { isReusableDocument } from "./response-cache";
 
 /** Limits of live subscriptions. */
 export interface SubscriptionLimits {
@@ -60,6 +63,13 @@ export interface SubscriptionOptions<TCaller, TContext extends RequestContext> {
   authenticate: (headers: IncomingHttpHeaders) => Promise<TCaller>;
   /** Who a caller is, for the per-caller limit. */
   callerKey: (caller: TCaller) => string;
+  /**
+   * What, besides the event and the document, the answer of a document made only of
+   * `@Reusable()` fields depends on (the caller's account and role), or undefined when its
+   * answers are never shared. Subscribers with one scope, one document and one event get one
+   * execution of it.
+   */
+  shareScope: (caller: TCaller) => string | undefined;
   /** When the caller's credential expires (ms since the epoch), if it does. */
   expiresAt: (caller: TCaller) => number | undefined;
   /** The GraphQL context of one subscription. */
@@ -76,6 +86,8 @@ type Runner = <T>(work: () => Promise<T>) => Promise<T>;
 
 interface Operation {
   run: Runner;
+  /** Subscriptions with this key share the execution of each event (see `shareScope`). */
+  shareKey?: string;
   /** Ends the operation's event stream (its subscriber is then told it completed). */
   end?: () => void;
   stopWatching: () => void;
@@ -166,11 +178,13 @@ class LiveOperations<TCaller, TContext extends RequestContext> {
     }
     const key = options.callerKey(caller);
     this.perCaller.set(key, (this.perCaller.get(key) ?? 0) + 1);
+    const shareKey = this.shareKeyOf(payload, document, caller);
     const log: RequestLog = { method, path: "subscription", operation: operation.name?.value };
     const contextValue = options.context({ requestId: randomUUID(), log }, caller);
     let released = false;
     const entry: Operation = {
       run: (work) => options.runAs(caller, () => withReadScope(work)),
+      shareKey,
       stopWatching: this.watchCredential(caller, headers, () => {
         entry.end?.();
         onCredentialEnd();
@@ -196,21 +210,95 @@ class LiveOperations<TCaller, TContext extends RequestContext> {
     };
   }
 
-  /** graphql-js `subscribe`, as the caller, each event pulled in the caller's scope. */
+  /**
+   * graphql-js `subscribe`, as the caller, each event pulled and executed in the caller's scope
+   * — an execution shared with every subscriber of the same key and event (`shareKey`).
+   */
   async subscribe(args: ExecutionArgs) {
     const entry = this.operations.get(args.contextValue as object);
     if (!entry) throw new Error("a subscription without its caller");
-    const result = await entry.run(async () => subscribe(args));
-    if (!(Symbol.asyncIterator in result)) return result;
-    const stream = result;
+    const source = await entry.run(async () => createSourceEventStream(args));
+    if (!(Symbol.asyncIterator in source)) return source;
+    const stream = source as AsyncIterableIterator<unknown>;
+    const close = () =>
+      stream.return?.(undefined) ?? Promise.resolve({ done: true, value: undefined });
     const iterator: AsyncIterableIterator<ExecutionResult> = {
-      next: () => entry.run(() => stream.next()),
-      return: () => stream.return(undefined),
-      throw: (error: unknown) => stream.throw(error),
+      next: async () => {
+        const pulled = await entry.run(() => stream.next());
+        if (pulled.done) return { done: true, value: undefined };
+        try {
+          const value = await entry.run(async () =>
+            this.execute(args, entry.shareKey, pulled.value),
+          );
+          return { done: false, value };
+        } catch (error) {
+          await close();
+          throw error;
+        }
+      },
+      return: async () => {
+        await close();
+        return { done: true, value: undefined };
+      },
+      throw: async (error: unknown) => {
+        await close();
+        throw error;
+      },
       [Symbol.asyncIterator]: () => iterator,
     };
-    entry.end = () => void stream.return(undefined);
+    entry.end = () => void close();
     return iterator;
+  }
+
+  /**
+   * Executions of one event, by share key: the first subscriber of a key to pull an event
+   * executes it, the others get the same answer. Kept as long as the event is.
+   */
+  private readonly shared = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+  /** The answer to one event: `args`' document executed with `event` as its root value. */
+  private execute(
+    args: ExecutionArgs,
+    shareKey: string | undefined,
+    event: unknown,
+  ): Promise<ExecutionResult> {
+    const run = async () => execute({ ...args, rootValue: event });
+    if (shareKey === undefined || typeof event !== "object" || event === null) return run();
+    let answers = this.shared.get(event);
+    if (!answers) {
+      answers = new Map();
+      this.shared.set(event, answers);
+    }
+    let answer = answers.get(shareKey);
+    if (!answer) {
+      answer = run();
+      answers.set(shareKey, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * The key under which `payload`'s executions are shared (see `shareScope`): its caller's
+   * scope and the request itself, or undefined when they are not shared.
+   */
+  private shareKeyOf(
+    payload: OperationPayload,
+    document: DocumentNode,
+    caller: TCaller,
+  ): string | undefined {
+    const scope = this.options.shareScope(caller);
+    if (scope === undefined || !isReusableDocument(this.options.schema, document)) return undefined;
+    try {
+      return JSON.stringify([
+        scope,
+        payload.operationName ?? null,
+        payload.variables ?? null,
+        payload.query,
+      ]);
+    } catch {
+      // Variables nested too deeply to encode: executed for this subscriber alone.
+      return undefined;
+    }
   }
 
   /** Ends every running subscription (the service is shutting down). */
@@ -227,37 +315,74 @@ class LiveOperations<TCaller, TContext extends RequestContext> {
     entry?.release();
   }
 
-  /** Checks the credential every `recheckMs` and at its expiry; answers how to stop. */
+  /**
+   * The credentials of running subscriptions, each checked by one timer however many
+   * subscriptions use it (a fleet of wrap-up forms may share one key): credential → watch.
+   */
+  private readonly credentials = new Map<string, CredentialWatch>();
+
+  /**
+   * Calls `end` when the credential in `headers` no longer holds — checked every `recheckMs`
+   * and at its expiry, once for all subscriptions that use it; answers how to stop watching.
+   */
   private watchCredential(caller: TCaller, headers: IncomingHttpHeaders, end: () => void) {
     const { options } = this;
-    let ended = false;
-    const finish = () => {
-      if (ended) return;
-      ended = true;
-      stop();
-      options.logger.info("live subscription ended: its credential no longer holds");
-      end();
+    const key = JSON.stringify([
+      options.callerKey(caller),
+      headers["x-api-key"] ?? null,
+      headers.authorization ?? null,
+    ]);
+    let watch = this.credentials.get(key);
+    if (!watch) {
+      const enders = new Set<() => void>();
+      const finish = () => {
+        if (this.credentials.get(key) === created) this.credentials.delete(key);
+        stop();
+        options.logger.info(
+          { subscriptions: enders.size },
+          "live subscriptions ended: their credential no longer holds",
+        );
+        for (const each of [...enders]) each();
+        enders.clear();
+      };
+      // Only a refused credential ends them: a check that could not be made (the database is
+      // unreachable for a moment) is made again at the next interval.
+      const recheck = setInterval(() => {
+        options.authenticate(headers).then(
+          () => undefined,
+          (error: unknown) => isRefusal(error) && finish(),
+        );
+      }, options.limits.recheckMs);
+      const expiry = options.expiresAt(caller);
+      // Node's timers hold at most 2^31 - 1 ms; tokens live far shorter (JWT_MAX_AGE_SECONDS).
+      const expires =
+        expiry === undefined
+          ? undefined
+          : setTimeout(finish, Math.min(Math.max(expiry - Date.now(), 0), 2 ** 31 - 1));
+      const stop = () => {
+        clearInterval(recheck);
+        if (expires) clearTimeout(expires);
+      };
+      const created: CredentialWatch = { enders, stop };
+      watch = created;
+      this.credentials.set(key, watch);
+    }
+    const current = watch;
+    // Its own function: one `end` given twice is two subscriptions.
+    const own = () => end();
+    current.enders.add(own);
+    return () => {
+      if (!current.enders.delete(own) || current.enders.size > 0) return;
+      current.stop();
+      if (this.credentials.get(key) === current) this.credentials.delete(key);
     };
-    // Only a refused credential ends it: a check that could not be made (the database is
-    // unreachable for a moment) is made again at the next interval.
-    const recheck = setInterval(() => {
-      options.authenticate(headers).then(
-        () => undefined,
-        (error: unknown) => isRefusal(error) && finish(),
-      );
-    }, options.limits.recheckMs);
-    const expiry = options.expiresAt(caller);
-    // Node's timers hold at most 2^31 - 1 ms; tokens live far shorter (JWT_MAX_AGE_SECONDS).
-    const expires =
-      expiry === undefined
-        ? undefined
-        : setTimeout(finish, Math.min(Math.max(expiry - Date.now(), 0), 2 ** 31 - 1));
-    const stop = () => {
-      clearInterval(recheck);
-      if (expires) clearTimeout(expires);
-    };
-    return stop;
   }
+}
+
+/** One credential's watch: what to call when it ends, and how to stop its timers. */
+interface CredentialWatch {
+  enders: Set<() => void>;
+  stop: () => void;
 }
 
 /** The credential headers a `connection_init` payload carries, any case of their names. */

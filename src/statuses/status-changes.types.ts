@@ -1,7 +1,10 @@
 import { Field, ObjectType } from "type-graphql";
+import { Reusable } from "../graphql/response-cache";
 import { CallStatus } from "./call-status.entity";
 import { LeadStatus } from "./lead-status.entity";
 
+// Made from the status catalog alone: one answer per account and role (see `Reusable`).
+@Reusable()
 @ObjectType({
   description:
     "The call statuses the subscriber may see, whole, as of one revision: sent on subscribing and after each committed change that alters them.",
@@ -20,6 +23,7 @@ export class CallStatusesChange {
   callStatuses!: CallStatus[];
 }
 
+@Reusable()
 @ObjectType({
   description:
     "The lead statuses, whole, as of one revision: sent on subscribing and after each committed change of them.",

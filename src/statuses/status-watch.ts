@@ -7,6 +7,7 @@
 import { assertAllowed, Permission } from "../access/permissions";
 import { isVisibleTo, scopeAudience, type AudienceFilter } from "../access/audience";
 import type { Principal } from "../access/principal";
+import { AccountFanout } from "../changes/account-fanout";
 import { isStatusChange, type ChangeLog } from "../changes/change-log";
 import { Feed } from "../common/feed";
 import type { CallStatus } from "./call-status.entity";
@@ -37,10 +38,15 @@ function fingerprint(statuses: ReadonlyArray<CallStatus | LeadStatus>): string {
     .join("|");
 }
 
-/** The status subscribers of one account: told the revision of each status change. */
-interface AccountWatchers {
-  watchers: Set<(revision: number) => void>;
-  stop: () => void;
+/** What one subscriber is sent of a snapshot, and what tells whether it changed. */
+interface View<T> {
+  fingerprint: string;
+  value: T;
+}
+
+/** The key of an audience filter, for sharing what is made of a snapshot for it. */
+function audienceKey(audience: AudienceFilter): string {
+  return `${audience.visibleTo ?? "*"}${audience.afterCallTransfer === true ? "+transfer" : ""}`;
 }
 
 export class StatusWatch {
@@ -48,14 +54,30 @@ export class StatusWatch {
    * One change log listener per account, whatever the number of its status subscribers: most
    * committed changes (calls, leads) are not status changes, and they are told apart once here
    * instead of once per subscriber — with 10,000 subscribers, calling each of them cost
-   * milliseconds per recorded call.
+   * milliseconds per recorded call. Each subscriber is told the newest revision of the change.
    */
-  private readonly accounts = new Map<number, AccountWatchers>();
+  private readonly fanout: AccountFanout<"statuses", (revision: number) => void>;
+
+  /**
+   * What each snapshot looks like to each kind of subscriber (by audience), made once for all
+   * of them: after a change, thousands of wrap-up forms of one account get one and the same
+   * list object — filtered, fingerprinted and given its revision once — which lets the
+   * subscription transport execute their documents once too (see `graphql/subscriptions.ts`).
+   * Kept as long as the snapshot is.
+   */
+  private readonly views = new WeakMap<StatusSnapshot, Map<string, View<unknown>>>();
 
   constructor(
     private readonly catalog: StatusCatalogs,
     private readonly changes: ChangeLog,
-  ) {}
+  ) {
+    this.fanout = new AccountFanout(changes, (event, watchersOf) => {
+      const revisions = event.changes.filter(isStatusChange).map((c) => c.revision ?? 0);
+      if (revisions.length === 0) return;
+      const revision = Math.max(...revisions);
+      for (const watcher of watchersOf("statuses")) watcher(revision);
+    });
+  }
 
   /** The call statuses `filter` and the caller's role let it see, live. */
   callStatusesChanged(
@@ -64,7 +86,7 @@ export class StatusWatch {
   ): AsyncIterableIterator<CallStatusesChange> {
     const audience = scopeAudience(actor, filter);
     const own = scopeAudience(actor, {});
-    return this.watch(actor, (snapshot) => {
+    return this.watch(actor, `call|${audienceKey(audience)}|${audienceKey(own)}`, (snapshot) => {
       const callStatuses = snapshot.callStatuses.filter((s) => isVisibleTo(s, audience));
       return {
         fingerprint: fingerprint(callStatuses),
@@ -77,7 +99,7 @@ export class StatusWatch {
   leadStatusesChanged(actor: Principal): AsyncIterableIterator<LeadStatusesChange> {
     assertAllowed(actor, Permission.ReadLeadStatuses);
     const own = scopeAudience(actor, {});
-    return this.watch(actor, (snapshot) => {
+    return this.watch(actor, `lead|${audienceKey(own)}`, (snapshot) => {
       const leadStatuses = [...snapshot.leadStatuses];
       return {
         fingerprint: fingerprint(leadStatuses),
@@ -86,9 +108,30 @@ export class StatusWatch {
     });
   }
 
+  /** What `snapshot` looks like to subscribers of `key`, made by `make` once for all of them. */
+  private viewOf<T>(snapshot: StatusSnapshot, key: string, make: (s: StatusSnapshot) => View<T>) {
+    let made = this.views.get(snapshot);
+    if (!made) {
+      made = new Map();
+      this.views.set(snapshot, made);
+    }
+    let view = made.get(key) as View<T> | undefined;
+    if (!view) {
+      view = make(snapshot);
+      made.set(key, view);
+    }
+    return view;
+  }
+
+  /**
+   * A subscriber's feed. `key` names what `view` depends on besides the snapshot (the audience
+   * it filters for, the caller's own audience for the revision): subscribers with one key share
+   * each view.
+   */
   private watch<T>(
     actor: Principal,
-    view: (snapshot: StatusSnapshot) => { fingerprint: string; value: T },
+    key: string,
+    view: (snapshot: StatusSnapshot) => View<T>,
   ): AsyncIterableIterator<T> {
     const accountId = actor.accountId;
     if (accountId === null) throw new Error("status lists are read in an account");
@@ -96,7 +139,8 @@ export class StatusWatch {
     const feed: Feed<Pending, T> = new Feed({
       coalesce,
       render: async ({ revision, reload }) => {
-        const { fingerprint: now, value } = view(await this.catalog.atLeast(revision, reload));
+        const snapshot = await this.catalog.atLeast(revision, reload);
+        const { fingerprint: now, value } = this.viewOf(snapshot, key, view);
         if (now === sent) return [];
         sent = now;
         return [value];
@@ -106,37 +150,12 @@ export class StatusWatch {
         stopResume();
       },
     });
-    const stopChanges = this.onStatusChange(accountId, (revision) =>
+    const stopChanges = this.fanout.add(accountId, "statuses", (revision) =>
       feed.push({ revision, reload: false }),
     );
     // Announcements may have been missed while the bus was down: read the lists again.
     const stopResume = this.changes.onResume(() => feed.push({ revision: 0, reload: true }));
     feed.push({ revision: 0, reload: false });
     return feed;
-  }
-
-  /** Calls `watcher` with the newest revision of each committed status change of the account. */
-  private onStatusChange(accountId: number, watcher: (revision: number) => void): () => void {
-    let account = this.accounts.get(accountId);
-    if (!account) {
-      const watchers = new Set<(revision: number) => void>();
-      const stop = this.changes.subscribe(accountId, (event) => {
-        const revisions = event.changes.filter(isStatusChange).map((c) => c.revision ?? 0);
-        if (revisions.length === 0) return;
-        const revision = Math.max(...revisions);
-        for (const each of [...watchers]) each(revision);
-      });
-      account = { watchers, stop };
-      this.accounts.set(accountId, account);
-    }
-    const watchers = account;
-    // Its own function: the same watcher given twice is two subscribers.
-    const own = (revision: number) => watcher(revision);
-    watchers.watchers.add(own);
-    return () => {
-      if (!watchers.watchers.delete(own) || watchers.watchers.size > 0) return;
-      watchers.stop();
-      if (this.accounts.get(accountId) === watchers) this.accounts.delete(accountId);
-    };
   }
 }

@@ -126,22 +126,31 @@ describeEachDatabase("subscriptions over server-sent events", (server) => {
     }
   });
 
-  it("ends the stream of a key once it is revoked", async () => {
+  it("ends every stream of a key once it is revoked, and only those", async () => {
     const { createApiKey } = await server.ok<{
       createApiKey: { apiKey: { id: string }; secret: string };
     }>(
       `mutation { createApiKey(input: { name: "sse revoked", role: AGENT }) { apiKey { id } secret } }`,
     );
-    const live = await stream(server.url, CALL_STATUSES, { "x-api-key": createApiKey.secret });
+    const revoked = { "x-api-key": createApiKey.secret };
+    const streams = [
+      await stream(server.url, CALL_STATUSES, revoked),
+      await stream(server.url, CALL_STATUSES, revoked),
+    ];
+    const other = await stream(server.url, CALL_STATUSES, { "x-api-key": agentKey });
     try {
-      await live.next(1);
+      for (const live of [...streams, other]) await live.next(1);
       await server.ok(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, {
         id: createApiKey.apiKey.id,
       });
-      expect(await live.done(12_000)).toBe(true);
-      expect(live.events.at(-1)?.event).toBe("complete");
+      for (const live of streams) {
+        expect(await live.done(12_000)).toBe(true);
+        expect(live.events.at(-1)?.event).toBe("complete");
+      }
+      // Another key's stream goes on.
+      expect(await other.done(100)).toBe(false);
     } finally {
-      await live.close();
+      for (const live of [...streams, other]) await live.close();
     }
   }, 20_000);
 });

@@ -2,6 +2,7 @@
  * Live changes over WebSocket (graphql-ws): the status lists and leads, scoped by role, audience
  * and account like the queries; credentials in connection_init or headers; revocation closes.
  */
+import { StatusLoaders } from "../../src/statuses/status.loaders";
 import { describeEachDatabase } from "../support/harness";
 import { liveClient, settle, type LiveClient } from "./ws-client";
 
@@ -98,6 +99,57 @@ describeEachDatabase("subscriptions over WebSocket", (server) => {
     const other = ai.subscribe<CallStatusesChange>(CALL_STATUSES, { visibleTo: "AGENT" });
     const [refused] = await other.waitFor(1);
     expect(refused.errors?.[0].extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("executes a document once per change for the subscribers of one role, each role its own answer", async () => {
+    const LEAD_STATUSES = `subscription { leadStatusesChanged { revision leadStatuses { code callStatuses { code } } } }`;
+    interface LeadStatusesChange {
+      leadStatusesChanged: {
+        revision: string;
+        leadStatuses: Array<{ code: string; callStatuses: Array<{ code: string }> }>;
+      };
+    }
+    const loaders = server.app.container.get(StatusLoaders);
+    const calls = jest.spyOn(loaders, "callStatusesOf");
+    try {
+      const admins = Array.from({ length: 10 }, () =>
+        connect("ADMIN").subscribe<LeadStatusesChange>(LEAD_STATUSES),
+      );
+      const agents = Array.from({ length: 10 }, () =>
+        connect("AGENT").subscribe<LeadStatusesChange>(LEAD_STATUSES),
+      );
+      for (const sub of [...admins, ...agents]) await sub.waitFor(1);
+      calls.mockClear();
+
+      const { leadStatus } = await server.ok<{ leadStatus: { id: string } }>(
+        `query { leadStatus(code: "in_progress") { id } }`,
+      );
+      await server.ok(
+        `mutation($id: ID!) { updateLeadStatus(id: $id, input: { title: "In progress (shared)" }) { id } }`,
+        { id: leadStatus.id },
+      );
+      const adminLists = await Promise.all(admins.map(async (sub) => (await sub.waitFor(2))[1]));
+      const agentLists = await Promise.all(agents.map(async (sub) => (await sub.waitFor(2))[1]));
+      const leadStatuses = adminLists[0].data!.leadStatusesChanged.leadStatuses.length;
+      // One execution for the ten administrators and one for the ten agents: each asks for
+      // every lead status's call statuses once.
+      expect(calls).toHaveBeenCalledTimes(2 * leadStatuses);
+      // Each role's answer, the same to all of that role: agents never see what is hidden from
+      // them (voicemail), administrators see it, and their revisions differ.
+      const codes = (answer: (typeof adminLists)[number]) =>
+        answer.data!.leadStatusesChanged.leadStatuses.flatMap((l) =>
+          l.callStatuses.map((c) => c.code),
+        );
+      for (const answer of adminLists) expect(answer).toEqual(adminLists[0]);
+      for (const answer of agentLists) expect(answer).toEqual(agentLists[0]);
+      expect(codes(adminLists[0])).toContain("voicemail");
+      expect(codes(agentLists[0])).not.toContain("voicemail");
+      expect(adminLists[0].data!.leadStatusesChanged.revision).not.toBe(
+        agentLists[0].data!.leadStatusesChanged.revision,
+      );
+    } finally {
+      calls.mockRestore();
+    }
   });
 
   it("follows one lead: the lead and the call recorded for it, after each committed change", async () => {

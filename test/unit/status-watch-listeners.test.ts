@@ -87,3 +87,44 @@ describe("StatusWatch listeners", () => {
     expect(listeners.size).toBe(0);
   });
 });
+
+describe("StatusWatch views", () => {
+  const agent: Principal = { ...admin, role: Role.AGENT, actorId: "key:2" };
+  const ai: Principal = { ...admin, role: Role.AI_AGENT, actorId: "key:3" };
+
+  it("makes each list once per snapshot and audience: subscribers of one audience get one object", async () => {
+    const lists = {
+      revision: 3,
+      leadStatuses: [{ id: 1, version: 1 }],
+      callStatuses: [
+        { id: 1, version: 1, agentVisibility: "ALWAYS", showToAiAgents: false, leadStatus: null },
+        { id: 2, version: 1, agentVisibility: "NEVER", showToAiAgents: true, leadStatus: null },
+      ],
+    } as unknown as StatusSnapshot;
+    const { changes } = setUp();
+    const catalog = { atLeast: jest.fn(async () => lists) };
+    const watch = new StatusWatch(
+      catalog as unknown as StatusCatalogs,
+      changes as unknown as ChangeLog,
+    );
+    const agents = await Promise.all(
+      Array.from({ length: 50 }, () => watch.callStatusesChanged(agent, {}).next()),
+    );
+    const ais = await Promise.all(
+      Array.from({ length: 50 }, () => watch.callStatusesChanged(ai, {}).next()),
+    );
+    expect(new Set(agents.map((r) => r.value)).size).toBe(1);
+    expect(new Set(ais.map((r) => r.value)).size).toBe(1);
+    expect(agents[0].value.callStatuses.map((s: { id: number }) => s.id)).toEqual([1]);
+    expect(ais[0].value.callStatuses.map((s: { id: number }) => s.id)).toEqual([2]);
+    expect(agents[0].value.revision).not.toBe(ais[0].value.revision);
+    // An administrator asking for the agents' list gets the same statuses, but its own
+    // revision (the counter): a list object of its own.
+    const adminAsAgent = await watch
+      .callStatusesChanged(admin, { visibleTo: "AGENT" as never })
+      .next();
+    expect(adminAsAgent.value.callStatuses).toEqual(agents[0].value.callStatuses);
+    expect(adminAsAgent.value.revision).toBe("3");
+    expect(adminAsAgent.value).not.toBe(agents[0].value);
+  });
+});
