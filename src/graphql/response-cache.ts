@@ -18,7 +18,9 @@ const EXTENSION = "reusableResponse";
 /**
  * Declares that a field's answer (on a class: the answer of every field of that object type)
  * depends on nothing but the data behind the `ReusableSource` and the caller's role, so a whole
- * response made only of such fields may be stored and served again until that data changes.
+ * response made only of such fields may be stored and served again until that data changes, and
+ * a subscription made only of such fields is executed once per event for all its subscribers of
+ * one account and role (`graphql/subscriptions.ts`).
  * `@Reusable(false)` on a field that reads anything else (the audit trail, leads, calls)
  * overrides its type's mark. A query with any field that is not marked, on itself or on its
  * type, is never stored: a field added later is safe until someone says otherwise.
