@@ -67,8 +67,14 @@ export class AccountFanout<K, W> {
     };
   }
 
-  /** Accounts with subscribers now (for tests and metrics). */
-  get accountCount(): number {
-    return this.accounts.size;
+  /** The accounts with subscribers now. */
+  accountIds(): number[] {
+    return [...this.accounts.keys()];
+  }
+
+  /** Calls `each` for every subscriber under `key` of the account (a copy: they may leave). */
+  tell(accountId: number, key: K, each: (watcher: W) => void): void {
+    const entries = this.accounts.get(accountId)?.byKey.get(key);
+    for (const entry of entries ? [...entries] : []) each(entry.watcher);
   }
 }

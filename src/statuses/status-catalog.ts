@@ -92,15 +92,11 @@ export class StatusCatalogs {
 
   /**
    * The current account's lists, at least as new as `revision` (a change announced by another
-   * instance may be newer than the copy held here: then they are loaded again). With `reload`,
-   * loaded again in any case (changes may have been missed).
+   * instance may be newer than the copy held here: then they are loaded again, once for every
+   * caller that asks meanwhile).
    */
-  async atLeast(revision: number, reload = false): Promise<StatusSnapshot> {
-    if (reload) this.invalidate();
-    const snapshot = await this.current();
-    if (snapshot.revision >= revision) return snapshot;
-    this.invalidate();
-    return this.current();
+  atLeast(revision: number): Promise<StatusSnapshot> {
+    return this.of(currentAccountId()).atLeast(revision);
   }
 
   /** After a settings change of the current account (committed or not). */
@@ -151,6 +147,10 @@ export class StatusCatalog {
   private pending?: Promise<StatusSnapshot>;
   /** Bumped by `invalidate`: a load begun before it must not be taken as current. */
   private generation = 0;
+  /** The newest revision callers of `atLeast` have waited for. */
+  private awaited = 0;
+  /** `awaited` when the pending load began: that load reads at least this revision. */
+  private pendingCovers = 0;
   private readonly now: () => number;
 
   constructor(
@@ -209,6 +209,22 @@ export class StatusCatalog {
     });
   }
 
+  /**
+   * The lists at least as new as `revision`, announced as committed. When the copy here is
+   * older, they are loaded again — once for all the callers waiting for that revision (a
+   * change seen from another instance reaches thousands of subscribers at once): a load begun
+   * after the revision was announced reads it.
+   */
+  async atLeast(revision: number): Promise<StatusSnapshot> {
+    const snapshot = await this.current();
+    // Not kept (STATUS_CACHE off): each read scope reads the lists, after the announcement.
+    if (snapshot.revision >= revision || !this.options.enabled) return snapshot;
+    if (this.pending && this.pendingCovers >= revision) return this.pending;
+    this.awaited = Math.max(this.awaited, revision);
+    this.invalidate();
+    return this.refresh();
+  }
+
   /** After a settings change (committed or not): the next read loads the lists anew. */
   invalidate(): void {
     this.generation += 1;
@@ -229,6 +245,7 @@ export class StatusCatalog {
       if (this.pending === pending) this.pending = undefined;
     });
     this.pending = pending;
+    this.pendingCovers = this.awaited;
     return pending;
   }
 

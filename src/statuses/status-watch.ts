@@ -7,6 +7,7 @@
 import { assertAllowed, Permission } from "../access/permissions";
 import { isVisibleTo, scopeAudience, type AudienceFilter } from "../access/audience";
 import type { Principal } from "../access/principal";
+import { inAccount } from "../db/account-scope";
 import { AccountFanout } from "../changes/account-fanout";
 import { isStatusChange, type ChangeLog } from "../changes/change-log";
 import { Feed } from "../common/feed";
@@ -16,16 +17,11 @@ import { revisionFor } from "./revision";
 import type { StatusCatalogs, StatusSnapshot } from "./status-catalog";
 import type { CallStatusesChange, LeadStatusesChange } from "./status-changes.types";
 
-/** What is pending for a status subscriber: the newest revision announced, or a reload. */
-interface Pending {
-  revision: number;
-  reload: boolean;
-}
+/** What is pending for a status subscriber: the newest revision announced (0: none, look again). */
+type Pending = number;
 
-const coalesce = (pending: Pending | undefined, event: Pending): Pending => ({
-  revision: Math.max(pending?.revision ?? 0, event.revision),
-  reload: (pending?.reload ?? false) || event.reload,
-});
+const coalesce = (pending: Pending | undefined, revision: Pending): Pending =>
+  Math.max(pending ?? 0, revision);
 
 /** What a list looks like to its subscriber: it is sent again only when this changes. */
 function fingerprint(statuses: ReadonlyArray<CallStatus | LeadStatus>): string {
@@ -76,6 +72,15 @@ export class StatusWatch {
       if (revisions.length === 0) return;
       const revision = Math.max(...revisions);
       for (const watcher of watchersOf("statuses")) watcher(revision);
+    });
+    // Announcements may have been missed while the bus was down: each account's lists are
+    // read again (once, whatever the number of its subscribers), and every subscriber whose
+    // list changed meanwhile gets it.
+    changes.onResume(() => {
+      for (const accountId of this.fanout.accountIds()) {
+        inAccount(accountId, () => this.catalog.invalidate());
+        this.fanout.tell(accountId, "statuses", (watcher) => watcher(0));
+      }
     });
   }
 
@@ -138,24 +143,17 @@ export class StatusWatch {
     let sent: string | undefined;
     const feed: Feed<Pending, T> = new Feed({
       coalesce,
-      render: async ({ revision, reload }) => {
-        const snapshot = await this.catalog.atLeast(revision, reload);
+      render: async (revision) => {
+        const snapshot = await this.catalog.atLeast(revision);
         const { fingerprint: now, value } = this.viewOf(snapshot, key, view);
         if (now === sent) return [];
         sent = now;
         return [value];
       },
-      onEnd: () => {
-        stopChanges();
-        stopResume();
-      },
+      onEnd: () => stopChanges(),
     });
-    const stopChanges = this.fanout.add(accountId, "statuses", (revision) =>
-      feed.push({ revision, reload: false }),
-    );
-    // Announcements may have been missed while the bus was down: read the lists again.
-    const stopResume = this.changes.onResume(() => feed.push({ revision: 0, reload: true }));
-    feed.push({ revision: 0, reload: false });
+    const stopChanges = this.fanout.add(accountId, "statuses", (revision) => feed.push(revision));
+    feed.push(0);
     return feed;
   }
 }

@@ -142,6 +142,58 @@ describeBoth("changes across instances through Redis [mariadb]", () => {
     }
   });
 
+  it("B loads its lists once for all its subscribers when a change comes from A", async () => {
+    const subscribers = Array.from({ length: 20 }, () =>
+      liveClient(b.url, { "X-Api-Key": b.adminKey }),
+    );
+    try {
+      const subs = subscribers.map((subscriber) =>
+        subscriber.subscribe<{ callStatusesChanged: { callStatuses: Array<{ title: string }> } }>(
+          `subscription { callStatusesChanged { callStatuses { title } } }`,
+        ),
+      );
+      for (const sub of subs) await sub.waitFor(1);
+      await subscribed(1);
+      b.resetQueries();
+      await createCallStatus(a, "Seen by twenty");
+      for (const sub of subs) {
+        const [, second] = await sub.waitFor(2, 2000);
+        expect(second.data!.callStatusesChanged.callStatuses.map((s) => s.title)).toContain(
+          "Seen by twenty",
+        );
+      }
+      // B's copy was older than the change: read again once, not once per subscriber.
+      expect(b.queries.filter((sql) => /FROM `call_statuses`/i.test(sql)).length).toBe(1);
+    } finally {
+      for (const subscriber of subscribers) await subscriber.dispose();
+    }
+  });
+
+  it("a subscriber of B gets the list it missed while B's Redis was cut, once Redis is back", async () => {
+    const subscriber = liveClient(b.url, { "X-Api-Key": b.adminKey });
+    try {
+      const sub = subscriber.subscribe<{
+        callStatusesChanged: { callStatuses: Array<{ title: string }> };
+      }>(`subscription { callStatusesChanged { callStatuses { title } } }`);
+      await sub.waitFor(1);
+      await subscribed(1);
+      proxy.cut();
+      await eventually(async () => (await readyz(b)).status === 503, "B not ready");
+      await createCallStatus(a, "Made while B was cut off");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sub.received).toHaveLength(1);
+      proxy.restore();
+      // No other change: the resumed bus makes B read its lists again and send what changed.
+      const [, healed] = await sub.waitFor(2, 10_000);
+      expect(healed.data!.callStatusesChanged.callStatuses.map((s) => s.title)).toContain(
+        "Made while B was cut off",
+      );
+    } finally {
+      proxy.restore();
+      await subscriber.dispose();
+    }
+  });
+
   it("while B's Redis is cut: /readyz 503 with the reason, queries and mutations answered; then ready again, and resumed", async () => {
     const onB = listen(b);
     let resumed = 0;
