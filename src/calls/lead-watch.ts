@@ -8,7 +8,7 @@
  */
 import { assertAllowed, Permission } from "../access/permissions";
 import { Role, type Principal } from "../access/principal";
-import { AccountFanout } from "../changes/account-fanout";
+import { AccountFanout, inTurns } from "../changes/account-fanout";
 import { ChangeType } from "../changes/change.entity";
 import type { ChangeLog, ChangeNotice } from "../changes/change-log";
 import { badUserInput, notFound } from "../common/errors";
@@ -55,7 +55,7 @@ export class LeadWatch {
     this.fanout = new AccountFanout(changes, (event, watchersOf) => {
       const changed = changedLeads(event.changes);
       if (changed.size === 0) return;
-      for (const watcher of watchersOf(null)) watcher(changed);
+      inTurns(watchersOf(null), (watcher) => watcher(changed));
       for (const [lead, call] of changed) {
         const followers = watchersOf(lead);
         if (followers.length === 0) continue;

@@ -8,7 +8,7 @@ import { assertAllowed, Permission } from "../access/permissions";
 import { isVisibleTo, scopeAudience, type AudienceFilter } from "../access/audience";
 import type { Principal } from "../access/principal";
 import { inAccount } from "../db/account-scope";
-import { AccountFanout } from "../changes/account-fanout";
+import { AccountFanout, inTurns } from "../changes/account-fanout";
 import { isStatusChange, type ChangeLog } from "../changes/change-log";
 import { Feed } from "../common/feed";
 import type { CallStatus } from "./call-status.entity";
@@ -71,7 +71,7 @@ export class StatusWatch {
       const revisions = event.changes.filter(isStatusChange).map((c) => c.revision ?? 0);
       if (revisions.length === 0) return;
       const revision = Math.max(...revisions);
-      for (const watcher of watchersOf("statuses")) watcher(revision);
+      inTurns(watchersOf("statuses"), (watcher) => watcher(revision));
     });
     // Announcements may have been missed while the bus was down: each account's lists are
     // read again (once, whatever the number of its subscribers), and every subscriber whose
@@ -79,7 +79,7 @@ export class StatusWatch {
     changes.onResume(() => {
       for (const accountId of this.fanout.accountIds()) {
         inAccount(accountId, () => this.catalog.invalidate());
-        this.fanout.tell(accountId, "statuses", (watcher) => watcher(0));
+        inTurns(this.fanout.watchersOf(accountId, "statuses"), (watcher) => watcher(0));
       }
     });
   }
