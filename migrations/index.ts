@@ -13,6 +13,7 @@ import { Accounts1764100000007 } from "./1764100000007-Accounts";
 import { LeadsAndCallsAtVolume1764100000008 } from "./1764100000008-LeadsAndCallsAtVolume";
 import { NameWordsByAccount1764100000009 } from "./1764100000009-NameWordsByAccount";
 import { ChangeLog1764100000010 } from "./1764100000010-ChangeLog";
+import { ChangeFeed1764100000011 } from "./1764100000011-ChangeFeed";
 
 export const MIGRATIONS = [
   CreateStatusTables1764100000000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   LeadsAndCallsAtVolume1764100000008,
   NameWordsByAccount1764100000009,
   ChangeLog1764100000010,
+  ChangeFeed1764100000011,
 ];

@@ -22,6 +22,8 @@ import { authModule } from "./auth/auth.module";
 import { Authenticator } from "./auth/authenticate";
 import { callsModule } from "./calls/calls.module";
 import { ChangeLog } from "./changes/change-log";
+import { ChangeSequencer } from "./changes/change-sequencer";
+import { asBackgroundJob } from "./db/background";
 import { changesModule } from "./changes/changes.module";
 import { Container } from "./common/container";
 import { StartupError } from "./common/errors";
@@ -121,7 +123,7 @@ export function createContainer(
 
 export interface AppOptions {
   logger?: Logger;
-  /** Called with every SQL statement (tests count statements with it). */
+  /** Called with every SQL statement of requests (tests count statements with it). */
   onQuery?: (sql: string, parameters?: readonly unknown[]) => void;
 }
 
@@ -205,7 +207,7 @@ function pruneChangeLogRegularly(
 ): () => void {
   const prune = () => {
     const cutoff = new Date(Date.now() - config.changes.retentionDays * 86_400_000);
-    changes.pruneBefore(cutoff).then(
+    asBackgroundJob("change-log-prune", () => changes.pruneBefore(cutoff)).then(
       (deleted) => {
         if (deleted > 0) logger.info({ deleted, cutoff }, "change log: old entries deleted");
       },
@@ -339,6 +341,10 @@ async function assemble(
   });
   await http.ready();
   const stopPruning = pruneChangeLogRegularly(container.get(ChangeLog), config, logger);
+  // The change feed is numbered soon after each local commit, and regularly for the others'.
+  const sequencer = container.get(ChangeSequencer);
+  const stopNumbering = container.get(ChangeLog).onCommitted(() => sequencer.soon());
+  sequencer.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -362,6 +368,8 @@ async function assemble(
         live.endAll();
         // Apollo drains the HTTP server (see graphql/apollo.ts), then stops.
         await apollo.stop();
+        stopNumbering();
+        await sequencer.stop();
         // Nothing publishes once the requests are done.
         await bus.close();
         if (dataSource.isInitialized) await dataSource.destroy();

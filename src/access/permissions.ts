@@ -19,6 +19,7 @@ export enum Permission {
   UseOutcomeTool = "use the AI call outcome tool",
   ReadAudit = "read the audit trail",
   PurgeCalls = "delete old calls (retention)",
+  ReadChanges = "read the change feed",
 }
 
 const MATRIX: Record<Permission, readonly Role[]> = {
@@ -37,6 +38,8 @@ const MATRIX: Record<Permission, readonly Role[]> = {
   [Permission.RecordCalls]: [Role.ADMIN, Role.SYSTEM, Role.AGENT, Role.AI_AGENT],
   [Permission.UseOutcomeTool]: [Role.ADMIN, Role.AI_AGENT],
   [Permission.ReadAudit]: [Role.ADMIN],
+  // Integrations (a CRM sync, a warehouse loader) catch up with SYSTEM keys.
+  [Permission.ReadChanges]: [Role.ADMIN, Role.SYSTEM],
   // Through the operators' `calls:purge` tool only: no GraphQL operation deletes calls.
   [Permission.PurgeCalls]: [Role.ADMIN],
 };

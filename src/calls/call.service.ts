@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
-import type { DataSource } from "typeorm";
+import { eventChanges, eventId } from "../changes/event-data";
+import { leadEventData } from "../leads/lead-events";
+import { callRecordedEventData } from "./call-events";
+import { In, type DataSource } from "typeorm";
 import { assertMayChoose } from "../access/audience";
 import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
@@ -17,7 +20,7 @@ import { blankMessage, filterText, isBlank } from "../common/filters";
 import { parseId } from "../common/ids";
 import type { Page, PageParams } from "../common/pagination";
 import { currentTimestamp, isWithinStorableRange } from "../common/time";
-import { currentAccountId } from "../db/account-scope";
+import { currentAccountId, scoped } from "../db/account-scope";
 import { uniqueViolationColumn } from "../db/errors";
 import { runTransaction } from "../db/writes";
 import type { Transaction } from "../db/transaction";
@@ -26,6 +29,7 @@ import type { ChangeLog } from "../changes/change-log";
 import type { Lead } from "../leads/lead.entity";
 import type { LeadRepository } from "../leads/lead.repository";
 import type { CallStatus } from "../statuses/call-status.entity";
+import { LeadStatus } from "../statuses/lead-status.entity";
 import type { CallStatusService } from "../statuses/call-status.service";
 import type { Call } from "./call.entity";
 import type { CallRepository, NewCall } from "./call.repository";
@@ -200,6 +204,7 @@ export class CallService {
     }
 
     let recorded: CallResultData;
+    const leadStatuses = await this.callStatuses.leadStatusesById();
     try {
       recorded = await runTransaction(this.dataSource, (tx) =>
         this.store(tx, {
@@ -211,6 +216,7 @@ export class CallService {
           actor,
           idempotencyHash,
           requestHash,
+          leadStatuses,
         }),
       );
     } catch (error) {
@@ -235,6 +241,7 @@ export class CallService {
       actor: Principal;
       idempotencyHash: string | null;
       requestHash: string;
+      leadStatuses: ReadonlyMap<number, LeadStatus>;
     },
   ): Promise<CallResultData> {
     const lead = await this.leads.lockForUpdate(tx, values.leadId);
@@ -259,25 +266,63 @@ export class CallService {
       createdAt: now,
     };
     const id = await this.calls.insert(tx, row);
+    // The result is exactly what was written (every value is set here, in whole seconds), so it
+    // is not read back.
+    const call = this.calls.written(row, id, lead.accountId);
+    const before = { ...lead };
+    if (leadStatusChanged) {
+      Object.assign(lead, { statusId: target, updatedAt: now, version: lead.version + 1 });
+    }
+    const { statusBefore, statusAfter } = await this.leadStatusesOf(
+      tx,
+      values.leadStatuses,
+      before.statusId,
+      lead.statusId,
+    );
     await this.changes.append(tx, {
       type: ChangeType.CALL_RECORDED,
       entityId: id,
       leadId: lead.id,
+      data: callRecordedEventData(call, values.status, lead, statusBefore, statusAfter),
     });
     if (leadStatusChanged) {
       await this.changes.append(tx, {
         type: ChangeType.LEAD_UPDATED,
         entityId: lead.id,
         leadId: lead.id,
+        data: {
+          lead: leadEventData(lead, statusAfter),
+          changes: eventChanges([
+            { field: "statusId", before: before.statusId, after: lead.statusId },
+          ]),
+          callId: eventId(id),
+        },
       });
     }
-    // The result is exactly what was written (every value is set here, in whole seconds), so it
-    // is not read back.
-    const call = this.calls.written(row, id, lead.accountId);
-    if (leadStatusChanged) {
-      Object.assign(lead, { statusId: target, updatedAt: now, version: lead.version + 1 });
-    }
     return { call, lead, leadStatusChanged };
+  }
+
+  /**
+   * The lead's status before and after a call: from the lists read before the transaction, or
+   * (a lead status created since) from the database, inside it.
+   */
+  private async leadStatusesOf(
+    tx: Transaction,
+    known: ReadonlyMap<number, LeadStatus>,
+    beforeId: number,
+    afterId: number,
+  ) {
+    const missing = [beforeId, afterId].filter((id) => !known.has(id));
+    const read = missing.length
+      ? await scoped(tx, LeadStatus).find({ where: { id: In(missing) } })
+      : [];
+    const byId = new Map([...known, ...read.map((status) => [status.id, status] as const)]);
+    const statusBefore = byId.get(beforeId);
+    const statusAfter = byId.get(afterId);
+    if (!statusBefore || !statusAfter) {
+      throw new Error(`lead status ${beforeId} or ${afterId} does not exist`);
+    }
+    return { statusBefore, statusAfter };
   }
 
   /**

@@ -32,7 +32,13 @@ export interface ChangeEvent {
 }
 
 export type NewChange = Omit<ChangeNotice, "id" | "leadId" | "revision"> &
-  Partial<Pick<ChangeNotice, "leadId" | "revision">>;
+  Partial<Pick<ChangeNotice, "leadId" | "revision">> & {
+    /**
+     * What the change was, as it is at commit: the `data` of its webhook event and change feed
+     * entry (see docs/API.md, "Change events"). Plain JSON values only; ids as strings.
+     */
+    data: Record<string, unknown>;
+  };
 
 const STATUS_TYPES = new Set<ChangeType>([
   ChangeType.CALL_STATUS_CREATED,
@@ -58,15 +64,20 @@ export class ChangeLog {
     private readonly logger: Logger,
   ) {}
 
+  /** Called after each commit that wrote entries, with its account (the feed numbers them). */
+  private readonly committed = new Set<(accountId: number) => void>();
+
   /** Writes the entry of a change of the current account, inside the change's transaction. */
   async append(tx: Transaction, change: NewChange): Promise<void> {
     const accountId = currentAccountId();
-    const notice: ChangeNotice = { leadId: null, revision: null, ...change, id: 0 };
+    const { data, ...announced } = change;
+    const notice: ChangeNotice = { leadId: null, revision: null, ...announced, id: 0 };
     notice.id = await scoped(tx, ChangeLogEntry).insert({
       type: notice.type,
       entityId: notice.entityId,
       leadId: notice.leadId,
       revision: notice.revision,
+      data: JSON.stringify(data),
     });
     let notices = this.pending.get(tx);
     if (!notices) {
@@ -118,8 +129,15 @@ export class ChangeLog {
     return `changes:${accountId}`;
   }
 
+  /** Calls `listener` after each local commit that wrote entries, with the account's id. */
+  onCommitted(listener: (accountId: number) => void): () => void {
+    this.committed.add(listener);
+    return () => void this.committed.delete(listener);
+  }
+
   private announce(event: ChangeEvent): void {
     this.bus.publish(this.channel(event.accountId), JSON.stringify(event));
+    for (const listener of [...this.committed]) listener(event.accountId);
   }
 
   /**

@@ -20,6 +20,8 @@ export enum ChangeType {
 @Entity({ name: "change_log" })
 @Index("IDX_change_log_account", ["accountId", "id"])
 @Index("IDX_change_log_created_at", ["createdAt", "id"])
+@Index("UQ_change_log_account_seq", ["accountId", "seq"], { unique: true })
+@Index("IDX_change_log_seq", ["seq", "id"])
 export class ChangeLogEntry extends AccountOwned {
   /** In commit order within an account as far as the database orders its ids (see ARCHITECTURE.md). */
   @PrimaryGeneratedColumn({ type: "bigint" })
@@ -42,4 +44,15 @@ export class ChangeLogEntry extends AccountOwned {
 
   @CreateDateColumn({ name: "created_at", precision: null, default: () => "CURRENT_TIMESTAMP" })
   createdAt!: Date;
+
+  /**
+   * The entry's place in its account's change feed: 1, 2, 3, … in the order entries became
+   * visible (committed), given shortly after the commit (`ChangeSequencer`); null until then.
+   */
+  @Column({ type: "bigint", nullable: true })
+  seq!: number | null;
+
+  /** What the change was, as it was at commit: the event's `data` (JSON); null for old entries. */
+  @Column({ type: "text", nullable: true })
+  data!: string | null;
 }

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { currentBackgroundJob } from "./background";
 import fs from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
@@ -24,7 +25,10 @@ export interface DatabaseModel {
 
 export interface DataSourceHooks {
   logger?: Logger;
-  /** Called with every SQL statement TypeORM sends (tests count them and explain them). */
+  /**
+   * Called with every SQL statement TypeORM sends for a request — not for background jobs
+   * (`asBackgroundJob`) — so that tests can count them and explain them.
+   */
   onQuery?: (sql: string, parameters?: readonly unknown[]) => void;
 }
 
@@ -33,12 +37,12 @@ class PinoTypeOrmLogger implements TypeOrmLogger {
   constructor(private readonly hooks: DataSourceHooks) {}
 
   logQuery(query: string, parameters?: unknown[]): void {
-    this.hooks.onQuery?.(query, parameters);
+    if (!currentBackgroundJob()) this.hooks.onQuery?.(query, parameters);
     this.hooks.logger?.trace({ sql: query }, "sql");
   }
 
   logQueryError(error: string | Error, query: string): void {
-    this.hooks.onQuery?.(query);
+    if (!currentBackgroundJob()) this.hooks.onQuery?.(query);
     const message = error instanceof Error ? error.message : error;
     this.hooks.logger?.debug({ sql: query, err: message }, "sql failed");
   }

@@ -61,6 +61,7 @@ export function connectionType<T extends object>(
   nodeType: ClassType<T>,
   name: string,
   what: string,
+  order = "newest first",
 ) {
   @ObjectType(`${name}Edge`, { description: `One ${what} in a page, with its cursor.` })
   class EdgeType implements Edge<T> {
@@ -72,7 +73,7 @@ export function connectionType<T extends object>(
   }
 
   @ObjectType(`${name}Connection`, {
-    description: `A page of ${what}s, newest first.`,
+    description: `A page of ${what}s, ${order}.`,
   })
   class ConnectionType implements ConnectionShape<T> {
     @Field(() => [EdgeType], { description: `The ${what}s of this page.` })

@@ -3,6 +3,7 @@ import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
 import { badUserInput, conflict } from "../common/errors";
 import { parseId } from "../common/ids";
+import { leadEventData } from "./lead-events";
 import type { Page, PageParams } from "../common/pagination";
 import { toE164 } from "../common/phone";
 import { fullTextDocument, fullTextWords, SEARCH_INDEX_MIN_WORD } from "../common/search";
@@ -91,6 +92,12 @@ export class LeadService {
           type: ChangeType.LEAD_CREATED,
           entityId: leadId,
           leadId,
+          data: {
+            lead: leadEventData(
+              { id: leadId, externalId, name, phone, version: 1, createdAt: now, updatedAt: now },
+              status,
+            ),
+          },
         });
         return leadId;
       });

@@ -1,4 +1,6 @@
 import type { DataSource } from "typeorm";
+import { callStatusEventData } from "./status-events";
+import type { LeadStatus } from "./lead-status.entity";
 import { StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import {
@@ -72,6 +74,7 @@ export class CallStatusService {
         created: ChangeType.CALL_STATUS_CREATED,
         updated: ChangeType.CALL_STATUS_UPDATED,
       },
+      event: { key: "callStatus", data: callStatusEventData },
       relations: { leadStatus: true },
     };
   }
@@ -157,6 +160,14 @@ export class CallStatusService {
   }
 
   /** The audience filter a caller's read applies (see `scopeAudience`). */
+  /**
+   * The lead statuses by id, as the lists in memory hold them (read before a transaction: on
+   * SQLite, loading the lists waits for the write gate that a transaction holds).
+   */
+  async leadStatusesById(): Promise<ReadonlyMap<number, LeadStatus>> {
+    return (await this.catalog.current()).leadStatusById;
+  }
+
   audienceFor(actor: Principal, requested: AudienceFilter): AudienceFilter {
     return scopeAudience(actor, requested);
   }

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { leadStatusEventData } from "./status-events";
 import { LeadStatusCategory, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import {
@@ -54,6 +55,7 @@ export class LeadStatusService {
         created: ChangeType.LEAD_STATUS_CREATED,
         updated: ChangeType.LEAD_STATUS_UPDATED,
       },
+      event: { key: "leadStatus", data: leadStatusEventData },
     };
   }
 

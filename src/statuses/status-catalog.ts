@@ -84,7 +84,7 @@ export class StatusCatalogs {
    */
   async recordChange(
     tx: Transaction,
-    change: { type: ChangeType; entityId: number },
+    change: { type: ChangeType; entityId: number; data: Record<string, unknown> },
   ): Promise<void> {
     const revision = await this.of(currentAccountId()).recordChange(tx);
     await this.changes.append(tx, { ...change, revision });

@@ -11,6 +11,8 @@ import type { Principal } from "../access/principal";
 import { scoped, type AccountOwnedRow } from "../db/account-scope";
 import { runTransaction } from "../db/writes";
 import type { ChangeType } from "../changes/change.entity";
+import { eventChanges } from "../changes/event-data";
+import type { Transaction } from "../db/transaction";
 import type { StatusCatalogs } from "./status-catalog";
 import { badUserInput, conflict, notFound } from "../common/errors";
 import { insertWithCode } from "../db/coded-insert";
@@ -71,7 +73,28 @@ export interface StatusTable<T extends StatusRow> {
   catalog: StatusCatalogs;
   /** What the change log calls a new row of this kind, and a change of one. */
   changeTypes: { created: ChangeType; updated: ChangeType };
+  /**
+   * The change event's data: under `key` ("callStatus"), the row as `eventData` gives it
+   * (read back, with `relations`, inside the change's transaction).
+   */
+  event: { key: string; data: (row: T) => Record<string, unknown> };
   relations?: FindOptionsRelations<T>;
+}
+
+/** The change event's data of `id` as the transaction `tx` leaves it, and what changed. */
+async function eventDataOf<T extends StatusRow>(
+  table: StatusTable<T>,
+  tx: Transaction,
+  id: number,
+  changes?: ReadonlyArray<{ field: string; before: unknown; after: unknown }>,
+): Promise<Record<string, unknown>> {
+  const row = await scoped(tx, table.target).findOneOrFail({
+    where: { id } as never,
+    relations: table.relations,
+  });
+  const data: Record<string, unknown> = { [table.event.key]: table.event.data(row) };
+  if (changes) data.changes = eventChanges(changes);
+  return data;
 }
 
 /** Gap left between consecutive default sort positions, so items can be placed in between. */
@@ -160,7 +183,11 @@ export async function insertStatus<T extends StatusRow>(
           entityId: newId,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
-        await catalog.recordChange(tx, { type: table.changeTypes.created, entityId: newId });
+        await catalog.recordChange(tx, {
+          type: table.changeTypes.created,
+          entityId: newId,
+          data: await eventDataOf(table, tx, newId),
+        });
         return newId;
       }).finally(() => catalog.invalidate());
     },
@@ -219,14 +246,23 @@ export async function updateStatus<T extends StatusRow>(
         { ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never,
       );
       if (affected !== 1) return false;
+      const fieldChanges = changed.map(([field, after]) => ({
+        field,
+        before: current[field],
+        after,
+      }));
       await writeAudit(tx, {
         actor,
         action: AuditAction.UPDATE,
         entityType,
         entityId: id,
-        changes: changed.map(([field, after]) => ({ field, before: current[field], after })),
+        changes: fieldChanges,
       });
-      await catalog.recordChange(tx, { type: table.changeTypes.updated, entityId: id });
+      await catalog.recordChange(tx, {
+        type: table.changeTypes.updated,
+        entityId: id,
+        data: await eventDataOf(table, tx, id, fieldChanges),
+      });
       return true;
     }).finally(() => catalog.invalidate());
     if (applied) return stored(table, id);

@@ -130,6 +130,8 @@ describeEachDatabase("database", (server) => {
         expect(await runner.hasTable("leads")).toBe(false);
         expect(await runner.hasTable("lead_name_words")).toBe(false);
         expect(await runner.hasTable("change_log")).toBe(false);
+        expect(await runner.hasTable("change_feed_heads")).toBe(false);
+        expect(await runner.hasTable("leases")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
         expect(await runner.hasTable("lead_statuses")).toBe(false);
       } finally {
@@ -150,6 +152,7 @@ describeEachDatabase("database", (server) => {
         "LeadsAndCallsAtVolume1764100000008",
         "NameWordsByAccount1764100000009",
         "ChangeLog1764100000010",
+        "ChangeFeed1764100000011",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

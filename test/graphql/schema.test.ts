@@ -60,6 +60,7 @@ describe("schema.graphql", () => {
       "callStatus",
       "callStatuses",
       "calls",
+      "changes",
       "configurationWarnings",
       "lead",
       "leadStatus",

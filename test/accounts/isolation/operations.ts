@@ -143,6 +143,7 @@ export const BUILDERS: Record<string, (world: World) => Slot> = {
     },
   }),
   first: () => plain(100),
+  "Query.changes.types": () => plain("call.recorded"),
   sort: () => plain(5),
   expectedVersion: () => plain(1),
   from: () => plain("2000-01-01T00:00:00.000Z"),

@@ -104,6 +104,7 @@ export interface InventoryData {
   calls: Connection<{ id: string }>;
   apiKeys: Array<{ id: string; prefix: string }>;
   auditLog: Connection<{ id: string }>;
+  changes: Connection<{ id: string }>;
 }
 
 export async function inventory(server: TestServer, party: Party): Promise<Inventory> {
@@ -116,11 +117,12 @@ export async function inventory(server: TestServer, party: Party): Promise<Inven
       calls(first: 100) { totalCount edges { node { id } } pageInfo { endCursor } }
       apiKeys { id prefix }
       auditLog(first: 100) { totalCount edges { node { id } } pageInfo { endCursor } }
+      changes(first: 100) { totalCount edges { node { id } } pageInfo { endCursor } }
     }`,
     undefined,
     party.as("ADMIN"),
   );
-  for (const list of [data.leads, data.calls, data.auditLog]) {
+  for (const list of [data.leads, data.calls, data.auditLog, data.changes]) {
     expect(list.edges).toHaveLength(list.totalCount); // the inventory must be complete
   }
   const ids = (rows: Array<{ id: string }>) => new Set(rows.map((row) => row.id));
@@ -134,13 +136,16 @@ export async function inventory(server: TestServer, party: Party): Promise<Inven
       ["Call", ids(nodes(data.calls))],
       ["ApiKey", ids(data.apiKeys)],
       ["AuditEntry", ids(nodes(data.auditLog))],
+      ["Change", ids(nodes(data.changes))],
     ]),
     codes: new Map([
       ["Account", [data.viewer.account.code]],
       ["CallStatus", data.callStatuses.map((s) => s.code)],
       ["LeadStatus", data.leadStatuses.map((s) => s.code)],
     ]),
-    cursors: [data.leads, data.calls, data.auditLog].flatMap((l) => l.pageInfo.endCursor ?? []),
+    cursors: [data.leads, data.calls, data.auditLog, data.changes].flatMap(
+      (l) => l.pageInfo.endCursor ?? [],
+    ),
     actors: data.apiKeys.map((key) => `key:${key.id}`),
     prefixes: data.apiKeys.map((key) => key.prefix),
     externalIds: nodes(data.leads).flatMap((lead) => lead.externalId ?? []),
@@ -167,4 +172,5 @@ export const SNAPSHOT = `{
   }
   apiKeys { id name role prefix active revokedAt createdAt }
   auditLog(first: 100) { totalCount edges { node { id action entityType entityId changes } } }
+  changes(first: 100) { totalCount edges { node { id type entityId leadId data } } }
 }`;
