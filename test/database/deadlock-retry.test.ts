@@ -69,6 +69,25 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 }
 
 /**
+ * Until a transaction of the app in `database` waits for the status_revision row (which the
+ * test holds): its thread. Read from PROCESSLIST, which is current — InnoDB's own tables may show
+ * what they showed up to 100 ms ago, another test's transaction included.
+ */
+async function waitingAppThread(connection: mysql.Connection, database: string): Promise<number> {
+  let thread = 0;
+  await waitFor("the app's transaction to wait for the status_revision row", async () => {
+    const [rows] = await connection.query(
+      `SELECT ID AS thread FROM information_schema.PROCESSLIST
+        WHERE DB = ? AND ID <> CONNECTION_ID() AND INFO LIKE 'UPDATE%status_revision%'`,
+      [database],
+    );
+    thread = Number((rows as Array<{ thread: number }>)[0]?.thread ?? 0);
+    return thread > 0;
+  });
+  return thread;
+}
+
+/**
  * Sends `updateCallStatus` and makes its transaction the victim of a real InnoDB deadlock.
  *
  * The app's transaction updates the call_statuses row, inserts the audit entry, then updates the
@@ -102,16 +121,7 @@ async function updateThroughDeadlock(
     });
     response.catch(() => undefined); // awaited below, unless the wait fails first
     // The app's transaction now holds the call_statuses row and waits for status_revision.
-    await waitFor("the app's transaction to wait for the status_revision row", async () => {
-      const [rows] = await connection.query(
-        `SELECT COUNT(*) AS waiting
-           FROM information_schema.INNODB_TRX t
-           JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-          WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ? AND t.trx_query LIKE '%status_revision%'`,
-        [database.database],
-      );
-      return Number((rows as Array<{ waiting: number }>)[0].waiting) > 0;
-    });
+    await waitingAppThread(connection, database.database);
     // Closes the cycle. This returns (rather than failing with a deadlock itself, or waiting)
     // only because InnoDB rolled back the app's transaction, releasing the call_statuses row.
     await connection.query("SELECT id FROM call_statuses WHERE id = ? FOR UPDATE", [Number(id)]);
@@ -146,18 +156,7 @@ async function updateThroughKilledConnection(
       input: { title },
     });
     response.catch(() => undefined); // awaited below, unless the wait fails first
-    let thread = 0;
-    await waitFor("the app's transaction to wait for the status_revision row", async () => {
-      const [rows] = await connection.query(
-        `SELECT t.trx_mysql_thread_id AS thread
-           FROM information_schema.INNODB_TRX t
-           JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-          WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ? AND t.trx_query LIKE '%status_revision%'`,
-        [database.database],
-      );
-      thread = Number((rows as Array<{ thread: number }>)[0]?.thread ?? 0);
-      return thread > 0;
-    });
+    const thread = await waitingAppThread(connection, database.database);
     await connection.query(`KILL CONNECTION ${thread}`);
     await connection.query("ROLLBACK");
     return await response;
@@ -179,7 +178,7 @@ async function revision(server: TestServer): Promise<number> {
 // src/db/writes.ts, and it locks the whole database, not rows). So these run on MariaDB only.
 const describeMysql = testDatabases().includes("mariadb") ? describe : describe.skip;
 
-describeMysql("a transaction that loses a deadlock [mariadb]", () => {
+describeMysql("a transaction that loses a deadlock, or its connection [mariadb]", () => {
   async function startServer(transactionAttempts?: number) {
     const server = new TestServer("mariadb");
     const database: TestDatabase = await createTestDatabase("mariadb");
@@ -218,6 +217,26 @@ describeMysql("a transaction that loses a deadlock [mariadb]", () => {
       const after = await statusById(server, before.id);
       expect(after.title).toBe("After retry");
       expect(after.version).toBe(before.version + 1);
+      expect(after.history.map((entry) => entry.action)).toEqual(["CREATE", "UPDATE"]);
+      expect(await revision(server)).toBe(revisionBefore + 1);
+    });
+
+    it("is run again on another connection when its connection is lost before COMMIT: the client sees no error, one change is written", async () => {
+      const before = await createStatus(server, "connection_lost");
+      const revisionBefore = await revision(server);
+      server.resetQueries();
+
+      const response = await updateThroughKilledConnection(server, before.id, "After reconnect");
+
+      expect(response.errors).toBeUndefined();
+      expect(response.data?.updateCallStatus).toMatchObject({
+        title: "After reconnect",
+        version: before.version + 1,
+      });
+      // Two tries: the one whose connection was killed (never committed), the one committed.
+      expect(transactions(server)).toMatchObject({ begun: 2, committed: 1 });
+      const after = await statusById(server, before.id);
+      expect(after.title).toBe("After reconnect");
       expect(after.history.map((entry) => entry.action)).toEqual(["CREATE", "UPDATE"]);
       expect(await revision(server)).toBe(revisionBefore + 1);
     });
@@ -270,40 +289,6 @@ describeEachDatabase("a transaction without lock conflicts", (server) => {
       history: [{ action: "CREATE" }, { action: "UPDATE" }],
     });
     expect(transactions(server)).toEqual({ begun: 1, committed: 1, rolledBack: 0 });
-    expect(await revision(server)).toBe(revisionBefore + 1);
-  });
-});
-
-describeMysql("a transaction whose connection is lost before COMMIT [mariadb]", () => {
-  let server: TestServer;
-  let database: TestDatabase;
-  beforeAll(async () => {
-    server = new TestServer("mariadb");
-    database = await createTestDatabase("mariadb");
-    await server.start({ database: database.config }, { database });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await database?.drop();
-  });
-
-  it("is run again on another connection: the client sees no error, one change is written", async () => {
-    const before = await createStatus(server, "connection_lost");
-    const revisionBefore = await revision(server);
-    server.resetQueries();
-
-    const response = await updateThroughKilledConnection(server, before.id, "After reconnect");
-
-    expect(response.errors).toBeUndefined();
-    expect(response.data?.updateCallStatus).toMatchObject({
-      title: "After reconnect",
-      version: before.version + 1,
-    });
-    // Two tries: the one whose connection was killed (never committed), the one committed.
-    expect(transactions(server)).toMatchObject({ begun: 2, committed: 1 });
-    const after = await statusById(server, before.id);
-    expect(after.title).toBe("After reconnect");
-    expect(after.history.map((entry) => entry.action)).toEqual(["CREATE", "UPDATE"]);
     expect(await revision(server)).toBe(revisionBefore + 1);
   });
 });

@@ -4,11 +4,11 @@
  * every lead, never offered to the others.
  */
 import { Role, type Principal } from "../../src/access/principal";
-import type { ChangeEvent, ChangeLog } from "../../src/changes/change-log";
 import { ChangeType } from "../../src/changes/change.entity";
 import type { CallRepository } from "../../src/calls/call.repository";
 import { LeadWatch } from "../../src/calls/lead-watch";
 import type { LeadRepository } from "../../src/leads/lead.repository";
+import { fakeChangeLog } from "../support/fake-change-log";
 
 const admin: Principal = {
   role: Role.ADMIN,
@@ -20,14 +20,7 @@ const admin: Principal = {
 const agent: Principal = { ...admin, role: Role.AGENT, actorId: "key:2" };
 
 function setUp() {
-  const listeners = new Set<(event: ChangeEvent) => void>();
-  const changes = {
-    subscribe: jest.fn((_accountId: number, listener: (event: ChangeEvent) => void) => {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    }),
-    onResume: () => () => undefined,
-  };
+  const { changes, changeLog, listeners, announce } = fakeChangeLog();
   const leads = {
     byId: jest.fn(async (id: number) => ({ id })),
     byIds: jest.fn(async (ids: number[]) => ids.map((id) => ({ id }))),
@@ -36,17 +29,15 @@ function setUp() {
   const watch = new LeadWatch(
     leads as unknown as LeadRepository,
     calls as unknown as CallRepository,
-    changes as unknown as ChangeLog,
+    changeLog,
   );
-  const recordCall = (leadId: number, callId: number) => {
-    const event: ChangeEvent = {
+  const recordCall = (leadId: number, callId: number) =>
+    announce({
       accountId: 1,
       changes: [
         { id: callId, type: ChangeType.CALL_RECORDED, entityId: callId, leadId, revision: null },
       ],
-    };
-    for (const listener of [...listeners]) listener(event);
-  };
+    });
   return { watch, changes, listeners, leads, recordCall };
 }
 

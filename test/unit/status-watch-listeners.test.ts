@@ -5,10 +5,10 @@
  * the listener goes with the account's last subscriber.
  */
 import { Role, type Principal } from "../../src/access/principal";
-import type { ChangeEvent, ChangeLog } from "../../src/changes/change-log";
 import { ChangeType } from "../../src/changes/change.entity";
 import type { StatusCatalogs, StatusSnapshot } from "../../src/statuses/status-catalog";
 import { StatusWatch } from "../../src/statuses/status-watch";
+import { fakeChangeLog } from "../support/fake-change-log";
 
 const admin: Principal = {
   role: Role.ADMIN,
@@ -28,27 +28,12 @@ function snapshot(revision: number): StatusSnapshot {
 }
 
 function setUp() {
-  const listeners = new Set<(event: ChangeEvent) => void>();
-  const changes = {
-    subscribe: jest.fn((_accountId: number, listener: (event: ChangeEvent) => void) => {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    }),
-    onResume: () => () => undefined,
-  };
+  const { changes, changeLog, listeners, announce: send } = fakeChangeLog();
   const catalog = { atLeast: jest.fn(async (revision: number) => snapshot(Math.max(revision, 1))) };
-  const watch = new StatusWatch(
-    catalog as unknown as StatusCatalogs,
-    changes as unknown as ChangeLog,
-  );
-  const announce = (type: ChangeType, revision: number | null) => {
-    const event: ChangeEvent = {
-      accountId: 1,
-      changes: [{ id: 1, type, entityId: 1, leadId: null, revision }],
-    };
-    for (const listener of [...listeners]) listener(event);
-  };
-  return { watch, changes, listeners, catalog, announce };
+  const watch = new StatusWatch(catalog as unknown as StatusCatalogs, changeLog);
+  const announce = (type: ChangeType, revision: number | null) =>
+    send({ accountId: 1, changes: [{ id: 1, type, entityId: 1, leadId: null, revision }] });
+  return { watch, changes, changeLog, listeners, catalog, announce };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -101,12 +86,9 @@ describe("StatusWatch views", () => {
         { id: 2, version: 1, agentVisibility: "NEVER", showToAiAgents: true, leadStatus: null },
       ],
     } as unknown as StatusSnapshot;
-    const { changes } = setUp();
+    const { changeLog } = setUp();
     const catalog = { atLeast: jest.fn(async () => lists) };
-    const watch = new StatusWatch(
-      catalog as unknown as StatusCatalogs,
-      changes as unknown as ChangeLog,
-    );
+    const watch = new StatusWatch(catalog as unknown as StatusCatalogs, changeLog);
     const agents = await Promise.all(
       Array.from({ length: 50 }, () => watch.callStatusesChanged(agent, {}).next()),
     );
