@@ -8,7 +8,7 @@
  *
  * One instance at a time numbers (the lease `change-sequencer`); the unique index on
  * (account, seq) keeps two from giving one place twice should their leases ever overlap. It runs
- * soon after each local commit that wrote entries, and every `pollMs` for the commits of other
+ * soon after each local commit that wrote entries (at most one pass every `minGapMs`), and every `pollMs` for the commits of other
  * instances and for entries whose process stopped before numbering them (a crash between commit
  * and numbering loses nothing: the entry waits, committed, for the next pass).
  */
@@ -34,19 +34,27 @@ export interface SequencerOptions {
   pollMs: number;
   /** Entries numbered per transaction. */
   batchSize: number;
+  /**
+   * The least time between the starts of two passes (ms): under a steady stream of writes, each
+   * pass numbers what the last few milliseconds committed, rather than one pass per commit.
+   */
+  minGapMs: number;
 }
 
 export const DEFAULT_SEQUENCER_OPTIONS: SequencerOptions = {
   leaseMs: 10_000,
   pollMs: 500,
   batchSize: 500,
+  minGapMs: 20,
 };
 
 export class ChangeSequencer {
   private running: Promise<number> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly listeners = new Set<(accountIds: number[]) => void>();
+  /** Until when this process surely holds the lease (renewed once half of it is gone). */
+  private heldUntil = 0;
+  private lastPassAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -68,15 +76,10 @@ export class ChangeSequencer {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
+    this.heldUntil = 0;
     await asBackgroundJob(SEQUENCER_LEASE, () => this.leases.release(SEQUENCER_LEASE)).catch(
       () => undefined,
     );
-  }
-
-  /** Calls `listener` with the accounts whose feeds have new entries, after each pass. */
-  onNumbered(listener: (accountIds: number[]) => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
   }
 
   /** A pass as soon as possible (one more after the running one, if any). */
@@ -100,6 +103,9 @@ export class ChangeSequencer {
       try {
         do {
           this.again = false;
+          const wait = this.lastPassAt + this.options.minGapMs - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          this.lastPassAt = Date.now();
           total += await this.pass();
         } while (this.again);
       } finally {
@@ -111,11 +117,19 @@ export class ChangeSequencer {
     return pass;
   }
 
+  /** True while this process holds the lease: taken or renewed when half of it is gone. */
+  private async holdLease(): Promise<boolean> {
+    const now = Date.now();
+    if (now < this.heldUntil - this.options.leaseMs / 2) return true;
+    const held = await this.leases.hold(SEQUENCER_LEASE, this.options.leaseMs);
+    this.heldUntil = held ? now + this.options.leaseMs : 0;
+    return held;
+  }
+
   private async pass(): Promise<number> {
-    if (!(await this.leases.hold(SEQUENCER_LEASE, this.options.leaseMs))) return 0;
+    if (!(await this.holdLease())) return 0;
     const entries = acrossAccountsRepository(this.dataSource, ChangeLogEntry, REASON);
     let total = 0;
-    const accounts = new Set<number>();
     for (;;) {
       // On SQLite through the write gate: its one connection shows a transaction in progress.
       const rows = await readThroughGate(this.dataSource, () =>
@@ -135,16 +149,11 @@ export class ChangeSequencer {
       }
       for (const [accountId, ids] of byAccount) {
         await this.number(accountId, ids);
-        accounts.add(accountId);
       }
       total += rows.length;
       if (rows.length < this.options.batchSize) break;
       // A long backlog: keep the lease while working through it.
-      if (!(await this.leases.hold(SEQUENCER_LEASE, this.options.leaseMs))) break;
-    }
-    if (accounts.size > 0) {
-      const numbered = [...accounts];
-      for (const listener of [...this.listeners]) listener(numbered);
+      if (!(await this.holdLease())) break;
     }
     return total;
   }
