@@ -8,9 +8,10 @@
  *
  * One instance at a time numbers (the lease `change-sequencer`); the unique index on
  * (account, seq) keeps two from giving one place twice should their leases ever overlap. It runs
- * soon after each local commit that wrote entries (at most one pass every `minGapMs`), and every `pollMs` for the commits of other
- * instances and for entries whose process stopped before numbering them (a crash between commit
- * and numbering loses nothing: the entry waits, committed, for the next pass).
+ * soon after each local commit that wrote entries (at most one pass every `minGapMs`), and every
+ * `pollMs` for the commits of other instances and for entries whose process stopped before
+ * numbering them (a crash between commit and numbering loses nothing: the entry waits,
+ * committed, for the next pass).
  */
 import type { DataSource } from "typeorm";
 import { IsNull } from "typeorm";

@@ -65,7 +65,7 @@ export class StatusWatch {
 
   constructor(
     private readonly catalog: StatusCatalogs,
-    private readonly changes: ChangeLog,
+    changes: ChangeLog,
   ) {
     this.fanout = new AccountFanout(changes, (event, watchersOf) => {
       const revisions = event.changes.filter(isStatusChange).map((c) => c.revision ?? 0);
