@@ -88,44 +88,36 @@ async function waitingAppThread(connection: mysql.Connection, database: string):
 }
 
 /**
- * Sends `updateCallStatus` and makes its transaction the victim of a real InnoDB deadlock.
- *
- * The app's transaction updates the call_statuses row, inserts the audit entry, then updates the
- * status_revision row. The test's own transaction first writes `BALLAST_ROWS` rows (InnoDB rolls
- * back the lighter of two deadlocked transactions: that must be the app's), locks status_revision,
- * waits until the app's transaction is blocked on it (holding the call_statuses row), then asks for
- * that call_statuses row: a cycle, which InnoDB breaks by rolling back the app's transaction.
- * Then the test's transaction is rolled back too, which lets a retry of the app's go on.
+ * Sends `updateCallStatus` while the test's own transaction holds the status_revision row, and
+ * once the app's transaction waits for it (holding the call_statuses row), runs `meanwhile`;
+ * then rolls its transaction back, which lets a retry of the app's go on. `first` runs in the
+ * test's transaction before it takes the row.
  */
-async function updateThroughDeadlock(
+async function updateWhileRevisionHeld(
   server: TestServer,
   id: string,
   title: string,
+  steps: {
+    /** Before the test's transaction begins (DDL, which would end it). */
+    setup?: (connection: mysql.Connection) => Promise<void>;
+    first?: (connection: mysql.Connection) => Promise<void>;
+    meanwhile: (connection: mysql.Connection, appThread: number) => Promise<void>;
+  },
 ): Promise<GraphQLResponse<{ updateCallStatus: Status | null }>> {
   const database = server.database.config as Extract<DatabaseConfig, { kind: "mysql" }>;
   const connection: mysql.Connection = await adminConnection();
   try {
     await connection.query(`USE \`${database.database}\``);
-    await connection.query(
-      "CREATE TABLE IF NOT EXISTS deadlock_ballast (id INT AUTO_INCREMENT PRIMARY KEY, filler VARCHAR(64) NOT NULL) ENGINE=InnoDB",
-    );
+    await steps.setup?.(connection);
     await connection.query("START TRANSACTION");
-    await connection.query("INSERT INTO deadlock_ballast (filler) VALUES ?", [
-      Array.from({ length: BALLAST_ROWS }, (_, index) => [`ballast ${index}`]),
-    ]);
+    await steps.first?.(connection);
     await connection.query("SELECT revision FROM status_revision WHERE account_id = 1 FOR UPDATE");
-
     const response = server.gql<{ updateCallStatus: Status | null }>(UPDATE, {
       id,
       input: { title },
     });
     response.catch(() => undefined); // awaited below, unless the wait fails first
-    // The app's transaction now holds the call_statuses row and waits for status_revision.
-    await waitingAppThread(connection, database.database);
-    // Closes the cycle. This returns (rather than failing with a deadlock itself, or waiting)
-    // only because InnoDB rolled back the app's transaction, releasing the call_statuses row.
-    await connection.query("SELECT id FROM call_statuses WHERE id = ? FOR UPDATE", [Number(id)]);
-    // The deadlock is over; the app's retry (if any) waits for this transaction to end.
+    await steps.meanwhile(connection, await waitingAppThread(connection, database.database));
     await connection.query("ROLLBACK");
     return await response;
   } finally {
@@ -135,35 +127,42 @@ async function updateThroughDeadlock(
 }
 
 /**
- * Sends `updateCallStatus` and kills its database connection while its transaction waits for a
- * row lock the test holds (status_revision): before COMMIT, nothing of it is written. Then the
- * test's transaction ends, which lets a retry of the app's go on.
+ * Makes the transaction of `updateCallStatus` the victim of a real InnoDB deadlock: the test's
+ * transaction first writes `BALLAST_ROWS` rows (InnoDB rolls back the lighter of two deadlocked
+ * transactions: that must be the app's), then, once the app's waits for status_revision, asks
+ * for the call_statuses row the app's holds — a cycle, which InnoDB breaks by rolling back the
+ * app's transaction.
  */
-async function updateThroughKilledConnection(
-  server: TestServer,
-  id: string,
-  title: string,
-): Promise<GraphQLResponse<{ updateCallStatus: Status | null }>> {
-  const database = server.database.config as Extract<DatabaseConfig, { kind: "mysql" }>;
-  const connection: mysql.Connection = await adminConnection();
-  try {
-    await connection.query("START TRANSACTION");
-    await connection.query(
-      `SELECT revision FROM \`${database.database}\`.status_revision WHERE account_id = 1 FOR UPDATE`,
-    );
-    const response = server.gql<{ updateCallStatus: Status | null }>(UPDATE, {
-      id,
-      input: { title },
-    });
-    response.catch(() => undefined); // awaited below, unless the wait fails first
-    const thread = await waitingAppThread(connection, database.database);
-    await connection.query(`KILL CONNECTION ${thread}`);
-    await connection.query("ROLLBACK");
-    return await response;
-  } finally {
-    await connection.query("ROLLBACK").catch(() => undefined);
-    await connection.end();
-  }
+function updateThroughDeadlock(server: TestServer, id: string, title: string) {
+  return updateWhileRevisionHeld(server, id, title, {
+    setup: async (connection) => {
+      await connection.query(
+        "CREATE TABLE IF NOT EXISTS deadlock_ballast (id INT AUTO_INCREMENT PRIMARY KEY, filler VARCHAR(64) NOT NULL) ENGINE=InnoDB",
+      );
+    },
+    first: async (connection) => {
+      await connection.query("INSERT INTO deadlock_ballast (filler) VALUES ?", [
+        Array.from({ length: BALLAST_ROWS }, (_, index) => [`ballast ${index}`]),
+      ]);
+    },
+    // This returns (rather than failing with a deadlock itself, or waiting) only because InnoDB
+    // rolled back the app's transaction, releasing the call_statuses row.
+    meanwhile: async (connection) => {
+      await connection.query("SELECT id FROM call_statuses WHERE id = ? FOR UPDATE", [Number(id)]);
+    },
+  });
+}
+
+/**
+ * Kills the database connection of `updateCallStatus` while its transaction waits for the row
+ * lock the test holds: before COMMIT, nothing of it is written.
+ */
+function updateThroughKilledConnection(server: TestServer, id: string, title: string) {
+  return updateWhileRevisionHeld(server, id, title, {
+    meanwhile: async (connection, appThread) => {
+      await connection.query(`KILL CONNECTION ${appThread}`);
+    },
+  });
 }
 
 async function revision(server: TestServer): Promise<number> {
