@@ -23,7 +23,6 @@ import { Authenticator } from "./auth/authenticate";
 import { callsModule } from "./calls/calls.module";
 import { ChangeLog } from "./changes/change-log";
 import { ChangeSequencer } from "./changes/change-sequencer";
-import { asBackgroundJob } from "./db/background";
 import { changesModule } from "./changes/changes.module";
 import { Container } from "./common/container";
 import { StartupError } from "./common/errors";
@@ -36,6 +35,7 @@ import {
   type DataSourceHooks,
   type DatabaseModel,
 } from "./db/data-source";
+import { asBackgroundJob } from "./db/background";
 import { readiness } from "./db/health";
 import { onPrimary } from "./db/request-scope";
 import { acrossAccounts, inAccount } from "./db/account-scope";

@@ -1,7 +1,4 @@
 import { createHash } from "node:crypto";
-import { eventChanges, eventId } from "../changes/event-data";
-import { leadEventData } from "../leads/lead-events";
-import { callRecordedEventData } from "./call-events";
 import { In, type DataSource } from "typeorm";
 import { assertMayChoose } from "../access/audience";
 import { assertAllowed, Permission } from "../access/permissions";
@@ -36,6 +33,9 @@ import type { CallRepository, NewCall } from "./call.repository";
 import { isWellFormed, NOT_WELL_FORMED, unreadableTextProblem } from "../common/text";
 import { characterLength } from "../common/validation";
 import { COMMENT_MAX_LENGTH, IDEMPOTENCY_KEY_MAX_LENGTH } from "./call.limits";
+import { eventChanges, eventId } from "../changes/event-data";
+import { leadEventData } from "../leads/lead-events";
+import { callRecordedEventData } from "./call-events";
 
 export interface RecordCallResultParams {
   leadId: string | number;
@@ -316,9 +316,9 @@ export class CallService {
     const read = missing.length
       ? await scoped(tx, LeadStatus).find({ where: { id: In(missing) } })
       : [];
-    const byId = new Map([...known, ...read.map((status) => [status.id, status] as const)]);
-    const statusBefore = byId.get(beforeId);
-    const statusAfter = byId.get(afterId);
+    const byId = (id: number) => known.get(id) ?? read.find((status) => status.id === id);
+    const statusBefore = byId(beforeId);
+    const statusAfter = byId(afterId);
     if (!statusBefore || !statusAfter) {
       throw new Error(`lead status ${beforeId} or ${afterId} does not exist`);
     }

@@ -102,13 +102,12 @@ export class ChangeFeed {
         .limit(position.limit + 1)
         .getMany(),
     );
-    const views = found.map((entry) => ({ entry, view: changeView(entry) }));
     const result = toPage(
-      views,
+      found,
       position,
-      ({ entry }) => encodeCursor(CURSOR_KIND, Number(entry.seq)),
+      (entry) => encodeCursor(CURSOR_KIND, Number(entry.seq)),
       () => countUpTo(query(), "entry.id"),
     );
-    return { ...result, nodes: result.nodes.map(({ view }) => view) };
+    return { ...result, nodes: result.nodes.map(changeView) };
   }
 }

@@ -55,6 +55,8 @@ export function isStatusChange(notice: ChangeNotice): boolean {
 export class ChangeLog {
   /** The entries of each transaction in progress, announced together once it commits. */
   private readonly pending = new WeakMap<Transaction, ChangeNotice[]>();
+  /** Called after each commit that wrote entries, with its account (the feed numbers them). */
+  private readonly committed = new Set<(accountId: number) => void>();
   /** The last announcement read, and the event it gave (see `read`). */
   private lastRead: { message: string; event: ChangeEvent | undefined } | undefined;
 
@@ -63,9 +65,6 @@ export class ChangeLog {
     private readonly bus: EventBus,
     private readonly logger: Logger,
   ) {}
-
-  /** Called after each commit that wrote entries, with its account (the feed numbers them). */
-  private readonly committed = new Set<(accountId: number) => void>();
 
   /** Writes the entry of a change of the current account, inside the change's transaction. */
   async append(tx: Transaction, change: NewChange): Promise<void> {

@@ -23,7 +23,10 @@ export enum ChangeType {
 @Index("UQ_change_log_account_seq", ["accountId", "seq"], { unique: true })
 @Index("IDX_change_log_seq", ["seq", "id"])
 export class ChangeLogEntry extends AccountOwned {
-  /** In commit order within an account as far as the database orders its ids (see ARCHITECTURE.md). */
+  /**
+   * Handed out at insert: not the order of commits (a transaction may commit after a later
+   * one). The feed's order is `seq`.
+   */
   @PrimaryGeneratedColumn({ type: "bigint" })
   id!: number;
 

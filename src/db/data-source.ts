@@ -1,5 +1,4 @@
 import "reflect-metadata";
-import { currentBackgroundJob } from "./background";
 import fs from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
@@ -14,6 +13,7 @@ import { DEFAULT_DATABASE_TIMEOUT_SECONDS, type DatabaseConfig } from "../config
 import type { Logger } from "../logger";
 import { routeReads } from "./request-scope";
 import { setTransactionAttempts } from "./writes";
+import { currentBackgroundJob } from "./background";
 
 /** What the database holds: the composition root (src/app.ts) lists them. */
 export interface DatabaseModel {

@@ -86,9 +86,10 @@ function backoff(attempt: number): Promise<void> {
  * `setTransactionAttempts`), with a short jittered backoff in between. A transaction whose
  * connection was lost (or whose node refused work) before its COMMIT was sent is run again once,
  * on another connection; one that failed at COMMIT is not (it may have been applied). The last
- * failure is thrown as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work` may run more than
- * once: it must do nothing outside the database — whatever must happen once belongs after
- * `runTransaction` settles, or in an `afterCommit` hook (which runs for the try that committed).
+ * failure is thrown as is (`isDatabaseUnavailable` answers it as SERVICE_UNAVAILABLE). So `work`
+ * may run more than once: it must do nothing outside the database — whatever must happen once
+ * belongs after `runTransaction` settles, or in an `afterCommit` hook (which runs for the try
+ * that committed).
  */
 export async function runTransaction<T>(
   dataSource: DataSource,
@@ -123,12 +124,12 @@ export async function runTransaction<T>(
       // rolled the transaction back, so it is safe to run it again — once, on another
       // connection (a dead one is not handed out again; behind a balancer the new one reaches
       // a node that is up). A failure at COMMIT is never retried: it may have been applied.
-      if (!committing && !reconnected && gateOf(dataSource) === undefined) {
-        if (isDatabaseUnavailable(error) && !isLockConflict(error)) {
-          reconnected = true;
-          await backoff(attempt);
-          continue;
-        }
+      const lostBeforeCommit =
+        !committing && isDatabaseUnavailable(error) && !isLockConflict(error);
+      if (lostBeforeCommit && !reconnected && gateOf(dataSource) === undefined) {
+        reconnected = true;
+        await backoff(attempt);
+        continue;
       }
       throw error;
     }

@@ -3,7 +3,6 @@ import { assertAllowed, Permission } from "../access/permissions";
 import type { Principal } from "../access/principal";
 import { badUserInput, conflict } from "../common/errors";
 import { parseId } from "../common/ids";
-import { leadEventData } from "./lead-events";
 import type { Page, PageParams } from "../common/pagination";
 import { toE164 } from "../common/phone";
 import { fullTextDocument, fullTextWords, SEARCH_INDEX_MIN_WORD } from "../common/search";
@@ -17,6 +16,7 @@ import type { LeadStatusService } from "../statuses/lead-status.service";
 import { LeadStatusCategory } from "../statuses/status.enums";
 import type { Lead } from "./lead.entity";
 import type { LeadRepository } from "./lead.repository";
+import { leadEventData } from "./lead-events";
 
 export interface CreateLeadParams {
   externalId?: string | null;

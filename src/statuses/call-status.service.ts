@@ -1,6 +1,4 @@
 import type { DataSource } from "typeorm";
-import { callStatusEventData } from "./status-events";
-import type { LeadStatus } from "./lead-status.entity";
 import { StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import {
@@ -27,6 +25,8 @@ import {
   scopeAudience,
   type AudienceFilter,
 } from "../access/audience";
+import { callStatusEventData } from "./status-events";
+import type { LeadStatus } from "./lead-status.entity";
 
 export interface CallStatusFilterParams extends AudienceFilter {
   search?: string | null;
@@ -159,7 +159,6 @@ export class CallStatusService {
     return ids.flatMap((id) => callStatusById.get(id) ?? []);
   }
 
-  /** The audience filter a caller's read applies (see `scopeAudience`). */
   /**
    * The lead statuses by id, as the lists in memory hold them (read before a transaction: on
    * SQLite, loading the lists waits for the write gate that a transaction holds).
@@ -168,6 +167,7 @@ export class CallStatusService {
     return (await this.catalog.current()).leadStatusById;
   }
 
+  /** The audience filter a caller's read applies (see `scopeAudience`). */
   audienceFor(actor: Principal, requested: AudienceFilter): AudienceFilter {
     return scopeAudience(actor, requested);
   }

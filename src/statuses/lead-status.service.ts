@@ -1,5 +1,4 @@
 import type { DataSource } from "typeorm";
-import { leadStatusEventData } from "./status-events";
 import { LeadStatusCategory, StatusType } from "./status.enums";
 import { matchesSearch, normalizeSearchTerm } from "../common/search";
 import {
@@ -18,6 +17,7 @@ import { badUserInput } from "../common/errors";
 import { ChangeType } from "../changes/change.entity";
 import type { StatusCatalogs } from "./status-catalog";
 import { LeadStatus } from "./lead-status.entity";
+import { leadStatusEventData } from "./status-events";
 
 export interface LeadStatusFilterParams {
   search?: string | null;

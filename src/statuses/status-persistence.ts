@@ -12,7 +12,7 @@ import { scoped, type AccountOwnedRow } from "../db/account-scope";
 import { runTransaction } from "../db/writes";
 import type { ChangeType } from "../changes/change.entity";
 import { eventChanges } from "../changes/event-data";
-import type { Transaction } from "../db/transaction";
+import type { Source } from "../db/transaction";
 import type { StatusCatalogs } from "./status-catalog";
 import { badUserInput, conflict, notFound } from "../common/errors";
 import { insertWithCode } from "../db/coded-insert";
@@ -74,24 +74,21 @@ export interface StatusTable<T extends StatusRow> {
   /** What the change log calls a new row of this kind, and a change of one. */
   changeTypes: { created: ChangeType; updated: ChangeType };
   /**
-   * The change event's data: under `key` ("callStatus"), the row as `eventData` gives it
-   * (read back, with `relations`, inside the change's transaction).
+   * The change event's data: under `key` ("callStatus"), the row as `data` gives it (read
+   * back, with `relations`, inside the change's transaction).
    */
   event: { key: string; data: (row: T) => Record<string, unknown> };
   relations?: FindOptionsRelations<T>;
 }
 
-/** The change event's data of `id` as the transaction `tx` leaves it, and what changed. */
-async function eventDataOf<T extends StatusRow>(
+/**
+ * A change's event data: the row under `event.key`, and — for an update — which fields changed.
+ */
+function eventDataOf<T extends StatusRow>(
   table: StatusTable<T>,
-  tx: Transaction,
-  id: number,
+  row: T,
   changes?: ReadonlyArray<{ field: string; before: unknown; after: unknown }>,
-): Promise<Record<string, unknown>> {
-  const row = await scoped(tx, table.target).findOneOrFail({
-    where: { id } as never,
-    relations: table.relations,
-  });
+): Record<string, unknown> {
   const data: Record<string, unknown> = { [table.event.key]: table.event.data(row) };
   if (changes) data.changes = eventChanges(changes);
   return data;
@@ -160,7 +157,7 @@ export async function insertStatus<T extends StatusRow>(
   const now = currentTimestamp();
   const title = fields.title.trim();
   const sort = fields.sort ?? (await nextSort(table));
-  const id = await insertWithCode({
+  return insertWithCode({
     code: fields.code,
     title,
     titleName: "title",
@@ -183,16 +180,17 @@ export async function insertStatus<T extends StatusRow>(
           entityId: newId,
           changes: Object.entries(row).map(([field, after]) => ({ field, before: null, after })),
         });
+        // Read back once, inside the transaction: the answer and the change event's data.
+        const written = await stored(table, newId, tx);
         await catalog.recordChange(tx, {
           type: table.changeTypes.created,
           entityId: newId,
-          data: await eventDataOf(table, tx, newId),
+          data: eventDataOf(table, written),
         });
-        return newId;
+        return written;
       }).finally(() => catalog.invalidate());
     },
   });
-  return stored(table, id);
 }
 
 /** Retries of an update without `expectedVersion` that keeps losing races to other writers. */
@@ -245,7 +243,7 @@ export async function updateStatus<T extends StatusRow>(
         { id, version: current.version } as never,
         { ...Object.fromEntries(changed), updatedAt: currentTimestamp() } as never,
       );
-      if (affected !== 1) return false;
+      if (affected !== 1) return null;
       const fieldChanges = changed.map(([field, after]) => ({
         field,
         before: current[field],
@@ -258,14 +256,15 @@ export async function updateStatus<T extends StatusRow>(
         entityId: id,
         changes: fieldChanges,
       });
+      const written = await stored(table, id, tx);
       await catalog.recordChange(tx, {
         type: table.changeTypes.updated,
         entityId: id,
-        data: await eventDataOf(table, tx, id, fieldChanges),
+        data: eventDataOf(table, written, fieldChanges),
       });
-      return true;
+      return written;
     }).finally(() => catalog.invalidate());
-    if (applied) return stored(table, id);
+    if (applied) return applied;
     if (
       (expectedVersion !== undefined && expectedVersion !== null) ||
       attempt >= MAX_UPDATE_ATTEMPTS
@@ -277,9 +276,13 @@ export async function updateStatus<T extends StatusRow>(
   }
 }
 
-/** The row as written, reloaded with the kind's relations. */
-function stored<T extends StatusRow>(table: StatusTable<T>, id: number): Promise<T> {
-  return scoped(table.dataSource, table.target).findOneOrFail({
+/** The row as written, reloaded with the kind's relations (inside `source`'s transaction, if one). */
+function stored<T extends StatusRow>(
+  table: StatusTable<T>,
+  id: number,
+  source: Source = table.dataSource,
+): Promise<T> {
+  return scoped(source, table.target).findOneOrFail({
     where: { id } as never,
     relations: table.relations,
   });
