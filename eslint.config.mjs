@@ -20,6 +20,7 @@ const FEATURE_CHAIN = [
   "leads",
   "calls",
   "ai",
+  "webhooks",
   "accounts",
   "auth",
 ];

@@ -14,6 +14,7 @@ import { LeadsAndCallsAtVolume1764100000008 } from "./1764100000008-LeadsAndCall
 import { NameWordsByAccount1764100000009 } from "./1764100000009-NameWordsByAccount";
 import { ChangeLog1764100000010 } from "./1764100000010-ChangeLog";
 import { ChangeFeed1764100000011 } from "./1764100000011-ChangeFeed";
+import { Webhooks1764100000012 } from "./1764100000012-Webhooks";
 
 export const MIGRATIONS = [
   CreateStatusTables1764100000000,
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   NameWordsByAccount1764100000009,
   ChangeLog1764100000010,
   ChangeFeed1764100000011,
+  Webhooks1764100000012,
 ];

@@ -52,6 +52,8 @@ import { leadsModule } from "./leads/leads.module";
 import { createLogger, LOGGER, type Logger } from "./logger";
 import { StatusCatalogs } from "./statuses/status-catalog";
 import { statusesModule } from "./statuses/statuses.module";
+import { WebhookDispatcher } from "./webhooks/webhook-dispatcher";
+import { webhooksModule } from "./webhooks/webhooks.module";
 
 /**
  * The features, in the order of their chain: each may import only those before it (checked by
@@ -65,6 +67,7 @@ export const FEATURES: readonly FeatureModule[] = [
   leadsModule,
   callsModule,
   aiModule,
+  webhooksModule,
   accountsModule,
   authModule,
 ];
@@ -345,6 +348,10 @@ async function assemble(
   const sequencer = container.get(ChangeSequencer);
   const stopNumbering = container.get(ChangeLog).onCommitted(() => sequencer.soon());
   sequencer.start();
+  // Webhooks go out as soon as their changes are numbered here, and are looked for regularly.
+  const dispatcher = container.get(WebhookDispatcher);
+  const stopDispatching = sequencer.onNumbered(() => dispatcher.soon());
+  dispatcher.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -369,7 +376,8 @@ async function assemble(
         // Apollo drains the HTTP server (see graphql/apollo.ts), then stops.
         await apollo.stop();
         stopNumbering();
-        await sequencer.stop();
+        stopDispatching();
+        await Promise.all([sequencer.stop(), dispatcher.stop()]);
         // Nothing publishes once the requests are done.
         await bus.close();
         if (dataSource.isInitialized) await dataSource.destroy();

@@ -79,7 +79,39 @@ export interface AppConfig {
   changes: ChangesConfig;
   subscriptions: SubscriptionsConfig;
   events: EventsConfig;
+  webhooks: WebhooksConfig;
 }
+
+/** Webhook deliveries (src/webhooks). */
+export interface WebhooksConfig {
+  /**
+   * `WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`: endpoints may be on loopback, private, link-local or
+   * other reserved addresses. For tests and development only; default false.
+   */
+  allowPrivateAddresses: boolean;
+  /** How long one attempt may take, connecting included (ms). */
+  timeoutMs: number;
+  /** The wait before the first retry (ms); doubled for each next one. */
+  firstRetryDelayMs: number;
+  /** The longest wait between two attempts (ms). */
+  maxRetryDelayMs: number;
+  /** How long after its first attempt a failing delivery is still tried (ms). */
+  retryForMs: number;
+  /** Deliveries failed for good one after another after which an endpoint is turned off. */
+  disableAfterFailures: number;
+  /** Attempts one instance makes at once. */
+  concurrency: number;
+}
+
+/** The defaults of WEBHOOKS_*, in ms where a time. */
+export const webhookDefaults: Omit<WebhooksConfig, "allowPrivateAddresses"> = {
+  timeoutMs: 10_000,
+  firstRetryDelayMs: 5_000,
+  maxRetryDelayMs: 2 * 3600_000,
+  retryForMs: 24 * 3600_000,
+  disableAfterFailures: 5,
+  concurrency: 16,
+};
 
 /** How committed changes travel between the instances of the service (src/events). */
 export interface EventsConfig {
@@ -561,6 +593,19 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       }),
       REDIS_URL: redisUrl({ default: undefined }),
       REDIS_CHANNEL_PREFIX: channelPrefix({ default: undefined }),
+      WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: flag({ default: false }),
+      WEBHOOKS_TIMEOUT_SECONDS: wholeNumber({ min: 1, max: 60, unit: "seconds" })({
+        default: webhookDefaults.timeoutMs / 1000,
+      }),
+      WEBHOOKS_RETRY_HOURS: wholeNumber({ min: 1, max: 72, unit: "hours" })({
+        default: webhookDefaults.retryForMs / 3600_000,
+      }),
+      WEBHOOKS_DISABLE_AFTER_FAILURES: wholeNumber({ min: 1, max: 1000 })({
+        default: webhookDefaults.disableAfterFailures,
+      }),
+      WEBHOOKS_CONCURRENCY: wholeNumber({ min: 1, max: 256 })({
+        default: webhookDefaults.concurrency,
+      }),
     },
     {
       reporter: ({ errors }) => {
@@ -664,6 +709,14 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_SECONDS * 1000,
     },
     events: { redisUrl: env.REDIS_URL, channelPrefix: env.REDIS_CHANNEL_PREFIX },
+    webhooks: {
+      ...webhookDefaults,
+      allowPrivateAddresses: env.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES,
+      timeoutMs: env.WEBHOOKS_TIMEOUT_SECONDS * 1000,
+      retryForMs: env.WEBHOOKS_RETRY_HOURS * 3600_000,
+      disableAfterFailures: env.WEBHOOKS_DISABLE_AFTER_FAILURES,
+      concurrency: env.WEBHOOKS_CONCURRENCY,
+    },
   };
 }
 

@@ -20,6 +20,7 @@ export enum Permission {
   ReadAudit = "read the audit trail",
   PurgeCalls = "delete old calls (retention)",
   ReadChanges = "read the change feed",
+  ManageWebhooks = "manage webhook endpoints",
 }
 
 const MATRIX: Record<Permission, readonly Role[]> = {
@@ -40,6 +41,8 @@ const MATRIX: Record<Permission, readonly Role[]> = {
   [Permission.ReadAudit]: [Role.ADMIN],
   // Integrations (a CRM sync, a warehouse loader) catch up with SYSTEM keys.
   [Permission.ReadChanges]: [Role.ADMIN, Role.SYSTEM],
+  // Where the account's data is sent, and the secrets that sign it: administrators only.
+  [Permission.ManageWebhooks]: [Role.ADMIN],
   // Through the operators' `calls:purge` tool only: no GraphQL operation deletes calls.
   [Permission.PurgeCalls]: [Role.ADMIN],
 };

@@ -17,6 +17,7 @@ export enum AuditEntityType {
   API_KEY = "API_KEY",
   ACCOUNT = "ACCOUNT",
   CALLS = "CALLS",
+  WEBHOOK_ENDPOINT = "WEBHOOK_ENDPOINT",
 }
 
 registerEnumType(AuditAction, {
@@ -43,6 +44,10 @@ registerEnumType(AuditEntityType, {
     ACCOUNT: { description: "An account (created or changed by the platform operator)." },
     CALLS: {
       description: "The recorded calls of the account (`entityId`), as a whole: a retention purge.",
+    },
+    WEBHOOK_ENDPOINT: {
+      description:
+        "A webhook endpoint (never its secret): created, changed, its secret rotated, or turned off by the service after failed deliveries (actor `system`).",
     },
   },
 });

@@ -56,6 +56,7 @@ export class ChangeSequencer {
   /** Until when this process surely holds the lease (renewed once half of it is gone). */
   private heldUntil = 0;
   private lastPassAt = 0;
+  private readonly numberedListeners = new Set<() => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -81,6 +82,16 @@ export class ChangeSequencer {
     await asBackgroundJob(SEQUENCER_LEASE, () => this.leases.release(SEQUENCER_LEASE)).catch(
       () => undefined,
     );
+  }
+
+  /**
+   * Calls `listener` after each pass that numbered entries (on the instance that numbers), so
+   * that what reads the feed (webhook deliveries) can start at once; answers a function that
+   * stops it.
+   */
+  onNumbered(listener: () => void): () => void {
+    this.numberedListeners.add(listener);
+    return () => this.numberedListeners.delete(listener);
   }
 
   /** A pass as soon as possible (one more after the running one, if any). */
@@ -112,6 +123,7 @@ export class ChangeSequencer {
       } finally {
         this.running = undefined;
       }
+      if (total > 0) for (const listener of this.numberedListeners) listener();
       return total;
     });
     this.running = pass;

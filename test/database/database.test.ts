@@ -132,6 +132,8 @@ describeEachDatabase("database", (server) => {
         expect(await runner.hasTable("change_log")).toBe(false);
         expect(await runner.hasTable("change_feed_heads")).toBe(false);
         expect(await runner.hasTable("leases")).toBe(false);
+        expect(await runner.hasTable("webhook_endpoints")).toBe(false);
+        expect(await runner.hasTable("webhook_deliveries")).toBe(false);
         expect(await runner.hasTable("call_statuses")).toBe(false);
         expect(await runner.hasTable("lead_statuses")).toBe(false);
       } finally {
@@ -153,6 +155,7 @@ describeEachDatabase("database", (server) => {
         "NameWordsByAccount1764100000009",
         "ChangeLog1764100000010",
         "ChangeFeed1764100000011",
+        "Webhooks1764100000012",
       ]);
       expect(await countRows(dataSource, "call_statuses")).toBe(7);
       expect(await countRows(dataSource, "lead_statuses")).toBe(4);

@@ -9,6 +9,7 @@ import { createApp, type App } from "../../src/app";
 import {
   graphqlDefaults,
   httpTimeoutDefaults,
+  webhookDefaults,
   type AppConfig,
   type DatabaseConfig,
 } from "../../src/config";
@@ -112,6 +113,8 @@ export function testConfig(
     changes: { retentionDays: 7 },
     subscriptions: { maxPerConnection: 20, maxPerCredential: 200, connectionInitTimeoutMs: 10_000 },
     events: {},
+    // The tests' receivers listen on 127.0.0.1; the refusal itself is tested with it off.
+    webhooks: { ...webhookDefaults, allowPrivateAddresses: true },
     ...overrides,
   };
 }
