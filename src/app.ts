@@ -53,6 +53,7 @@ import { createLogger, LOGGER, type Logger } from "./logger";
 import { StatusCatalogs } from "./statuses/status-catalog";
 import { statusesModule } from "./statuses/statuses.module";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher";
+import { WebhookRepository } from "./webhooks/webhook.repository";
 import { webhooksModule } from "./webhooks/webhooks.module";
 
 /**
@@ -200,11 +201,13 @@ export const CHANGE_LOG_PRUNE_INTERVAL_MS = 3600_000;
 
 /**
  * The change log is bounded by age: about once an hour (the first time a minute after start),
- * every instance deletes the entries older than the retention, in short batches. Several
+ * every instance deletes the entries older than the retention — and the webhook deliveries done
+ * before then — in short batches. Several
  * instances doing it at once only find less to delete.
  */
 function pruneChangeLogRegularly(
   changes: ChangeLog,
+  deliveries: WebhookRepository,
   config: AppConfig,
   logger: Logger,
 ): () => void {
@@ -216,6 +219,16 @@ function pruneChangeLogRegularly(
       },
       (error: unknown) =>
         logger.warn({ err: error }, "change log: pruning failed, tried again later"),
+    );
+    // Webhook deliveries done are kept as long as their events.
+    asBackgroundJob("webhook-deliveries-prune", () =>
+      deliveries.pruneCompletedBefore(cutoff.getTime()),
+    ).then(
+      (deleted) => {
+        if (deleted > 0) logger.info({ deleted, cutoff }, "webhooks: old deliveries deleted");
+      },
+      (error: unknown) =>
+        logger.warn({ err: error }, "webhooks: pruning deliveries failed, tried again later"),
     );
   };
   const first = setTimeout(prune, 60_000);
@@ -343,7 +356,12 @@ async function assemble(
     subscriptions: live,
   });
   await http.ready();
-  const stopPruning = pruneChangeLogRegularly(container.get(ChangeLog), config, logger);
+  const stopPruning = pruneChangeLogRegularly(
+    container.get(ChangeLog),
+    container.get(WebhookRepository),
+    config,
+    logger,
+  );
   // The change feed is numbered soon after each local commit, and regularly for the others'.
   const sequencer = container.get(ChangeSequencer);
   const stopNumbering = container.get(ChangeLog).onCommitted(() => sequencer.soon());

@@ -63,6 +63,15 @@ describe("loadConfig defaults", () => {
         connectionInitTimeoutMs: 10_000,
       },
       events: { redisUrl: undefined, channelPrefix: undefined },
+      webhooks: {
+        allowPrivateAddresses: false,
+        timeoutMs: 10_000,
+        firstRetryDelayMs: 5000,
+        maxRetryDelayMs: 2 * 3600_000,
+        retryForMs: 24 * 3600_000,
+        disableAfterFailures: 5,
+        concurrency: 16,
+      },
     });
   });
 
@@ -104,6 +113,11 @@ describe("loadConfig defaults", () => {
         WS_CONNECTION_INIT_TIMEOUT_SECONDS: "3",
         REDIS_URL: "redis://:s3cret@cache.example:6380/2",
         REDIS_CHANNEL_PREFIX: "prod:",
+        WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: "true",
+        WEBHOOKS_TIMEOUT_SECONDS: "3",
+        WEBHOOKS_RETRY_HOURS: "48",
+        WEBHOOKS_DISABLE_AFTER_FAILURES: "20",
+        WEBHOOKS_CONCURRENCY: "4",
       }),
     ).toEqual({
       port: 8080,
@@ -134,6 +148,15 @@ describe("loadConfig defaults", () => {
       changes: { retentionDays: 30 },
       subscriptions: { maxPerConnection: 5, maxPerCredential: 50, connectionInitTimeoutMs: 3000 },
       events: { redisUrl: "redis://:s3cret@cache.example:6380/2", channelPrefix: "prod:" },
+      webhooks: {
+        allowPrivateAddresses: true,
+        timeoutMs: 3000,
+        firstRetryDelayMs: 5000,
+        maxRetryDelayMs: 2 * 3600_000,
+        retryForMs: 48 * 3600_000,
+        disableAfterFailures: 20,
+        concurrency: 4,
+      },
     });
   });
 });

@@ -260,4 +260,33 @@ export class WebhookRepository {
   endpointInTransaction(tx: Transaction, id: number): Promise<WebhookEndpoint | null> {
     return scoped(tx, WebhookEndpoint).findOne({ where: { id } });
   }
+
+  /**
+   * Deletes deliveries that succeeded or failed before `cutoff` (ms), oldest first, in batches
+   * (retention: as long as the change log keeps their events). Answers how many went.
+   */
+  async pruneCompletedBefore(cutoff: number, batchSize = 1000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const rows = await readThroughGate(this.dataSource, () =>
+        acrossAccountsRepository(this.dataSource, WebhookDelivery, REASON)
+          .createQueryBuilder("d")
+          .select("d.id", "id")
+          .where("d.created_at < :cutoff", { cutoff })
+          .andWhere("d.status IN (:...done)", {
+            done: [DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED],
+          })
+          .orderBy("d.id", "ASC")
+          .limit(batchSize)
+          .getRawMany<{ id: number | string }>(),
+      );
+      if (rows.length === 0) return deleted;
+      const ids = rows.map((row) => Number(row.id));
+      await runTransaction(this.dataSource, (tx) =>
+        acrossAccountsRepository(tx, WebhookDelivery, REASON).delete({ id: In(ids) }),
+      );
+      deleted += ids.length;
+      if (ids.length < batchSize) return deleted;
+    }
+  }
 }

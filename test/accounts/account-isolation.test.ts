@@ -328,6 +328,8 @@ describeEachDatabaseKind("account isolation", (kind) => {
           // The walk revokes it: never a key it runs with.
           ApiKey: bOwn.spareKey,
           AuditEntry: first("AuditEntry"),
+          Change: first("Change"),
+          WebhookEndpoint: bOwn.webhookEndpoint,
         },
         ownCodes: { Account: B.code, CallStatus: "bravo_call", LeadStatus: "bravo_lead" },
         ownActor: `key:${B.keys.ADMIN.id}`,

@@ -28,7 +28,9 @@ const UP_TO_THIS = MIGRATIONS.slice(0, MIGRATIONS.indexOf(LeadsAndCallsAtVolume1
 async function pendingBeforeNextMigration(ds: DataSource): Promise<string[]> {
   return (await pendingSchemaChanges(ds)).filter(
     (query) =>
-      !/lead_name_words|FT_leads_search_name|change_log|change_feed_heads|leases|webhook_/.test(query),
+      !/lead_name_words|FT_leads_search_name|change_log|change_feed_heads|leases|webhook_/.test(
+        query,
+      ),
   );
 }
 

@@ -68,6 +68,8 @@ describe("schema.graphql", () => {
       "leads",
       "statusesRevision",
       "viewer",
+      "webhookDeliveries",
+      "webhookEndpoints",
     ]);
     expect(Object.keys(schema.getSubscriptionType()!.getFields()).sort()).toEqual([
       "callStatusesChanged",
@@ -80,12 +82,16 @@ describe("schema.graphql", () => {
       "createCallStatus",
       "createLead",
       "createLeadStatus",
+      "createWebhookEndpoint",
       "recordAiCallResult",
       "recordCallResult",
+      "redeliverWebhookEvents",
       "revokeApiKey",
+      "rotateWebhookEndpointSecret",
       "updateAccount",
       "updateCallStatus",
       "updateLeadStatus",
+      "updateWebhookEndpoint",
     ]);
     for (const name of ["UpdateCallStatusInput", "UpdateLeadStatusInput"]) {
       const input = schema.getType(name);

@@ -4,6 +4,10 @@
  * to the change feed's, retries with backoff (500, then 200), order per lead, endpoints turned
  * off after failures, redelivery, secret rotation, and the delivery log.
  */
+import fs from "node:fs";
+import path from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import { Webhook } from "standardwebhooks";
 import { webhookDefaults, type AppConfig } from "../../src/config";
 import { describeEachDatabaseKind, expectError, TestServer } from "../support/harness";
@@ -143,6 +147,27 @@ function verifies(secret: string, entry: Received): boolean {
   } catch {
     return false;
   }
+}
+
+/** The JSON Schema of each event type, as documented (docs/webhook-events/<type>.v1.json). */
+const SCHEMA_DIR = path.join(__dirname, "..", "..", "docs", "webhook-events");
+const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
+const validators = new Map(
+  fs.readdirSync(SCHEMA_DIR).map((file) => {
+    const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), "utf8")) as {
+      properties: { type: { const: string } };
+    };
+    return [schema.properties.type.const, ajv.compile(schema)] as const;
+  }),
+);
+
+/** The schema problems of one payload (none when it matches its type's schema). */
+function schemaProblems(payload: Record<string, unknown>): string[] {
+  const validate = validators.get(String(payload.type));
+  if (!validate) return [`no schema for type ${String(payload.type)}`];
+  return validate(payload)
+    ? []
+    : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
 describeEachDatabaseKind("webhooks", (kind) => {
@@ -344,6 +369,66 @@ describeEachDatabaseKind("webhooks", (kind) => {
       });
       expect(delivery.lastLatencyMs).toBeGreaterThanOrEqual(0);
       expect(delivery.completedAt).not.toBeNull();
+    });
+
+    it("sends every event type in the shape its JSON Schema documents", async () => {
+      const all = await createEndpoint(server, {
+        url: `${receiver.url}?all`,
+        events: [
+          "call.recorded",
+          "lead.created",
+          "lead.updated",
+          "call_status.created",
+          "call_status.updated",
+          "lead_status.created",
+          "lead_status.updated",
+        ],
+      });
+      const start = receiver.received.length;
+      const { createLeadStatus } = await server.ok<{ createLeadStatus: { id: string } }>(
+        `mutation { createLeadStatus(input: { title: "Schema Lead Status", category: QUALIFIED, color: "#00AA00" }) { id } }`,
+      );
+      await server.ok(
+        `mutation($id: ID!) { updateLeadStatus(id: $id, input: { title: "Schema Lead Status 2" }) { id } }`,
+        { id: createLeadStatus.id },
+      );
+      const { createCallStatus } = await server.ok<{
+        createCallStatus: { id: string; code: string };
+      }>(
+        `mutation($ls: String) { createCallStatus(input: { title: "Schema Outcome", leadStatusCode: $ls, commentRequired: true }) { id code } }`,
+        { ls: "qualified" },
+      );
+      await server.ok(
+        `mutation($id: ID!) { updateCallStatus(id: $id, input: { description: "documented", agentVisibility: AFTER_CALL_TRANSFER }) { id } }`,
+        { id: createCallStatus.id },
+      );
+      const leadId = await createLead(server, "Schema Lead");
+      await recordCall(server, leadId, createCallStatus.code, "schema");
+      await receiver.waitFor(
+        (got) =>
+          new Set(
+            got
+              .slice(start)
+              .filter((r) => r.answered === 200)
+              .map((r) => r.json.type),
+          ).size >= 7,
+      );
+      const payloads = receiver.received.slice(start).map((r) => r.json);
+      expect(new Set(payloads.map((p) => p.type)).size).toBe(7);
+      for (const payload of payloads)
+        expect([payload.type, schemaProblems(payload)]).toEqual([payload.type, []]);
+      // The change feed's nodes are the same documents.
+      const { changes } = await server.ok<{
+        changes: { edges: Array<{ node: Record<string, unknown> }> };
+      }>(
+        `{ changes(first: 100) { edges { node { id type version occurredAt entityId leadId data } } } }`,
+      );
+      for (const { node } of changes.edges.filter((e) =>
+        payloads.some((p) => p.id === e.node.id),
+      )) {
+        expect(schemaProblems(node)).toEqual([]);
+      }
+      await updateEndpoint(server, all.endpoint.id, { active: false });
     });
 
     it("sends only the endpoint's event types", async () => {

@@ -144,6 +144,14 @@ export const BUILDERS: Record<string, (world: World) => Slot> = {
   }),
   first: () => plain(100),
   "Query.changes.types": () => plain("call.recorded"),
+  // Webhooks: B's endpoint URL (nobody listens there), A's endpoints and events as targets.
+  url: () => plain("http://127.0.0.1:9/bravo-walk"),
+  events: () => plain("lead.created"),
+  endpointId: (world) => idSlot("WebhookEndpoint", world),
+  // Its answer is not the endpoint itself, so the id's type is not told by it.
+  "Mutation.rotateWebhookEndpointSecret.id": (world) => idSlot("WebhookEndpoint", world),
+  "RedeliverWebhookEventsInput.eventId": (world) => idSlot("Change", world),
+  overlapSeconds: () => plain(60),
   sort: () => plain(5),
   expectedVersion: () => plain(1),
   from: () => plain("2000-01-01T00:00:00.000Z"),

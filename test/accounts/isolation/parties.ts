@@ -105,6 +105,7 @@ export interface InventoryData {
   apiKeys: Array<{ id: string; prefix: string }>;
   auditLog: Connection<{ id: string }>;
   changes: Connection<{ id: string }>;
+  webhookEndpoints: Array<{ id: string }>;
 }
 
 export async function inventory(server: TestServer, party: Party): Promise<Inventory> {
@@ -118,6 +119,7 @@ export async function inventory(server: TestServer, party: Party): Promise<Inven
       apiKeys { id prefix }
       auditLog(first: 100) { totalCount edges { node { id } } pageInfo { endCursor } }
       changes(first: 100) { totalCount edges { node { id } } pageInfo { endCursor } }
+      webhookEndpoints { id }
     }`,
     undefined,
     party.as("ADMIN"),
@@ -137,6 +139,7 @@ export async function inventory(server: TestServer, party: Party): Promise<Inven
       ["ApiKey", ids(data.apiKeys)],
       ["AuditEntry", ids(nodes(data.auditLog))],
       ["Change", ids(nodes(data.changes))],
+      ["WebhookEndpoint", ids(data.webhookEndpoints)],
     ]),
     codes: new Map([
       ["Account", [data.viewer.account.code]],
@@ -173,4 +176,5 @@ export const SNAPSHOT = `{
   apiKeys { id name role prefix active revokedAt createdAt }
   auditLog(first: 100) { totalCount edges { node { id action entityType entityId changes } } }
   changes(first: 100) { totalCount edges { node { id type entityId leadId data } } }
+  webhookEndpoints { id url description events active previousSecretExpiresAt updatedAt }
 }`;

@@ -26,7 +26,7 @@ export function twoAccounts(kind: DbKind) {
   const B = new Party("bravo", "Bravo Call Centre");
   let platform: Record<string, string>;
   /** B's rows that the walk may change, besides the lists it reads. */
-  const bOwn = { spareKey: "", targetCallStatus: "", targetLeadStatus: "" };
+  const bOwn = { spareKey: "", targetCallStatus: "", targetLeadStatus: "", webhookEndpoint: "" };
   let systemCallCodes: string[];
   let systemLeadCodes: string[];
 
@@ -83,6 +83,22 @@ export function twoAccounts(kind: DbKind) {
       { input },
     );
     return { secret: data.createApiKey.secret, ...data.createApiKey.apiKey };
+  }
+
+  /** An endpoint of `party`'s on a port nobody listens on (its deliveries fail and wait). */
+  async function createWebhookEndpoint(party: Party, description: string): Promise<string> {
+    const data = await gqlAs<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      party.as("ADMIN"),
+      `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`,
+      {
+        input: {
+          url: `http://127.0.0.1:9/${party.code}`,
+          events: ["call.recorded", "lead.created"],
+          description,
+        },
+      },
+    );
+    return data.createWebhookEndpoint.endpoint.id;
   }
 
   beforeAll(async () => {
@@ -210,6 +226,7 @@ export function twoAccounts(kind: DbKind) {
       },
     );
     A.callIds.push(ai.recordAiCallResult.call.id);
+    await createWebhookEndpoint(A, "ALPHA-SECRET CRM hook");
 
     // B: the same codes and keys where A has them, and rows of its own for the walk to use.
     B.extraKeys.push(await createKey(B.as("ADMIN"), { name: "bravo spare key", role: "AGENT" }));
@@ -253,6 +270,7 @@ export function twoAccounts(kind: DbKind) {
       phone: "+44 20 7946 0001",
     });
     await record(B, B.as("SYSTEM"), { leadId: bLead.id, callStatusCode: "bravo_call" });
+    bOwn.webhookEndpoint = await createWebhookEndpoint(B, "Bravo CRM hook");
   });
   afterAll(() => server.stop());
 
