@@ -41,6 +41,7 @@ import { mariadbScenarios } from "./scenarios/mariadb";
 import { readScenarios } from "./scenarios/reads";
 import { searchScenario } from "./scenarios/search";
 import { volumeScenario } from "./scenarios/volume";
+import { webhooksScenario } from "./scenarios/webhooks";
 
 let aborting = false;
 
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
       ["volume", options.volumeOnly],
       ["search", options.searchOnly],
       ["live", options.liveOnly],
+      ["webhooks", options.webhooksOnly],
     ] as const
   )
     .filter(([, asked]) => asked)
@@ -195,6 +197,17 @@ async function main(): Promise<void> {
       );
     }
     bench.live = await liveScenario(bench, tmp, options.live, mariadb ? server : null, redis);
+  }
+
+  // Webhooks to a local receiver: latency, deliveries per second, and (e) with one endpoint.
+  if (!wanted("webhooks")) {
+    // Only other scenarios were asked for.
+  } else if (!options.webhooks) {
+    bench.notes.push("BENCH_SKIP_WEBHOOKS=1: the webhooks scenario was not run");
+  } else if (!mariadb) {
+    bench.notes.push("MariaDB was not reachable: the webhooks scenario was not run");
+  } else {
+    bench.webhooks = await webhooksScenario(bench, server, options.webhooks);
   }
 
   // The cluster: (g) and (g') after everything else, so that its idle nodes share no other run.

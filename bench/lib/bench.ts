@@ -27,6 +27,7 @@ import type {
   ScenarioResult,
   SearchResult,
   VolumeResult,
+  WebhooksResult,
 } from "./results";
 
 /**
@@ -54,6 +55,7 @@ export class Bench {
   volume: VolumeResult | null = null;
   search: SearchResult | null = null;
   live: LiveResult | null = null;
+  webhooks: WebhooksResult | null = null;
   private readonly dbPid: number | null;
   private writeCounter = 0;
   private readonly runId = `${process.pid}-${Date.now().toString(36)}`;

@@ -40,6 +40,19 @@ export interface BenchOptions {
   live: LiveOptions | null;
   /** Only the live scenario (BENCH_LIVE_ONLY=1). */
   liveOnly: boolean;
+  /** The webhooks scenario (see bench/scenarios/webhooks.ts); null: skipped (BENCH_SKIP_WEBHOOKS=1). */
+  webhooks: WebhooksOptions | null;
+  /** Only the webhooks scenario (BENCH_WEBHOOKS_ONLY=1). */
+  webhooksOnly: boolean;
+}
+
+export interface WebhooksOptions {
+  /** Calls recorded one at a time for the commit-to-delivery latency. */
+  pacedCalls: number;
+  /** Their pace (calls per second). */
+  pacedRate: number;
+  /** Calls whose events are queued while the endpoint is off, then delivered at once. */
+  backlogCalls: number;
 }
 
 export interface LiveOptions {
@@ -205,6 +218,14 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
               ? null
               : process.env.BENCH_REDIS_URL?.trim() || "redis://127.0.0.1:6379",
         };
+  const webhooks: WebhooksOptions | null =
+    process.env.BENCH_SKIP_WEBHOOKS === "1"
+      ? null
+      : {
+          pacedCalls: number("BENCH_WEBHOOKS_PACED", quick ? 60 : 300, 10, 100_000),
+          pacedRate: number("BENCH_WEBHOOKS_RATE", 20, 1, 1000),
+          backlogCalls: number("BENCH_WEBHOOKS_BACKLOG", quick ? 300 : 2000, 10, 1_000_000),
+        };
   return {
     quick,
     warmupSeconds: number("BENCH_WARMUP", quick ? 0.5 : 2, 0, 60),
@@ -224,7 +245,8 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
       (quick ? 300 : 900) +
         (volume ? (quick ? 120 : 2700) : 0) +
         (search ? (quick ? 120 : 900) : 0) +
-        (live ? (quick ? 120 : 600) : 0),
+        (live ? (quick ? 120 : 600) : 0) +
+        (webhooks ? (quick ? 60 : 300) : 0),
       30,
       86_400,
     ),
@@ -237,5 +259,7 @@ export function readOptions(argv: string[] = process.argv.slice(2)): BenchOption
     searchOnly: search !== null && process.env.BENCH_SEARCH_ONLY === "1",
     live,
     liveOnly: live !== null && process.env.BENCH_LIVE_ONLY === "1",
+    webhooks,
+    webhooksOnly: webhooks !== null && process.env.BENCH_WEBHOOKS_ONLY === "1",
   };
 }

@@ -11,6 +11,7 @@ import {
   type AccountsResult,
   type BenchReport,
   type LiveResult,
+  type WebhooksResult,
   type MemorySample,
   type ScenarioResult,
   type SearchPhase,
@@ -140,6 +141,7 @@ export function printReport(report: BenchReport): void {
   if (report.volume) printVolume(report.volume);
   if (report.search) printSearch(report.search);
   if (report.live) printLive(report.live);
+  if (report.webhooks) printWebhooks(report.webhooks);
 
   out();
   out("Ratios (req/s) and targets:");
@@ -279,6 +281,46 @@ function printSearch(s: SearchResult): void {
   out(
     `  ms, client-side. ×: full / empty, timed in the same stretch; "both empty": the same ` +
       `ratio before the seeding (the noise). Target: p50 and p90 full at most ${SEARCH_MAX_GROWTH}× empty.`,
+  );
+}
+
+function printWebhooks(w: WebhooksResult): void {
+  out();
+  out(
+    `Webhooks (MariaDB, one instance, WEBHOOKS_CONCURRENCY ${w.concurrency}, a local receiver ` +
+      "answering 204 at once; one endpoint taking call.recorded and lead.updated: two deliveries per call):",
+  );
+  out(
+    table(
+      ["(e) recordCallResult", "req/s", "p99 ms", "server cpu%"],
+      [
+        [
+          "no endpoint",
+          fmt(w.e.without.rps, 0),
+          fmt(w.e.without.p99, 2),
+          fmt(w.e.serverCpuWithout, 1),
+        ],
+        [
+          "one active endpoint",
+          fmt(w.e.withEndpoint.rps, 0),
+          fmt(w.e.withEndpoint.p99, 2),
+          fmt(w.e.serverCpuWith, 1),
+        ],
+      ],
+      [false, true, true, true],
+    ).join("\n"),
+  );
+  out(
+    `  with / without: ${fmt(w.e.ratio, 2)}; ${w.e.deliveredWithLoad} deliveries made meanwhile, ` +
+      `the last ${fmt(w.e.drainSeconds, 1)} s after the load ended`,
+  );
+  out(
+    `  commit → delivery (${w.latency.n} calls at ${w.pacedRate}/s, from the mutation's response): ` +
+      `p50 ${fmt(w.latency.p50, 1)} ms, p90 ${fmt(w.latency.p90, 1)} ms, p99 ${fmt(w.latency.p99, 1)} ms, max ${fmt(w.latency.max, 1)} ms`,
+  );
+  out(
+    `  a backlog of ${w.backlog.events} events sent when the endpoint is turned on: ` +
+      `${fmt(w.backlog.seconds, 2)} s, ${w.backlog.perSecond} deliveries/s`,
   );
 }
 

@@ -153,6 +153,7 @@ export interface BenchReport {
   volume: VolumeResult | null;
   search: SearchResult | null;
   live: LiveResult | null;
+  webhooks: WebhooksResult | null;
   checks: Check[];
   notes: string[];
 }
@@ -339,4 +340,26 @@ export interface LiveResult {
   /** The Redis server's version (the REDIS_URL run); null: not run. */
   redis: string | null;
   runs: LiveRun[];
+}
+
+/** The webhooks scenario (bench/scenarios/webhooks.ts), on MariaDB. */
+export interface WebhooksResult {
+  /** WEBHOOKS_CONCURRENCY of the instance. */
+  concurrency: number;
+  e: {
+    without: { rps: number; p99: number };
+    withEndpoint: { rps: number; p99: number };
+    /** with / without, of req/s. */
+    ratio: number;
+    serverCpuWithout: number;
+    serverCpuWith: number;
+    /** Deliveries the receiver got during and after the run with the endpoint. */
+    deliveredWithLoad: number;
+    /** From the end of that run to the last of its deliveries (s). */
+    drainSeconds: number;
+  };
+  /** Commit (the mutation's response) to the receiver's arrival of its call.recorded (ms). */
+  latency: LatencySummary;
+  pacedRate: number;
+  backlog: { events: number; seconds: number; perSecond: number };
 }

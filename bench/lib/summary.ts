@@ -137,6 +137,7 @@ export function buildReport(bench: Bench, machine: MachineInfo, startedAt: Date)
     volume: bench.volume,
     search: bench.search,
     live: bench.live,
+    webhooks: bench.webhooks,
     checks: bench.checks,
     notes: bench.notes,
   };
