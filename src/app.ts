@@ -368,7 +368,7 @@ async function assemble(
   sequencer.start();
   // Webhooks go out as soon as their changes are numbered here, and are looked for regularly.
   const dispatcher = container.get(WebhookDispatcher);
-  const stopDispatching = sequencer.onNumbered(() => dispatcher.soon());
+  const stopDispatching = sequencer.onNumbered(() => dispatcher.afterNumbered());
   dispatcher.start();
 
   let closing: Promise<void> | undefined;

@@ -24,6 +24,7 @@ import { runTransaction } from "../db/writes";
 import { currentTimestamp } from "../common/time";
 import type { DataSource } from "typeorm";
 import { nextAttemptAt, retryAfterMs, type RetrySchedule } from "./retry-schedule";
+import type { ChangeLogEntry } from "../changes/change.entity";
 import { DeliveryStatus, type WebhookDelivery } from "./webhook-delivery.entity";
 import { WebhookEndpoint } from "./webhook-endpoint.entity";
 import { sendAttempt, type AttemptResult } from "./webhook-sender";
@@ -54,6 +55,9 @@ export class WebhookDispatcher {
   private wantFanOut = false;
   private wantFill = false;
   private stopped = true;
+  /** Whether the last look found an active endpoint anywhere (true until it has looked). */
+  private anyActive = true;
+  private refresh = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -72,9 +76,9 @@ export class WebhookDispatcher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.timer = setInterval(() => this.soon(), this.options.pollMs);
+    this.timer = setInterval(() => this.poll(), this.options.pollMs);
     this.timer.unref();
-    this.soon();
+    this.poll();
   }
 
   /** Stops taking work and waits for the attempts in flight (each within its deadline). */
@@ -86,8 +90,27 @@ export class WebhookDispatcher {
     await Promise.all([...this.inFlight]);
   }
 
-  /** A full cycle as soon as possible: new entries fanned out, due deliveries attempted. */
+  /**
+   * A full cycle as soon as possible: new entries fanned out, due deliveries attempted. For a
+   * change of this instance's endpoints (created, turned on, a redelivery queued).
+   */
   soon(): void {
+    this.anyActive = true;
+    this.kick(true);
+  }
+
+  /**
+   * After the sequencer numbered entries here: a cycle, unless the last look found no active
+   * endpoint at all (then the write path pays nothing; an endpoint made through another
+   * instance is found by the next poll, within `pollMs`).
+   */
+  afterNumbered(): void {
+    if (this.anyActive) this.kick(true);
+  }
+
+  /** The regular cycle: looks again whether any endpoint is active. */
+  private poll(): void {
+    this.refresh = true;
     this.kick(true);
   }
 
@@ -103,9 +126,13 @@ export class WebhookDispatcher {
   private async run(): Promise<void> {
     while ((this.wantFanOut || this.wantFill) && !this.stopped) {
       const fanOut = this.wantFanOut;
+      const refresh = this.refresh;
       this.wantFanOut = false;
       this.wantFill = false;
+      this.refresh = false;
       try {
+        if (refresh) this.anyActive = await this.repository.anyActiveEndpoint();
+        if (!this.anyActive) continue;
         if (fanOut) await this.fanOut();
         await this.fill();
       } catch (error) {
@@ -129,16 +156,30 @@ export class WebhookDispatcher {
     if (behind.length >= 100) this.wantFanOut = true;
   }
 
-  /** Claims due deliveries up to the free places and starts their attempts. */
+  /**
+   * Claims due deliveries up to the free places and starts their attempts — once a quarter of
+   * the places are free (or none is in flight), so that under load one look and one claim serve
+   * several attempts.
+   */
   private async fill(): Promise<void> {
     const free = this.options.concurrency - this.inFlight.size;
-    if (free <= 0) return;
+    const enough = Math.max(1, Math.floor(this.options.concurrency / 4));
+    if (free <= 0 || (free < enough && this.inFlight.size > 0)) return;
     const now = this.now();
     const due = await this.repository.due(now, free);
     if (due.length === 0) return;
     const { token, claimed } = await this.repository.claim(due, now, now + this.claimMs);
+    if (claimed.length === 0) return;
+    const { entries, endpoints } = await this.repository.forAttempts(claimed);
     for (const delivery of claimed) {
-      const attempt = asBackgroundJob(JOB, () => this.attempt(delivery, token))
+      const attempt = asBackgroundJob(JOB, () =>
+        this.attempt(
+          delivery,
+          token,
+          endpoints.get(delivery.endpointId) ?? null,
+          entries.get(Number(delivery.changeId)) ?? null,
+        ),
+      )
         .catch((error: unknown) =>
           this.logger.warn(
             { err: error, delivery: delivery.id },
@@ -154,19 +195,21 @@ export class WebhookDispatcher {
   }
 
   /** One attempt of `delivery` (claimed with `token`), and its outcome recorded. */
-  private async attempt(delivery: WebhookDelivery, token: string): Promise<void> {
-    const { accountId } = delivery;
-    const endpoint = await this.repository.endpoint(accountId, delivery.endpointId);
+  private async attempt(
+    delivery: WebhookDelivery,
+    token: string,
+    endpoint: WebhookEndpoint | null,
+    entry: ChangeLogEntry | null,
+  ): Promise<void> {
     if (!endpoint?.active) {
       // Turned off since it was found due: the claim is given back, the delivery waits.
-      await inAccount(accountId, () =>
+      await inAccount(delivery.accountId, () =>
         runTransaction(this.dataSource, (tx) =>
           this.repository.recordAttempt(tx, delivery, token, {}),
         ),
       );
       return;
     }
-    const entry = await this.repository.entry(accountId, Number(delivery.changeId));
     let result: AttemptResult;
     const at = this.now();
     if (entry) {

@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { Brackets, In, type DataSource } from "typeorm";
 import { acrossAccountsRepository, inAccount, scoped } from "../db/account-scope";
 import type { Transaction } from "../db/transaction";
-import { readThroughGate, runTransaction } from "../db/writes";
+import { readThroughGate, runTransaction, runWrite } from "../db/writes";
 import { ChangeFeedHead } from "../changes/change-feed-head.entity";
 import { ChangeLogEntry } from "../changes/change.entity";
 import { DeliveryStatus, WebhookDelivery } from "./webhook-delivery.entity";
@@ -208,22 +208,81 @@ export class WebhookRepository {
     return { token, claimed };
   }
 
-  /** The entry a delivery sends, if still kept. */
-  entry(accountId: number, changeId: number): Promise<ChangeLogEntry | null> {
-    return inAccount(accountId, () =>
-      readThroughGate(this.dataSource, () =>
-        scoped(this.dataSource, ChangeLogEntry).findOne({ where: { id: changeId } }),
-      ),
+  /** True when any account has an active endpoint (else there is nothing to deliver). */
+  async anyActiveEndpoint(): Promise<boolean> {
+    const found = await readThroughGate(this.dataSource, () =>
+      acrossAccountsRepository(this.dataSource, WebhookEndpoint, REASON).findOne({
+        select: { id: true },
+        where: { active: true },
+      }),
     );
+    return found !== null;
   }
 
-  /** An endpoint as it is now (any account: the dispatcher's own read). */
-  endpoint(accountId: number, id: number): Promise<WebhookEndpoint | null> {
-    return inAccount(accountId, () =>
-      readThroughGate(this.dataSource, () =>
-        scoped(this.dataSource, WebhookEndpoint).findOne({ where: { id } }),
+  /**
+   * What the attempts of `deliveries` need, read in one statement per account and table: the
+   * entries they send (absent when pruned) and their endpoints as they are now.
+   */
+  async forAttempts(deliveries: readonly WebhookDelivery[]): Promise<{
+    entries: Map<number, ChangeLogEntry>;
+    endpoints: Map<number, WebhookEndpoint>;
+  }> {
+    const entries = new Map<number, ChangeLogEntry>();
+    const endpoints = new Map<number, WebhookEndpoint>();
+    const byAccount = new Map<number, WebhookDelivery[]>();
+    for (const delivery of deliveries) {
+      const list = byAccount.get(delivery.accountId) ?? [];
+      list.push(delivery);
+      byAccount.set(delivery.accountId, list);
+    }
+    for (const [accountId, list] of byAccount) {
+      await inAccount(accountId, () =>
+        readThroughGate(this.dataSource, async () => {
+          const changeIds = [...new Set(list.map((d) => Number(d.changeId)))];
+          const endpointIds = [...new Set(list.map((d) => d.endpointId))];
+          for (const entry of await scoped(this.dataSource, ChangeLogEntry).find({
+            where: { id: In(changeIds) },
+          })) {
+            entries.set(Number(entry.id), entry);
+          }
+          for (const endpoint of await scoped(this.dataSource, WebhookEndpoint).find({
+            where: { id: In(endpointIds) },
+          })) {
+            endpoints.set(endpoint.id, endpoint);
+          }
+        }),
+      );
+    }
+    return { entries, endpoints };
+  }
+
+  /**
+   * Records a successful attempt while `token` still holds the delivery: one UPDATE, no
+   * transaction around it (nothing else changes with it).
+   */
+  async recordSuccess(
+    delivery: WebhookDelivery,
+    token: string,
+    values: Pick<
+      WebhookDelivery,
+      | "attempts"
+      | "firstAttemptAtMs"
+      | "lastAttemptAtMs"
+      | "lastStatusCode"
+      | "lastError"
+      | "lastLatencyMs"
+      | "completedAtMs"
+    >,
+  ): Promise<boolean> {
+    const changed = await inAccount(delivery.accountId, () =>
+      runWrite(this.dataSource, () =>
+        scoped(this.dataSource, WebhookDelivery).update(
+          { id: delivery.id, claimToken: token },
+          { ...values, status: DeliveryStatus.SUCCEEDED, claimedUntil: null, claimToken: null },
+        ),
       ),
     );
+    return changed > 0;
   }
 
   /**

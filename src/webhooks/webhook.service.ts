@@ -62,7 +62,7 @@ export class WebhookService {
     private readonly dataSource: DataSource,
     private readonly repository: WebhookRepository,
     private readonly options: { allowPrivateAddresses: boolean },
-    /** Called once a redelivery is queued, so that it goes out at once. */
+    /** Called once there is something new to deliver (an endpoint, turned on, a redelivery). */
     private readonly queued: () => void = () => undefined,
   ) {}
 
@@ -118,6 +118,7 @@ export class WebhookService {
       });
       return newId;
     });
+    this.queued();
     return { endpoint: await this.get(id), secret };
   }
 
