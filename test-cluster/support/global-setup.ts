@@ -71,6 +71,8 @@ async function startInstance(
       // Live changes travel between the instances through Redis, on channels of this run's own.
       REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
       REDIS_CHANNEL_PREFIX: `cls-cluster:${process.pid}:`,
+      // Webhooks go to the suite's receiver on 127.0.0.1.
+      WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: "true",
       // The suite can be run with other retry or read settings (the defaults otherwise).
       ...Object.fromEntries(
         ["DATABASE_TRANSACTION_ATTEMPTS", "DATABASE_CAUSAL_READS"].flatMap((name) =>
