@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { Brackets, In, type DataSource } from "typeorm";
 import { acrossAccountsRepository, inAccount, scoped } from "../db/account-scope";
-import type { Transaction } from "../db/transaction";
+import type { Source, Transaction } from "../db/transaction";
 import { readThroughGate, runTransaction, runWrite } from "../db/writes";
 import { ChangeFeedHead } from "../changes/change-feed-head.entity";
 import { ChangeLogEntry } from "../changes/change.entity";
@@ -68,6 +68,22 @@ export function newDelivery(
     completedAtMs: null,
   };
 }
+
+/** What an attempt's outcome changes of its delivery. */
+export type AttemptValues = Partial<
+  Pick<
+    WebhookDelivery,
+    | "status"
+    | "attempts"
+    | "nextAttemptAtMs"
+    | "firstAttemptAtMs"
+    | "lastAttemptAtMs"
+    | "lastStatusCode"
+    | "lastError"
+    | "lastLatencyMs"
+    | "completedAtMs"
+  >
+>;
 
 /** Deliveries inserted per statement. */
 const INSERT_CHUNK = 200;
@@ -260,55 +276,28 @@ export class WebhookRepository {
    * Records a successful attempt while `token` still holds the delivery: one UPDATE, no
    * transaction around it (nothing else changes with it).
    */
-  async recordSuccess(
-    delivery: WebhookDelivery,
-    token: string,
-    values: Pick<
-      WebhookDelivery,
-      | "attempts"
-      | "firstAttemptAtMs"
-      | "lastAttemptAtMs"
-      | "lastStatusCode"
-      | "lastError"
-      | "lastLatencyMs"
-      | "completedAtMs"
-    >,
-  ): Promise<boolean> {
-    const changed = await inAccount(delivery.accountId, () =>
+  recordSuccess(delivery: WebhookDelivery, token: string, values: AttemptValues): Promise<boolean> {
+    return inAccount(delivery.accountId, () =>
       runWrite(this.dataSource, () =>
-        scoped(this.dataSource, WebhookDelivery).update(
-          { id: delivery.id, claimToken: token },
-          { ...values, status: DeliveryStatus.SUCCEEDED, claimedUntil: null, claimToken: null },
-        ),
+        this.recordAttempt(this.dataSource, delivery, token, {
+          ...values,
+          status: DeliveryStatus.SUCCEEDED,
+        }),
       ),
     );
-    return changed > 0;
   }
 
   /**
-   * Records an attempt's outcome on the delivery while `token` still holds it; answers false
-   * (nothing written) when the claim was lost.
+   * Records an attempt's outcome on the delivery while `token` still holds it (and gives the
+   * claim up); answers false (nothing written) when the claim was lost.
    */
   async recordAttempt(
-    tx: Transaction,
+    source: Source,
     delivery: WebhookDelivery,
     token: string,
-    values: Partial<
-      Pick<
-        WebhookDelivery,
-        | "status"
-        | "attempts"
-        | "nextAttemptAtMs"
-        | "firstAttemptAtMs"
-        | "lastAttemptAtMs"
-        | "lastStatusCode"
-        | "lastError"
-        | "lastLatencyMs"
-        | "completedAtMs"
-      >
-    >,
+    values: AttemptValues,
   ): Promise<boolean> {
-    const changed = await scoped(tx, WebhookDelivery).update(
+    const changed = await scoped(source, WebhookDelivery).update(
       { id: delivery.id, claimToken: token },
       { ...values, claimedUntil: null, claimToken: null },
     );

@@ -15,6 +15,7 @@ import {
   testDatabases,
   type TestDatabase,
 } from "../support/harness";
+import { createLead, recordCall } from "../support/leads-and-calls";
 
 interface ChangeNode {
   id: string;
@@ -80,22 +81,6 @@ async function callStatusId(server: TestServer, code: string): Promise<string> {
     { code },
   );
   return callStatus.id;
-}
-
-async function createLead(server: TestServer, name: string): Promise<string> {
-  const { createLead } = await server.ok<{ createLead: { id: string } }>(
-    `mutation($name: String!) { createLead(input: { name: $name, externalId: $name }) { id } }`,
-    { name },
-  );
-  return createLead.id;
-}
-
-async function recordCall(server: TestServer, leadId: string, code: string, comment?: string) {
-  const { recordCallResult } = await server.ok<{ recordCallResult: { call: { id: string } } }>(
-    `mutation($input: RecordCallResultInput!) { recordCallResult(input: $input) { call { id } } }`,
-    { input: { leadId, callStatusCode: code, comment } },
-  );
-  return recordCallResult.call.id;
 }
 
 describeEachDatabase("the change feed", (server) => {

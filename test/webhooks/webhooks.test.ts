@@ -11,6 +11,7 @@ import addFormats from "ajv-formats";
 import { Webhook } from "standardwebhooks";
 import { webhookDefaults, type AppConfig } from "../../src/config";
 import { describeEachDatabaseKind, expectError, TestServer } from "../support/harness";
+import { createLead, recordCall } from "../support/leads-and-calls";
 import { WebhookReceiver, type Received } from "../support/webhook-receiver";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -108,22 +109,6 @@ async function waitForDeliveries(
       throw new Error(`deliveries not as expected: ${JSON.stringify(list)}`);
     await sleep(50);
   }
-}
-
-async function createLead(server: TestServer, name: string): Promise<string> {
-  const { createLead } = await server.ok<{ createLead: { id: string } }>(
-    `mutation($name: String!) { createLead(input: { name: $name, externalId: $name }) { id } }`,
-    { name },
-  );
-  return createLead.id;
-}
-
-async function recordCall(server: TestServer, leadId: string, code: string, comment?: string) {
-  const { recordCallResult } = await server.ok<{ recordCallResult: { call: { id: string } } }>(
-    `mutation($input: RecordCallResultInput!) { recordCallResult(input: $input) { call { id } } }`,
-    { input: { leadId, callStatusCode: code, comment } },
-  );
-  return recordCallResult.call.id;
 }
 
 /** True when `entry` is the `call.recorded` event of `callId`. */
