@@ -32,6 +32,8 @@ import { signatureHeaders } from "./webhook-signing";
 import type { WebhookRepository } from "./webhook.repository";
 
 const JOB = "webhook-dispatcher";
+/** Endpoints fanned out per cycle. */
+const FAN_OUT_ENDPOINTS = 100;
 export const USER_AGENT = "call-lead-status-service-webhooks/1";
 
 export interface DispatcherOptions {
@@ -58,6 +60,8 @@ export class WebhookDispatcher {
   /** Whether the last look found an active endpoint anywhere (true until it has looked). */
   private anyActive = true;
   private refresh = false;
+  /** Where the next fan-out goes on in the list of endpoints (by id). */
+  private fanOutAfter = 0;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -141,9 +145,14 @@ export class WebhookDispatcher {
     }
   }
 
-  /** New entries of every endpoint that is behind its account's feed, a batch each. */
+  /**
+   * New entries of the endpoints behind their account's feed, a batch each, at most
+   * `FAN_OUT_ENDPOINTS` per cycle: the next cycle goes on after the last one served, so that
+   * busy endpoints early in the list never keep the later ones waiting.
+   */
   private async fanOut(): Promise<void> {
-    const behind = await this.repository.endpointsBehind(100);
+    const behind = await this.repository.endpointsBehind(this.fanOutAfter, FAN_OUT_ENDPOINTS);
+    this.fanOutAfter = behind.length < FAN_OUT_ENDPOINTS ? 0 : (behind.at(-1)?.id ?? 0);
     for (const endpoint of behind) {
       const passed = await this.repository.fanOut(
         endpoint.accountId,
@@ -153,7 +162,7 @@ export class WebhookDispatcher {
       );
       if (passed >= this.options.fanOutBatch) this.wantFanOut = true;
     }
-    if (behind.length >= 100) this.wantFanOut = true;
+    if (behind.length >= FAN_OUT_ENDPOINTS) this.wantFanOut = true;
   }
 
   /**

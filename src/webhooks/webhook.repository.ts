@@ -99,14 +99,21 @@ export class WebhookRepository {
     }
   }
 
-  /** Active endpoints whose account's feed has places beyond their cursor (any account). */
-  endpointsBehind(limit: number): Promise<Array<{ id: number; accountId: number }>> {
+  /**
+   * Active endpoints whose account's feed has places beyond their cursor (any account), in id
+   * order after `afterId` (so that a long list is served in turns).
+   */
+  endpointsBehind(
+    afterId: number,
+    limit: number,
+  ): Promise<Array<{ id: number; accountId: number }>> {
     return readThroughGate(this.dataSource, () =>
       acrossAccountsRepository(this.dataSource, WebhookEndpoint, REASON)
         .createQueryBuilder("e")
         .innerJoin(ChangeFeedHead, "h", "h.account_id = e.account_id")
         .select(["e.id", "e.accountId"])
         .where("e.active = :active", { active: true })
+        .andWhere("e.id > :afterId", { afterId })
         .andWhere("h.seq > e.cursor_seq")
         .orderBy("e.id", "ASC")
         .limit(limit)
