@@ -305,7 +305,8 @@ export class WebhookDispatcher {
           status: DeliveryStatus.FAILED,
           completedAtMs: done,
         });
-        if (!recorded) return;
+        // An event pruned before it could be sent is not the receiver's failure.
+        if (!recorded || gone) return;
         await endpoints.update({ id: endpoint.id }, { failedInRow: () => "failed_in_row + 1" });
         const reason = await this.disableIfFailing(tx, endpoint.id);
         if (reason !== null) {

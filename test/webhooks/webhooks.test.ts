@@ -679,6 +679,51 @@ describeEachDatabaseKind("webhooks", (kind) => {
     }
   });
 
+  it("fails a delivery whose event was pruned before it could go, without counting it against the endpoint", async () => {
+    const { endpoint } = await createEndpoint(server, {
+      url: receiver.url,
+      events: ["lead.created"],
+    });
+    await updateEndpoint(server, endpoint.id, { active: false });
+    const leadId = await createLead(server, "Pruned Lead");
+    // Its event, once the feed has numbered it (within about a second).
+    let event: { id: string; leadId: string | null } | undefined;
+    for (let tries = 0; !event && tries < 200; tries += 1) {
+      const { changes } = await server.ok<{
+        changes: { edges: Array<{ node: { id: string; leadId: string | null } }> };
+      }>(`{ changes(first: 100, types: ["lead.created"]) { edges { node { id leadId } } } }`);
+      event = changes.edges.map((e) => e.node).find((n) => n.leadId === leadId);
+      if (!event) await sleep(25);
+    }
+    if (!event) throw new Error("the lead's event never showed in the feed");
+    const queued = await server.gql<{ redeliverWebhookEvents: number }>(
+      `mutation($id: ID!, $event: ID!) { redeliverWebhookEvents(endpointId: $id, input: { eventId: $event }) }`,
+      { id: endpoint.id, event: event.id },
+    );
+    expect(queued.data?.redeliverWebhookEvents).toBe(1);
+    // As the retention would: the entry goes while the endpoint is off.
+    await server.app.dataSource.query("DELETE FROM change_log WHERE id = ?", [Number(event.id)]);
+    const start = receiver.received.length;
+    await updateEndpoint(server, endpoint.id, { active: true });
+    const log = await waitForDeliveries(server, endpoint.id, (list) =>
+      list.some((d) => d.eventId === event.id && d.status === "FAILED"),
+    );
+    expect(log.find((d) => d.eventId === event.id)).toMatchObject({
+      attempts: 1,
+      lastStatusCode: null,
+      lastError: "the event is no longer kept (CHANGE_LOG_RETENTION_DAYS)",
+    });
+    const { webhookEndpoints } = await server.ok<{ webhookEndpoints: Endpoint[] }>(
+      `{ webhookEndpoints { ${ENDPOINT_FIELDS} } }`,
+    );
+    expect(webhookEndpoints.find((e) => e.id === endpoint.id)).toMatchObject({
+      active: true,
+      failedInRow: 0,
+    });
+    expect(receiver.received.slice(start).filter((r) => r.json.id === event.id)).toEqual([]);
+    await updateEndpoint(server, endpoint.id, { active: false });
+  });
+
   it("changes an endpoint (URL, types, description), audits each field, and moves deliveries to the new URL", async () => {
     const other = new WebhookReceiver();
     await other.start("/other");
