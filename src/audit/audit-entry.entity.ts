@@ -9,6 +9,7 @@ export enum AuditAction {
   UPDATE = "UPDATE",
   REVOKE = "REVOKE",
   PURGE = "PURGE",
+  REORDER = "REORDER",
 }
 
 export enum AuditEntityType {
@@ -18,6 +19,8 @@ export enum AuditEntityType {
   ACCOUNT = "ACCOUNT",
   CALLS = "CALLS",
   WEBHOOK_ENDPOINT = "WEBHOOK_ENDPOINT",
+  CALL_STATUS_LIST = "CALL_STATUS_LIST",
+  LEAD_STATUS_LIST = "LEAD_STATUS_LIST",
 }
 
 registerEnumType(AuditAction, {
@@ -30,6 +33,10 @@ registerEnumType(AuditAction, {
     PURGE: {
       description:
         "Deleted for retention (calls recorded before a date; the entry's changes say which and how many).",
+    },
+    REORDER: {
+      description:
+        "Put in another order (a list of statuses: its `order` change holds the codes before and after).",
     },
   },
 });
@@ -48,6 +55,14 @@ registerEnumType(AuditEntityType, {
     WEBHOOK_ENDPOINT: {
       description:
         "A webhook endpoint (never its secret): created, changed, its secret rotated, or turned off by the service after failed deliveries (actor `system`).",
+    },
+    CALL_STATUS_LIST: {
+      description:
+        "The account's call statuses as a list (`entityId`: the account): reordered with `reorderCallStatuses`.",
+    },
+    LEAD_STATUS_LIST: {
+      description:
+        "The account's lead statuses as a list (`entityId`: the account): reordered with `reorderLeadStatuses`.",
     },
   },
 });

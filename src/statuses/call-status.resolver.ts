@@ -21,6 +21,7 @@ export class CallStatusResolver extends StatusResolver({
     one: "callStatus",
     create: "createCallStatus",
     update: "updateCallStatus",
+    reorder: "reorderCallStatuses",
   },
   label: { one: "call status", many: "Call statuses" },
   updateDescription:

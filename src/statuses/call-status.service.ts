@@ -5,6 +5,7 @@ import {
   findByCode,
   idOrCodeCondition,
   insertStatus,
+  reorderStatuses,
   updateStatus,
   type NewStatusParams,
   type StatusChangeParams,
@@ -224,5 +225,25 @@ export class CallStatusService {
       agentVisibility: input.agentVisibility,
       showToAiAgents: input.showToAiAgents,
     }));
+  }
+
+  /**
+   * Puts every call status in the order of `codes` (see `reorderStatuses`); answers the list in
+   * its new order.
+   */
+  async reorder(
+    codes: readonly string[],
+    expectedRevision: string | null | undefined,
+    actor: Principal,
+  ): Promise<CallStatus[]> {
+    assertAllowed(actor, Permission.ManageStatuses);
+    await reorderStatuses(
+      this.table,
+      AuditEntityType.CALL_STATUS_LIST,
+      actor,
+      codes,
+      expectedRevision,
+    );
+    return this.list({}, actor);
   }
 }

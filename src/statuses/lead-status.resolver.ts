@@ -25,6 +25,7 @@ export class LeadStatusResolver extends StatusResolver({
     one: "leadStatus",
     create: "createLeadStatus",
     update: "updateLeadStatus",
+    reorder: "reorderLeadStatuses",
   },
   label: { one: "lead status", many: "Lead statuses" },
   updateDescription:

@@ -5,6 +5,7 @@ import {
   findByCode,
   idOrCodeCondition,
   insertStatus,
+  reorderStatuses,
   updateStatus,
   type NewStatusParams,
   type StatusChangeParams,
@@ -138,5 +139,25 @@ export class LeadStatusService {
       }
       return { color: input.color?.toUpperCase(), category: input.category };
     });
+  }
+
+  /**
+   * Puts every lead status in the order of `codes` (see `reorderStatuses`); answers the list in
+   * its new order.
+   */
+  async reorder(
+    codes: readonly string[],
+    expectedRevision: string | null | undefined,
+    actor: Principal,
+  ): Promise<LeadStatus[]> {
+    assertAllowed(actor, Permission.ManageStatuses);
+    await reorderStatuses(
+      this.table,
+      AuditEntityType.LEAD_STATUS_LIST,
+      actor,
+      codes,
+      expectedRevision,
+    );
+    return this.list({}, actor);
   }
 }

@@ -12,6 +12,11 @@ export interface StatusOperations<TStatus, TFilter, TCreate, TUpdate> {
   ): Promise<TStatus | null>;
   create(input: TCreate, actor: Principal): Promise<TStatus>;
   update(id: string, input: TUpdate, actor: Principal): Promise<TStatus>;
+  reorder(
+    codes: readonly string[],
+    expectedRevision: string | null | undefined,
+    actor: Principal,
+  ): Promise<TStatus[]>;
 }
 
 export interface StatusKindOptions<
@@ -25,7 +30,7 @@ export interface StatusKindOptions<
   createInput: ClassType<TCreate>;
   updateInput: ClassType<TUpdate>;
   /** The operations' names in the schema, spelled out so that a search for one finds it here. */
-  names: { list: string; one: string; create: string; update: string };
+  names: { list: string; one: string; create: string; update: string; reorder: string };
   /** The kind as the descriptions name it: "call status" mid-sentence, "Call statuses" first. */
   label: { one: string; many: string };
   /** What an update may not change differs by kind, so it is said by the kind. */
@@ -98,6 +103,26 @@ export function StatusResolver<
       @Arg("input", () => kind.updateInput, { description: "The changes." }) input: TUpdate,
     ): Promise<TStatus> {
       return this.service.update(id, input, actor);
+    }
+
+    @Mutation(() => [kind.status], {
+      name: kind.names.reorder,
+      description: `Puts every ${kind.label.one} in a new order, at once (ADMIN only): \`sort\` becomes 10, 20, 30, … along \`codes\`, in one transaction with one audit entry (the order before and after); only statuses whose \`sort\` changes are written (their \`version\` goes up), and live subscribers get one update. Answers the whole list in its new order. Nothing is written when \`codes\` repeats a code, names one that does not exist, or leaves one out (BAD_USER_INPUT on \`codes\`, naming it), or when \`expectedRevision\` is stale (CONFLICT).`,
+    })
+    reorder(
+      @Caller() actor: Principal,
+      @Arg("codes", () => [String], {
+        description: `The code of every ${kind.label.one} of the account — hidden ones too — each once, in the new order (the first gets sort 10).`,
+      })
+      codes: string[],
+      @Arg("expectedRevision", () => String, {
+        nullable: true,
+        description:
+          "The `statusesRevision` the order was made from: when another change of either list (a status created, changed or moved) committed since, the reorder is refused with CONFLICT and nothing is written. Left out: applied to the lists as they are.",
+      })
+      expectedRevision?: string | null,
+    ): Promise<TStatus[]> {
+      return this.service.reorder(codes, expectedRevision, actor);
     }
   }
   return StatusResolverBase;

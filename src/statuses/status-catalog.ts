@@ -86,8 +86,26 @@ export class StatusCatalogs {
     tx: Transaction,
     change: { type: ChangeType; entityId: number; data: Record<string, unknown> },
   ): Promise<void> {
-    const revision = await this.of(currentAccountId()).recordChange(tx);
-    await this.changes.append(tx, { ...change, revision });
+    const revision = await this.bumpRevision(tx);
+    await this.appendChanges(tx, revision, [change]);
+  }
+
+  /**
+   * Moves the current account's status revision on, inside `tx`, and answers the new one. The
+   * revision row stays locked until `tx` ends: a change that bumps first and reads after sees
+   * every settings change committed before it, and none commits meanwhile.
+   */
+  bumpRevision(tx: Transaction): Promise<number> {
+    return this.of(currentAccountId()).recordChange(tx);
+  }
+
+  /** The change log entries of one settings change (one revision, one announcement). */
+  async appendChanges(
+    tx: Transaction,
+    revision: number,
+    changes: ReadonlyArray<{ type: ChangeType; entityId: number; data: Record<string, unknown> }>,
+  ): Promise<void> {
+    for (const change of changes) await this.changes.append(tx, { ...change, revision });
   }
 
   /**

@@ -4,11 +4,11 @@
  * uniqueness, and optimistic-concurrency updates. Each rule is written once here and used by both
  * services.
  */
-import type { DataSource, EntityTarget, FindOptionsRelations } from "typeorm";
+import { In, type DataSource, type EntityTarget, type FindOptionsRelations } from "typeorm";
 import { AuditAction, type AuditEntityType } from "../audit/audit-entry.entity";
 import { writeAudit } from "../audit/audit.service";
 import type { Principal } from "../access/principal";
-import { scoped, type AccountOwnedRow } from "../db/account-scope";
+import { currentAccountId, scoped, type AccountOwnedRow } from "../db/account-scope";
 import { runTransaction } from "../db/writes";
 import type { ChangeType } from "../changes/change.entity";
 import { eventChanges } from "../changes/event-data";
@@ -300,4 +300,122 @@ function staleVersion(label: string, currentVersion: number | undefined) {
       : `The ${label} was changed by someone else meanwhile (it is now at version ${currentVersion}); reload it and try again`,
     "expectedVersion",
   );
+}
+
+/** Raised inside a reorder's transaction when the order is already the one asked for. */
+class OrderUnchanged extends Error {}
+
+/** How many codes a refusal names before "and N more". */
+const NAMED_AT_MOST = 5;
+
+function named(codes: readonly string[]): string {
+  const shown = codes.slice(0, NAMED_AT_MOST).map((code) => JSON.stringify(code));
+  const more = codes.length - shown.length;
+  return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
+}
+
+/**
+ * Puts every status of a kind in the order of `codes`, in one transaction: `sort` becomes 10,
+ * 20, 30, … along the list, and only the statuses whose `sort` changes are written (their
+ * versions bumped, one change log entry each, under one revision: live subscribers get one
+ * event). One audit entry (`REORDER` of the kind's list, the account as its entity) holds the
+ * order before and after.
+ * - `codes` must name every status of the kind once: a repeated, unknown or missing code is
+ *   BAD_USER_INPUT on `codes`, naming it;
+ * - `expectedRevision` given and not the account's revision (`statusesRevision` as an ADMIN sees
+ *   it) when the transaction takes the revision → CONFLICT on `expectedRevision`;
+ * - the order already as asked → nothing written (the revision stays).
+ * Nothing is written on any refusal.
+ */
+export async function reorderStatuses<T extends StatusRow>(
+  table: StatusTable<T>,
+  listType: AuditEntityType,
+  actor: Principal,
+  codes: readonly string[],
+  expectedRevision: string | null | undefined,
+): Promise<void> {
+  const { dataSource, target, label, catalog } = table;
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const code of codes) {
+    if (seen.has(code)) repeated.add(code);
+    seen.add(code);
+  }
+  if (repeated.size > 0) {
+    throw badUserInput(
+      "codes",
+      `codes names ${named([...repeated])} more than once: name each ${label} once`,
+    );
+  }
+  try {
+    await runTransaction(dataSource, async (tx) => {
+      // The revision first: it serialises this with every other settings change.
+      const revision = await catalog.bumpRevision(tx);
+      if (
+        expectedRevision !== undefined &&
+        expectedRevision !== null &&
+        expectedRevision !== String(revision - 1)
+      ) {
+        throw conflict(
+          `The statuses changed since revision ${expectedRevision} (it is ${revision - 1} now): read them again and reorder what you read.`,
+          "expectedRevision",
+        );
+      }
+      const statuses = scoped(tx, target);
+      const rows = await statuses.find({ order: { sort: "ASC", id: "ASC" } as never });
+      const byCode = new Map(rows.map((row) => [row.code, row]));
+      const unknown = codes.filter((code) => !byCode.has(code));
+      if (unknown.length > 0) {
+        throw badUserInput("codes", `codes names ${named(unknown)}, which no ${label} has`);
+      }
+      const missing = rows.filter((row) => !seen.has(row.code)).map((row) => row.code);
+      if (missing.length > 0) {
+        throw badUserInput(
+          "codes",
+          `codes must name every ${label} (the order is of the whole list): ${named(missing)} missing`,
+        );
+      }
+      const moved = codes.flatMap((code, index) => {
+        const row = byCode.get(code) as T;
+        const sort = (index + 1) * SORT_STEP;
+        return row.sort === sort ? [] : [{ row, sort }];
+      });
+      const before = rows.map((row) => row.code);
+      if (moved.length === 0 && before.every((code, index) => code === codes[index])) {
+        throw new OrderUnchanged();
+      }
+      const now = currentTimestamp();
+      for (const { row, sort } of moved) {
+        await statuses.update({ id: row.id } as never, { sort, updatedAt: now } as never);
+      }
+      await writeAudit(tx, {
+        actor,
+        action: AuditAction.REORDER,
+        entityType: listType,
+        entityId: currentAccountId(),
+        changes: [{ field: "order", before, after: [...codes] }],
+      });
+      const written = new Map(
+        (
+          await statuses.find({
+            where: { id: In(moved.map(({ row }) => row.id)) } as never,
+            relations: table.relations,
+          })
+        ).map((row) => [row.id, row]),
+      );
+      await catalog.appendChanges(
+        tx,
+        revision,
+        moved.map(({ row, sort }) => ({
+          type: table.changeTypes.updated,
+          entityId: row.id,
+          data: eventDataOf(table, written.get(row.id) as T, [
+            { field: "sort", before: row.sort, after: sort },
+          ]),
+        })),
+      );
+    }).finally(() => catalog.invalidate());
+  } catch (error) {
+    if (!(error instanceof OrderUnchanged)) throw error;
+  }
 }

@@ -86,6 +86,8 @@ describe("schema.graphql", () => {
       "recordAiCallResult",
       "recordCallResult",
       "redeliverWebhookEvents",
+      "reorderCallStatuses",
+      "reorderLeadStatuses",
       "revokeApiKey",
       "rotateWebhookEndpointSecret",
       "updateAccount",

@@ -152,6 +152,10 @@ export const BUILDERS: Record<string, (world: World) => Slot> = {
   "Mutation.rotateWebhookEndpointSecret.id": (world) => idSlot("WebhookEndpoint", world),
   "RedeliverWebhookEventsInput.eventId": (world) => idSlot("Change", world),
   overlapSeconds: () => plain(60),
+  // A reorder naming A's codes: refused as codes B has no status with, exactly like missing ones.
+  "Mutation.reorderCallStatuses.codes": (world) => codeSlot("CallStatus", world),
+  "Mutation.reorderLeadStatuses.codes": (world) => codeSlot("LeadStatus", world),
+  expectedRevision: () => plain(null),
   sort: () => plain(5),
   expectedVersion: () => plain(1),
   from: () => plain("2000-01-01T00:00:00.000Z"),
