@@ -118,6 +118,16 @@ export function destinationUrl(raw: string): URL {
   return url;
 }
 
+/**
+ * Why `host` is refused. A name's address is not told (an IP given as the host is): the message
+ * reaches the customer, who must not learn the service's internal DNS from it.
+ */
+function refusedName(host: string, address: string): string {
+  return isIP(host)
+    ? `${address} is an address requests are not sent to`
+    : `${host} resolves to a private or reserved address, which requests are not sent to`;
+}
+
 type Resolve = (hostname: string) => Promise<string[]>;
 
 /** Every address `hostname` resolves to (A and AAAA, as the system resolver gives them). */
@@ -154,10 +164,7 @@ export async function checkDestination(
   if (!options.allowPrivate) {
     const forbidden = addresses.find(isForbiddenAddress);
     if (forbidden !== undefined) {
-      throw new DestinationRefused(
-        "a private or reserved address",
-        `${host} resolves to ${forbidden}, which requests are not sent to`,
-      );
+      throw new DestinationRefused("a private or reserved address", refusedName(host, forbidden));
     }
   }
   return url;
@@ -179,7 +186,7 @@ export function safeLookup(allowPrivate: boolean): LookupFunction {
       if (forbidden) {
         const refused = new DestinationRefused(
           "a private or reserved address",
-          `${hostname} resolves to ${forbidden.address}, which requests are not sent to`,
+          refusedName(hostname, forbidden.address),
         );
         return callback(refused as NodeJS.ErrnoException, "", 0);
       }
