@@ -101,10 +101,15 @@ export interface WebhooksConfig {
   disableAfterFailures: number;
   /** Attempts one instance makes at once. */
   concurrency: number;
+  /**
+   * `WEBHOOKS_SECRET_KEY`: 32 bytes (base64 or hex) under which endpoints' signing secrets are
+   * stored sealed (AES-256-GCM). Unset: stored as they are.
+   */
+  secretKey?: Buffer;
 }
 
 /** The defaults of WEBHOOKS_*, in ms where a time. */
-export const webhookDefaults: Omit<WebhooksConfig, "allowPrivateAddresses"> = {
+export const webhookDefaults: Omit<WebhooksConfig, "allowPrivateAddresses" | "secretKey"> = {
   timeoutMs: 10_000,
   firstRetryDelayMs: 5_000,
   maxRetryDelayMs: 2 * 3600_000,
@@ -441,6 +446,21 @@ const pemPublicKey = rule(
   },
 );
 
+/** 32 bytes, as 64 hex digits or 44 characters of base64. */
+const secretKey = makeExactValidator<Buffer>((value) => {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, "hex")
+    : /^[A-Za-z0-9+/]{43}=$/.test(value)
+      ? Buffer.from(value, "base64")
+      : undefined;
+  if (bytes?.length !== 32) {
+    throw new EnvError(
+      "must be 32 random bytes, as 64 hex digits or 44 characters of base64 (openssl rand -base64 32)",
+    );
+  }
+  return bytes;
+});
+
 const databaseUrl = makeExactValidator((value) => parseDatabaseUrl(value));
 
 /** Kept as written (the bus parses it again with `parseRedisUrl`), once it is known to be valid. */
@@ -606,6 +626,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       WEBHOOKS_CONCURRENCY: wholeNumber({ min: 1, max: 256 })({
         default: webhookDefaults.concurrency,
       }),
+      WEBHOOKS_SECRET_KEY: secretKey({ default: undefined }),
     },
     {
       reporter: ({ errors }) => {
@@ -716,6 +737,7 @@ export function loadConfig(input: NodeJS.ProcessEnv = process.env): AppConfig {
       retryForMs: env.WEBHOOKS_RETRY_HOURS * 3600_000,
       disableAfterFailures: env.WEBHOOKS_DISABLE_AFTER_FAILURES,
       concurrency: env.WEBHOOKS_CONCURRENCY,
+      secretKey: env.WEBHOOKS_SECRET_KEY,
     },
   };
 }

@@ -118,6 +118,7 @@ describe("loadConfig defaults", () => {
         WEBHOOKS_RETRY_HOURS: "48",
         WEBHOOKS_DISABLE_AFTER_FAILURES: "20",
         WEBHOOKS_CONCURRENCY: "4",
+        WEBHOOKS_SECRET_KEY: "ab".repeat(32),
       }),
     ).toEqual({
       port: 8080,
@@ -156,6 +157,7 @@ describe("loadConfig defaults", () => {
         retryForMs: 48 * 3600_000,
         disableAfterFailures: 20,
         concurrency: 4,
+        secretKey: Buffer.alloc(32, 0xab),
       },
     });
   });

@@ -29,6 +29,7 @@ import { DeliveryStatus, type WebhookDelivery } from "./webhook-delivery.entity"
 import { WebhookEndpoint } from "./webhook-endpoint.entity";
 import { sendAttempt, type AttemptResult } from "./webhook-sender";
 import { signatureHeaders } from "./webhook-signing";
+import { SecretBox } from "./secret-box";
 import type { WebhookRepository } from "./webhook.repository";
 
 const JOB = "webhook-dispatcher";
@@ -69,6 +70,7 @@ export class WebhookDispatcher {
     private readonly repository: WebhookRepository,
     private readonly logger: Logger,
     private readonly options: DispatcherOptions,
+    private readonly secrets: SecretBox = new SecretBox(undefined),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -223,9 +225,12 @@ export class WebhookDispatcher {
     const at = this.now();
     if (entry) {
       const body = JSON.stringify(changeView(entry));
-      const secrets = [endpoint.secret];
+      const secrets = [this.secrets.open(endpoint.secret)];
       if (endpoint.previousSecret && Number(endpoint.previousSecretUntil ?? 0) > at) {
-        secrets.push(endpoint.previousSecret);
+        // The overlap's old secret signs beside the new one when it can be opened (it may be
+        // sealed under a key since lost: then the new one signs alone).
+        const previous = this.secrets.tryOpen(endpoint.previousSecret);
+        if (previous !== null) secrets.push(previous);
       }
       const headers = signatureHeaders(secrets, String(delivery.changeId), new Date(at), body);
       result = await sendAttempt(endpoint.url, body, headers, {

@@ -55,12 +55,15 @@ export class WebhookEndpoint extends AccountOwned {
   @Column({ name: "disabled_reason", type: "varchar", length: 255, nullable: true })
   disabledReason!: string | null;
 
-  /** The signing secret (`whsec_` + base64). Never exposed after it is made. */
-  @Column({ type: "varchar", length: 100 })
+  /**
+   * The signing secret (`whsec_` + base64), as stored: sealed when `WEBHOOKS_SECRET_KEY` is set
+   * (see `secret-box.ts`). Never exposed after it is made.
+   */
+  @Column({ type: "varchar", length: 255 })
   secret!: string;
 
   /** The secret before the last rotation, still signing until `previousSecretUntil`. */
-  @Column({ name: "previous_secret", type: "varchar", length: 100, nullable: true })
+  @Column({ name: "previous_secret", type: "varchar", length: 255, nullable: true })
   previousSecret!: string | null;
 
   /** Until when (ms since the epoch) the previous secret signs too. */

@@ -29,6 +29,7 @@ import {
 } from "./webhook.limits";
 import { newDelivery, type WebhookRepository } from "./webhook.repository";
 import { newSigningSecret } from "./webhook-signing";
+import type { SecretBox } from "./secret-box";
 
 export interface NewEndpointParams {
   url: string;
@@ -62,6 +63,7 @@ export class WebhookService {
     private readonly dataSource: DataSource,
     private readonly repository: WebhookRepository,
     private readonly options: { allowPrivateAddresses: boolean },
+    private readonly secrets: SecretBox,
     /** Called once there is something new to deliver (an endpoint, turned on, a redelivery). */
     private readonly queued: () => void = () => undefined,
   ) {}
@@ -96,7 +98,7 @@ export class WebhookService {
         eventsJson: JSON.stringify(events),
         active: true,
         disabledReason: null,
-        secret,
+        secret: this.secrets.seal(secret),
         previousSecret: null,
         previousSecretUntil: null,
         cursorSeq: Number(head?.seq ?? 0),
@@ -205,7 +207,8 @@ export class WebhookService {
       await endpoints.update(
         { id },
         {
-          secret,
+          secret: this.secrets.seal(secret),
+          // As stored (sealed or not): it is only ever opened to sign.
           previousSecret: until === null ? null : endpoint.secret,
           previousSecretUntil: until,
           updatedAt: currentTimestamp(),

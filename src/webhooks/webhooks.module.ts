@@ -9,6 +9,7 @@ import { WebhookEndpoint } from "./webhook-endpoint.entity";
 import { WebhookRepository } from "./webhook.repository";
 import { WebhookResolver } from "./webhook.resolver";
 import { WebhookService } from "./webhook.service";
+import { SecretBox } from "./secret-box";
 
 /**
  * Webhooks: endpoints per account, and the dispatcher that delivers the account change log to
@@ -19,22 +20,29 @@ export const webhooksModule = defineModule({
   entities: [WebhookEndpoint, WebhookDelivery],
   resolvers: [WebhookResolver],
   providers: [
+    provide(SecretBox, (c) => new SecretBox(c.get(APP_CONFIG).webhooks.secretKey)),
     provide(WebhookRepository, (c) => new WebhookRepository(c.get(DataSource))),
     provide(WebhookDispatcher, (c) => {
       const config = c.get(APP_CONFIG).webhooks;
-      return new WebhookDispatcher(c.get(DataSource), c.get(WebhookRepository), c.get(LOGGER), {
-        allowPrivateAddresses: config.allowPrivateAddresses,
-        timeoutMs: config.timeoutMs,
-        schedule: {
-          firstDelayMs: config.firstRetryDelayMs,
-          maxDelayMs: config.maxRetryDelayMs,
-          retryForMs: config.retryForMs,
+      return new WebhookDispatcher(
+        c.get(DataSource),
+        c.get(WebhookRepository),
+        c.get(LOGGER),
+        {
+          allowPrivateAddresses: config.allowPrivateAddresses,
+          timeoutMs: config.timeoutMs,
+          schedule: {
+            firstDelayMs: config.firstRetryDelayMs,
+            maxDelayMs: config.maxRetryDelayMs,
+            retryForMs: config.retryForMs,
+          },
+          disableAfterFailures: config.disableAfterFailures,
+          concurrency: config.concurrency,
+          pollMs: 1000,
+          fanOutBatch: 500,
         },
-        disableAfterFailures: config.disableAfterFailures,
-        concurrency: config.concurrency,
-        pollMs: 1000,
-        fanOutBatch: 500,
-      });
+        c.get(SecretBox),
+      );
     }),
     provide(
       WebhookService,
@@ -43,6 +51,7 @@ export const webhooksModule = defineModule({
           c.get(DataSource),
           c.get(WebhookRepository),
           { allowPrivateAddresses: c.get(APP_CONFIG).webhooks.allowPrivateAddresses },
+          c.get(SecretBox),
           () => c.get(WebhookDispatcher).soon(),
         ),
     ),

@@ -846,3 +846,55 @@ describeEachDatabaseKind("webhooks to private addresses", (kind) => {
     expect(receiver.received).toEqual([]);
   });
 });
+
+describeEachDatabaseKind("webhook secrets sealed at rest (WEBHOOKS_SECRET_KEY)", (kind) => {
+  const server = new TestServer(kind);
+  const receiver = new WebhookReceiver();
+
+  beforeAll(async () => {
+    await receiver.start();
+    await server.start({
+      webhooks: { ...QUICK.webhooks!, secretKey: Buffer.alloc(32, 7) },
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await receiver.stop();
+  });
+
+  it("stores the secret sealed, signs with it as given, and keeps the overlap's old one sealed too", async () => {
+    const { endpoint, secret } = await createEndpoint(server, {
+      url: receiver.url,
+      events: ["lead.created"],
+    });
+    const stored = async () =>
+      (
+        (await server.app.dataSource.query(
+          "SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ?",
+          [Number(endpoint.id)],
+        )) as Array<{ secret: string; previous_secret: string | null }>
+      )[0];
+    const row = await stored();
+    expect(row.secret).toMatch(/^enc:v1:/);
+    expect(row.secret).not.toContain(secret.slice(6));
+    const leadId = await createLead(server, "Sealed Lead");
+    const [delivered] = await receiver.waitFor((all) => all.some((r) => r.json.leadId === leadId));
+    expect(verifies(secret, delivered)).toBe(true);
+
+    const { rotateWebhookEndpointSecret } = await server.ok<{
+      rotateWebhookEndpointSecret: { secret: string };
+    }>(`mutation($id: ID!) { rotateWebhookEndpointSecret(id: $id) { secret } }`, {
+      id: endpoint.id,
+    });
+    const rotated = await stored();
+    expect(rotated.previous_secret).toBe(row.secret);
+    expect(rotated.secret).toMatch(/^enc:v1:/);
+    const start = receiver.received.length;
+    const other = await createLead(server, "Sealed Again");
+    const [during] = (
+      await receiver.waitFor((all) => all.slice(start).some((r) => r.json.leadId === other))
+    ).slice(start);
+    expect(verifies(rotateWebhookEndpointSecret.secret, during)).toBe(true);
+    expect(verifies(secret, during)).toBe(true);
+  });
+});
