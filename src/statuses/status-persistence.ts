@@ -380,10 +380,9 @@ export async function reorderStatuses<T extends StatusRow>(
         const sort = (index + 1) * SORT_STEP;
         return row.sort === sort ? [] : [{ row, sort }];
       });
+      // Every sort already where the list puts it: the order is the one asked for.
+      if (moved.length === 0) throw new OrderUnchanged();
       const before = rows.map((row) => row.code);
-      if (moved.length === 0 && before.every((code, index) => code === codes[index])) {
-        throw new OrderUnchanged();
-      }
       const now = currentTimestamp();
       for (const { row, sort } of moved) {
         await statuses.update({ id: row.id } as never, { sort, updatedAt: now } as never);

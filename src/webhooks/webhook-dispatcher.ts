@@ -20,7 +20,7 @@ import { changeView } from "../changes/change-feed";
 import { inAccount, scoped } from "../db/account-scope";
 import { asBackgroundJob } from "../db/background";
 import { afterCommit, type Transaction } from "../db/transaction";
-import { runTransaction } from "../db/writes";
+import { runTransaction, runWrite } from "../db/writes";
 import { currentTimestamp } from "../common/time";
 import type { DataSource } from "typeorm";
 import { nextAttemptAt, retryAfterMs, type RetrySchedule } from "./retry-schedule";
@@ -215,8 +215,8 @@ export class WebhookDispatcher {
     if (!endpoint?.active) {
       // Turned off since it was found due: the claim is given back, the delivery waits.
       await inAccount(delivery.accountId, () =>
-        runTransaction(this.dataSource, (tx) =>
-          this.repository.recordAttempt(tx, delivery, token, {}),
+        runWrite(this.dataSource, () =>
+          this.repository.recordAttempt(this.dataSource, delivery, token, {}),
         ),
       );
       return;
@@ -331,7 +331,7 @@ export class WebhookDispatcher {
    * good, with an audit entry by the service itself (actor `system`).
    */
   private async disableIfFailing(tx: Transaction, endpointId: number): Promise<string | null> {
-    const endpoint = await this.repository.endpointInTransaction(tx, endpointId);
+    const endpoint = await scoped(tx, WebhookEndpoint).findOne({ where: { id: endpointId } });
     if (!endpoint?.active || endpoint.failedInRow < this.options.disableAfterFailures) return null;
     const reason = `${endpoint.failedInRow} deliveries in a row failed after every retry`;
     await scoped(tx, WebhookEndpoint).update(

@@ -311,11 +311,6 @@ export class WebhookRepository {
     return changed > 0;
   }
 
-  /** The endpoint as read inside `tx`. */
-  endpointInTransaction(tx: Transaction, id: number): Promise<WebhookEndpoint | null> {
-    return scoped(tx, WebhookEndpoint).findOne({ where: { id } });
-  }
-
   /**
    * Deletes deliveries that succeeded or failed before `cutoff` (ms), oldest first, in batches
    * (retention: as long as the change log keeps their events). Answers how many went.
